@@ -1,0 +1,157 @@
+"""The CLI's commands. The only place that composes the four services."""
+
+import argparse
+import asyncio
+import importlib
+import signal
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import uvicorn
+
+from safetynet.contracts.counties import CountyDirectory
+from safetynet.contracts.messaging.broker import Broker
+from safetynet.contracts.messaging.kafka import KafkaBroker
+from safetynet.contracts.messaging.runtime import ServiceRuntime
+from safetynet.contracts.messaging.sqlbus import SqlLogBroker
+from safetynet.contracts.migrations import upgrade
+from safetynet.contracts.settings import Settings
+from safetynet.contracts.storage import is_sqlite, make_engine
+from safetynet.contracts import topics
+from safetynet.cli.schemas import export_schemas
+
+SERVICE_NAMES = ("intake", "screening", "routing", "notify")
+
+
+class UsageError(Exception):
+    """The command cannot run as asked."""
+
+
+def service_module(name: str) -> ModuleType:
+    return importlib.import_module(f"safetynet.{name}.bootstrap")
+
+
+async def run(args: argparse.Namespace) -> int:
+    if args.command == "contracts":
+        for path in export_schemas(Path(args.out)):
+            print(path)
+        return 0
+    settings = Settings()
+    if is_sqlite(settings.database_url):
+        Path("var").mkdir(exist_ok=True)
+    if args.command == "migrate":
+        await migrate(settings, args.service or SERVICE_NAMES)
+        return 0
+    if args.command == "keys":
+        return await create_key(settings, args)
+    if args.command == "dev":
+        return await dev(settings, host=args.host, port=args.port)
+    if args.command == "serve":
+        return await serve(settings, args.service, host=args.host, port=args.port)
+    raise UsageError(f"unknown command {args.command}")
+
+
+async def migrate(settings: Settings, services: Any) -> None:
+    engine = make_engine(settings.database_url)
+    try:
+        for name in services:
+            module = service_module(name)
+            await upgrade(engine, schema=name, script_location=module.MIGRATIONS)
+            print(f"migrated {name}")
+    finally:
+        await engine.dispose()
+
+
+async def create_key(settings: Settings, args: argparse.Namespace) -> int:
+    from safetynet.intake.service_layer import handlers
+    from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+
+    directory = CountyDirectory.load(settings.county_data)
+    if not directory.is_configured(args.county):
+        raise UsageError(f"--county {args.county!r} is not configured ({', '.join(directory.counties)})")
+    if args.role == "agency" and not args.agency_type:
+        raise UsageError("an agency key needs --agency-type")
+    if args.role == "unit" and directory.unit_kind(args.unit or "") is None:
+        raise UsageError("a unit key needs --unit with a unit id from the county data")
+    engine = make_engine(settings.database_url)
+    try:
+        # A new database gets intake's schema first; an existing one is left as it is.
+        await upgrade(engine, schema="intake", script_location=service_module("intake").MIGRATIONS)
+        principal, secret = await handlers.create_key(
+            role=args.role, name=args.name, county=args.county, agency_type=args.agency_type,
+            unit=args.unit, uow=IntakeUnitOfWork(engine))
+    finally:
+        await engine.dispose()
+    print(f"created {principal.role} key {principal.key_id} for {principal.name} ({principal.county})")
+    print(secret)
+    return 0
+
+
+def build(name: str, *, settings: Settings, engine: Any, broker: Broker) -> Any:
+    return service_module(name).bootstrap(settings=settings, engine=engine, broker=broker)
+
+
+async def dev(settings: Settings, *, host: str, port: int) -> int:
+    """Everything in one process: the first run and the fast tests."""
+    engine = make_engine(settings.database_url)
+    broker = SqlLogBroker(engine, partitions=settings.kafka_partitions)
+    await broker.start()
+    for name in SERVICE_NAMES:  # the embedded mode may migrate on start; production does not
+        await upgrade(engine, schema=name, script_location=service_module(name).MIGRATIONS)
+    intake = build("intake", settings=settings, engine=engine, broker=broker)
+    runtimes = [intake.runtime] + [build(n, settings=settings, engine=engine, broker=broker)
+                                   for n in SERVICE_NAMES[1:]]
+    try:
+        await run_until_signal(runtimes, app=intake.app, host=host, port=port)
+    finally:
+        await broker.stop()
+        await engine.dispose()
+    return 0
+
+
+async def serve(settings: Settings, name: str, *, host: str, port: int) -> int:
+    """One service as its own process, as production runs it."""
+    settings.require_production()
+    if is_sqlite(settings.database_url):
+        raise UsageError("set SAFETYNET_DATABASE_URL to PostgreSQL for the production services")
+    broker = KafkaBroker(settings.kafka_bootstrap or "", client_id=f"safetynet-{name}",
+                         partitions=settings.kafka_partitions)
+    await broker.ensure_topics(topics.ALL_WITH_DEAD_LETTERS)
+    await broker.start()
+    engine = make_engine(settings.database_url)
+    built = build(name, settings=settings, engine=engine, broker=broker)
+    runtime, app = (built.runtime, built.app) if name == "intake" else (built, None)
+    try:
+        await run_until_signal([runtime], app=app, host=host, port=port)
+    finally:
+        await broker.stop()
+        await engine.dispose()
+    return 0
+
+
+async def run_until_signal(runtimes: list[ServiceRuntime], *, app: Any, host: str, port: int) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [asyncio.create_task(r.run(stop), name=r.name) for r in runtimes]
+    if app is not None:
+        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info",
+                                               lifespan="off", access_log=False))
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        tasks.append(asyncio.create_task(server.serve(), name="http"))
+        tasks.append(asyncio.create_task(_stop_server_on(stop, server)))
+    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for task in done:
+        if not task.cancelled() and task.exception():
+            raise task.exception()  # type: ignore[misc]
+
+
+async def _stop_server_on(stop: asyncio.Event, server: uvicorn.Server) -> None:
+    await stop.wait()
+    server.should_exit = True
+
+

@@ -1,0 +1,53 @@
+"""`safetynet`: run, migrate and administer SafetyNet Dispatch."""
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from pydantic import ValidationError
+
+from safetynet.cli import commands
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="safetynet", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    dev = sub.add_parser("dev", help="all four services in one process, on SQLite and the embedded broker")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=8000)
+
+    serve = sub.add_parser("serve", help="one service as its own process, on Kafka and PostgreSQL")
+    serve.add_argument("service", choices=commands.SERVICE_NAMES)
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=8000, help="intake's HTTP port")
+
+    migrate = sub.add_parser("migrate", help="apply every service's migrations (a separate step, not at start-up)")
+    migrate.add_argument("--service", choices=commands.SERVICE_NAMES, action="append")
+
+    keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)
+    create = keys.add_parser("create", help="mint a key; the key is the last line of stdout")
+    create.add_argument("--role", required=True, choices=["agency", "dispatcher", "unit", "supervisor", "admin"])
+    create.add_argument("--name", required=True, help="the agency, person or unit the key belongs to")
+    create.add_argument("--county", required=True)
+    create.add_argument("--agency-type", help="for agency keys: police, school, hospital, …")
+    create.add_argument("--unit", help="for unit keys: the unit id, e.g. 苗栗縣/protection")
+
+    contracts = sub.add_parser("contracts", help="public contracts").add_subparsers(dest="contracts_command", required=True)
+    export = contracts.add_parser("export", help="write the JSON Schemas of the report and every event")
+    export.add_argument("--out", default="docs/schemas")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        code = asyncio.run(commands.run(args))
+    except (ValidationError, commands.UsageError, ValueError) as error:
+        print(f"safetynet: {error}", file=sys.stderr)
+        code = 2
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)

@@ -1,0 +1,169 @@
+"""Payloads of the events (past tense) and commands (imperative) between services.
+
+Events carry only what consumers need: ids, subject hashes, ages, categories and
+indicators. Names, raw national IDs and narratives never leave intake.
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from safetynet.contracts.report import (
+    AgencyType,
+    Category,
+    DestinationKind,
+    Household,
+    Indicators,
+    ReportStatus,
+    RiskLevel,
+    Role,
+)
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SubjectFacts(_Payload):
+    role: Role
+    age: int | None
+    subject_hash: str | None
+    named_in_earlier_report: bool = False
+
+
+class ReportReceived(_Payload):
+    report_id: str
+    county: str
+    township: str
+    agency_type: AgencyType
+    received_at: datetime
+    sla_due_at: datetime
+    categories: list[Category]
+    subjects: list[SubjectFacts]
+    household: Household = Household()
+    indicators: Indicators = Indicators()
+
+
+ReferralStatus = Literal["assigned", "acknowledged", "rejected", "closed", "reassigned"]
+
+
+class ReasonCode(_Payload):
+    code: str
+    text: str
+
+
+class DestinationRef(_Payload):
+    kind: DestinationKind
+    unit: str | None
+
+
+class ReportScreened(_Payload):
+    report_id: str
+    county: str
+    received_at: datetime
+    rule_version: str
+    risk_level: RiskLevel
+    urgent: bool
+    direct_dispatch: bool
+    needs_review: bool
+    sla_due_at: datetime
+    reasons: list[ReasonCode]
+    recommended: list[DestinationRef]
+    subject_hashes: list[str]
+
+
+class ReferralChanged(_Payload):
+    """One referral moved to `status`; the envelope type names the transition."""
+
+    report_id: str
+    referral_id: str
+    county: str
+    kind: DestinationKind
+    unit: str
+    status: ReferralStatus
+    urgent: bool
+    at: datetime
+    actor: str
+    detail: str | None = None
+    subject_hashes: list[str] = []
+
+
+class ReferralSnapshot(_Payload):
+    referral_id: str
+    kind: DestinationKind
+    unit: str
+    status: ReferralStatus
+    urgent: bool
+    assigned_at: datetime
+    updated_at: datetime
+    reason: str | None = None
+    outcome: str | None = None
+
+
+class ReportStatusChanged(_Payload):
+    """Routing's whole view of a report after a change. `seq` grows by one per change,
+    so a consumer that sees snapshots out of order keeps the newest."""
+
+    report_id: str
+    county: str
+    seq: int
+    status: ReportStatus
+    recommended: list[DestinationRef]
+    destinations: list[DestinationRef]
+    referrals: list[ReferralSnapshot]
+    at: datetime
+    actor: str
+    detail: str | None = None
+
+
+class NotificationSent(_Payload):
+    report_id: str
+    referral_id: str
+    unit: str
+    channel: str
+    urgent: bool
+    at: datetime
+    outcome: Literal["recorded", "delivered", "failed"]
+    detail: str | None = None
+
+
+# Envelope type -> payload model. The type string is the contract: renaming one is a
+# breaking change that the contract tests catch.
+EVENT_TYPES: dict[str, type[BaseModel]] = {
+    "ReportReceived": ReportReceived,
+    "ReportScreened": ReportScreened,
+    "ReferralAssigned": ReferralChanged,
+    "ReferralAcknowledged": ReferralChanged,
+    "ReferralRejected": ReferralChanged,
+    "ReferralClosed": ReferralChanged,
+    "ReferralReassigned": ReferralChanged,
+    "ReportStatusChanged": ReportStatusChanged,
+    "NotificationSent": NotificationSent,
+}
+
+
+SlaState = Literal["open", "met", "breached"]
+
+
+class SlaChanged(_Payload):
+    """The SLA clock of a report moved: the envelope type is SlaStarted, SlaWarning,
+    SlaBreached, SlaMet or SlaRescheduled."""
+
+    report_id: str
+    county: str
+    state: SlaState
+    due_at: datetime
+    at: datetime
+    closed_at: datetime | None = None
+    warning_index: int | None = None   # which warning (0-based), for SlaWarning
+    escalated_to: list[str] = []       # supervisors told, for SlaBreached
+
+
+EVENT_TYPES.update({
+    "SlaStarted": SlaChanged,
+    "SlaWarning": SlaChanged,
+    "SlaBreached": SlaChanged,
+    "SlaMet": SlaChanged,
+    "SlaRescheduled": SlaChanged,
+})

@@ -1,0 +1,128 @@
+"""The consumer loop: handle each message in its own database transaction, then commit
+the offset. A message that can never be handled goes to the dead-letter topic with its
+error, and the loop carries on; a database or broker outage is waited out instead."""
+
+import asyncio
+import logging
+from typing import Awaitable, Callable, Mapping, Sequence
+
+from opentelemetry import propagate, trace
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from safetynet.contracts.envelope import Envelope
+from safetynet.contracts.messaging.broker import Broker, Message
+from safetynet.contracts.topics import dead_letter
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer("safetynet.messaging")
+
+Handler = Callable[[Envelope], Awaitable[None]]
+
+
+class PoisonMessage(Exception):
+    """The message is wrong in itself: retrying cannot help, so dead-letter it."""
+
+
+def _is_transient(error: BaseException) -> bool:
+    if isinstance(error, OperationalError):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, (ConnectionError, OSError, asyncio.TimeoutError))
+
+
+class ConsumerLoop:
+    def __init__(self, *, service: str, group: str, topics: Sequence[str], broker: Broker,
+                 handlers: Mapping[str, Handler], max_attempts: int = 3,
+                 on_dead_letter: Callable[[str], None] | None = None):
+        self.service = service
+        self.group = group
+        self.topics = list(topics)
+        self._broker = broker
+        self._handlers = dict(handlers)
+        self._max_attempts = max_attempts
+        self._on_dead_letter = on_dead_letter
+
+    async def run(self, stop: asyncio.Event) -> None:
+        consumer = self._broker.consumer(group=self.group, topics=self.topics)
+        await consumer.start()
+        try:
+            while not stop.is_set():
+                batch = await consumer.getmany(timeout_ms=500)
+                done: list[Message] = []
+                try:
+                    for message in batch:
+                        await self.process(message, stop)
+                        done.append(message)
+                finally:
+                    await self._commit(consumer, done)
+        finally:
+            await consumer.stop()
+
+    async def _commit(self, consumer, done: list[Message]) -> None:  # type: ignore[no-untyped-def]
+        try:
+            await consumer.commit(done)
+        except Exception:  # a rebalance took the partition: its new owner redelivers, the inbox dedupes
+            log.warning("%s: offset commit failed; messages will be redelivered", self.group, exc_info=True)
+
+    async def process(self, message: Message, stop: asyncio.Event) -> None:
+        """Handle one message; return once it is done or dead-lettered."""
+        try:
+            envelope = Envelope.from_bytes(message.value)
+        except (ValidationError, ValueError) as error:
+            await self._dead_letter(message, error)
+            return
+        handler = self._handlers.get(envelope.type)
+        if handler is None:
+            return  # another consumer's event on a shared topic
+        carrier = {k: v.decode() for k, v in message.headers} or envelope.trace
+        parent = propagate.extract(carrier)
+        with tracer.start_as_current_span(
+            f"process {message.topic}", context=parent, kind=trace.SpanKind.CONSUMER,
+            attributes={"messaging.system": "kafka", "messaging.operation.type": "process",
+                        "messaging.destination.name": message.topic,
+                        "messaging.consumer.group.name": self.group,
+                        "messaging.message.id": envelope.event_id,
+                        "safetynet.report_id": envelope.report_id,
+                        "safetynet.event_type": envelope.type},
+        ):
+            await self._handle_with_retries(handler, envelope, message, stop)
+
+    async def _handle_with_retries(self, handler: Handler, envelope: Envelope,
+                                   message: Message, stop: asyncio.Event) -> None:
+        attempt = 0
+        while True:
+            try:
+                await handler(envelope)
+                return
+            except (PoisonMessage, ValidationError) as error:
+                await self._dead_letter(message, error)
+                return
+            except Exception as error:
+                if _is_transient(error):
+                    log.warning("%s: transient failure on %s; waiting", self.group, envelope.event_id)
+                else:
+                    attempt += 1
+                    log.exception("%s: handler failed on %s (attempt %d)", self.group, envelope.event_id, attempt)
+                    if attempt >= self._max_attempts:
+                        await self._dead_letter(message, error)
+                        return
+                if stop.is_set():
+                    raise
+                await asyncio.sleep(min(0.2 * 2 ** attempt, 5.0))
+
+    async def _dead_letter(self, message: Message, error: BaseException) -> None:
+        log.error("%s: dead-lettering %s[%d]@%d: %s", self.group, message.topic,
+                  message.partition, message.offset, type(error).__name__)
+        headers = list(message.headers) + [
+            ("dlq.error", f"{type(error).__name__}: {error}"[:2000].encode()),
+            ("dlq.original_topic", message.topic.encode()),
+            ("dlq.original_partition", str(message.partition).encode()),
+            ("dlq.original_offset", str(message.offset).encode()),
+            ("dlq.consumer_group", self.group.encode()),
+        ]
+        await self._broker.publish(dead_letter(message.topic), key=message.key,
+                                   value=message.value, headers=headers)
+        if self._on_dead_letter:
+            self._on_dead_letter(message.topic)

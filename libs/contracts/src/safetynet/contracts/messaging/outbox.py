@@ -1,0 +1,180 @@
+"""Transactional outbox and inbox.
+
+A service writes its state change and the events it causes in one transaction (the
+outbox); a relay publishes them afterwards. A consumer records each event id it has
+handled in the same transaction as its effects (the inbox), so a redelivered event
+changes nothing.
+"""
+
+import asyncio
+import logging
+import zlib
+from datetime import datetime, timezone
+
+from opentelemetry import context as otel_context
+from opentelemetry import propagate
+from sqlalchemy import (
+    BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table, func, select, text,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from safetynet.contracts.envelope import Envelope
+from safetynet.contracts.messaging.broker import Broker
+from safetynet.contracts.storage import JsonDocument, UtcDateTime
+
+log = logging.getLogger(__name__)
+
+
+def outbox_table(metadata: MetaData, prefix: str) -> Table:
+    table = Table(
+        f"{prefix}_outbox", metadata,
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("topic", String(200), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("value", LargeBinary, nullable=False),
+        Column("trace", JsonDocument, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("published_at", UtcDateTime, nullable=True),
+    )
+    # The relay only ever reads the unpublished tail, so index exactly that.
+    Index(f"ix_{prefix}_outbox_unpublished", table.c.id,
+          postgresql_where=table.c.published_at.is_(None),
+          sqlite_where=table.c.published_at.is_(None))
+    return table
+
+
+def inbox_table(metadata: MetaData, prefix: str) -> Table:
+    return Table(
+        f"{prefix}_inbox", metadata,
+        Column("event_id", String(36), primary_key=True),
+        Column("processed_at", UtcDateTime, nullable=False),
+    )
+
+
+def current_trace() -> dict[str, str]:
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+async def enqueue(session: AsyncSession, outbox: Table, topic: str, envelope: Envelope) -> None:
+    """Add `envelope` to the outbox, inside the caller's transaction."""
+    if not envelope.trace:
+        envelope.trace = current_trace()
+    await session.execute(outbox.insert().values(
+        event_id=envelope.event_id, topic=topic, key=envelope.report_id,
+        value=envelope.to_bytes(), trace=envelope.trace, created_at=datetime.now(timezone.utc),
+    ))
+
+
+async def claim(session: AsyncSession, inbox: Table, event_id: str) -> bool:
+    """Record `event_id` as handled; False when it already was (a redelivery)."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(inbox).values(event_id=event_id, processed_at=datetime.now(timezone.utc))
+        .on_conflict_do_nothing(index_elements=["event_id"])
+    )
+    return bool(result.rowcount)
+
+
+class OutboxRelay:
+    """Publishes a service's outbox in order. One relay per service publishes at a time
+    (a PostgreSQL advisory lock elects it), which keeps the order per report."""
+
+    def __init__(self, engine: AsyncEngine, outbox: Table, broker: Broker, *,
+                 poll_seconds: float = 0.5, batch: int = 200):
+        self._engine = engine
+        self._outbox = outbox
+        self._broker = broker
+        self._poll = poll_seconds
+        self._batch = batch
+        self._wakeup = asyncio.Event()
+        self._is_pg = engine.dialect.name == "postgresql"
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                if self._is_pg:
+                    await self._run_as_leader(stop)
+                else:
+                    await self._publish_until_idle(stop)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the broker or database is away: keep the rows, retry later
+                log.warning("outbox relay for %s failed; retrying", self._outbox.name, exc_info=True)
+                await _sleep_or_stop(stop, 1.0)
+
+    async def _run_as_leader(self, stop: asyncio.Event) -> None:
+        async with self._engine.connect() as lock_conn:
+            lock_id = _lock_id(self._outbox.name)
+            leader = await lock_conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_id})
+            await lock_conn.commit()
+            if not leader:
+                await _sleep_or_stop(stop, 1.0)
+                return
+            try:
+                await self._publish_until_idle(stop)
+            finally:
+                await lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_id})
+                await lock_conn.commit()
+
+    async def _publish_until_idle(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._wakeup.clear()
+            if await self.publish_batch() == 0:
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), self._poll)
+                except TimeoutError:
+                    pass
+
+    async def publish_batch(self) -> int:
+        """Publish the oldest unpublished events; return how many."""
+        t = self._outbox.c
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(
+                select(t.id, t.topic, t.key, t.value, t.trace)
+                .where(t.published_at.is_(None)).order_by(t.id).limit(self._batch)
+            )).all()
+            await conn.rollback()
+        # Publish outside any transaction: the embedded broker writes to the same
+        # database, and a held write lock would block it.
+        for row in rows:
+            # Make the stored context current rather than copying its header: the broker
+            # (or the aiokafka instrumentation) injects the current one, and two clash.
+            token = otel_context.attach(propagate.extract(row.trace))
+            try:
+                await self._broker.publish(row.topic, key=row.key, value=row.value, headers=[])
+            finally:
+                otel_context.detach(token)
+        if rows:
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    self._outbox.update().where(t.id.in_([r.id for r in rows]))
+                    .values(published_at=datetime.now(timezone.utc))
+                )
+        return len(rows)
+
+    async def backlog(self) -> int:
+        """Events written but not yet published."""
+        async with self._engine.connect() as conn:
+            return int(await conn.scalar(
+                select(func.count()).select_from(self._outbox).where(self._outbox.c.published_at.is_(None))
+            ) or 0)
+
+
+def _lock_id(name: str) -> int:
+    return zlib.crc32(name.encode())
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        pass

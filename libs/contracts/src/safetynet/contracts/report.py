@@ -1,0 +1,159 @@
+"""The partner-facing report: intake API v1, exactly as DOMAIN.md names it.
+
+The contract is strict: unknown fields and values of the wrong JSON type are rejected,
+so a misspelt indicator can never silently lower a risk light.
+"""
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+)
+
+from safetynet.contracts.national_id import national_id_problem, normalize_national_id
+
+TAIPEI = timezone(timedelta(hours=8), "Asia/Taipei")
+
+AgencyType = Literal[
+    "police", "school", "hospital", "health", "social_welfare",
+    "household_registration", "labor", "judicial", "civil_affairs", "ngo", "public",
+]
+PROTECTION_CATEGORIES = (
+    "intimate_partner_violence", "other_family_violence", "child_maltreatment",
+    "sexual_assault", "child_sexual_exploitation", "elder_abuse", "disability_abuse",
+)
+Category = Literal[
+    "intimate_partner_violence", "other_family_violence", "child_maltreatment",
+    "sexual_assault", "child_sexual_exploitation", "elder_abuse", "disability_abuse",
+    "vulnerable_family", "social_assistance", "suicide_risk", "suspected_mental_illness",
+    "youth_deviance", "other",
+]
+Role = Literal["victim", "offender", "child", "youth", "adult"]
+Sex = Literal["F", "M", "X"]
+Injury = Literal["none", "minor", "severe"]
+RiskLevel = Literal["red", "orange", "yellow", "green"]
+DestinationKind = Literal["protection", "welfare_center", "mental_health", "youth_counseling"]
+ReportStatus = Literal["received", "awaiting_review", "assigned", "acknowledged", "closed"]
+
+ShortText = Annotated[StrictStr, Field(max_length=200)]
+
+
+def _require_iso_string(value: Any) -> Any:
+    # JSON has no date type: only an ISO-8601 string is a date. A number is a type error,
+    # not a Unix timestamp in disguise.
+    if not isinstance(value, (str, date)):
+        raise ValueError("must be an ISO-8601 string")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Source(_Strict):
+    agency_type: AgencyType | None = None
+    agency_name: ShortText | None = None
+    reporter_name: ShortText | None = None
+    reporter_phone: Annotated[StrictStr, Field(max_length=40)] | None = None
+    mandated_reporter: StrictBool | None = None
+
+
+class Subject(_Strict):
+    role: Role
+    name: ShortText | None = None
+    national_id: StrictStr | None = None
+    birth_date: date | None = None
+    age: Annotated[StrictInt, Field(ge=0, le=130)] | None = None
+    sex: Sex | None = None
+
+    _iso_birth_date = field_validator("birth_date", mode="before")(_require_iso_string)
+
+    @field_validator("national_id")
+    @classmethod
+    def _valid_national_id(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        normalized = normalize_national_id(value)
+        problem = national_id_problem(normalized)
+        if problem:
+            raise ValueError(f"invalid national ID: {problem}")
+        return normalized
+
+    @field_validator("birth_date")
+    @classmethod
+    def _not_in_future(cls, value: date | None) -> date | None:
+        if value is not None and value > datetime.now(TAIPEI).date():
+            raise ValueError("birth date is in the future")
+        return value
+
+    def age_on(self, day: date) -> int | None:
+        """Whole years on `day`; birth_date wins over age, and neither means unknown."""
+        if self.birth_date is None:
+            return self.age
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return max(years, 0)
+
+
+class Household(_Strict):
+    children_under_6: Annotated[StrictInt, Field(ge=0, le=50)] | None = None
+    children_under_18: Annotated[StrictInt, Field(ge=0, le=50)] | None = None
+
+
+class Indicators(_Strict):
+    tipvda_score: Annotated[StrictInt, Field(ge=0, le=15)] | None = None
+    injury: Injury | None = None
+    weapon: StrictBool | None = None
+    threat_to_kill: StrictBool | None = None
+    offender_lives_with_victim: StrictBool | None = None
+    suicide_attempt: StrictBool | None = None
+    suicide_ideation: StrictBool | None = None
+    suspected_mental_illness: StrictBool | None = None
+    youth_law_violation: StrictBool | None = None
+    economic_hardship: StrictBool | None = None
+
+
+class ReportSubmission(_Strict):
+    """POST /v1/reports body."""
+
+    county: Annotated[StrictStr, Field(min_length=1, max_length=20)]
+    township: Annotated[StrictStr, Field(min_length=1, max_length=20)]
+    source: Source | None = None
+    categories: Annotated[list[Category], Field(min_length=1, max_length=13)]
+    occurred_at: datetime | None = None
+    subjects: Annotated[list[Subject], Field(min_length=1, max_length=50)]
+    household: Household | None = None
+    indicators: Indicators | None = None
+    narrative: Annotated[StrictStr, Field(min_length=1, max_length=20_000)]
+
+    _iso_occurred_at = field_validator("occurred_at", mode="before")(_require_iso_string)
+
+    @field_validator("categories")
+    @classmethod
+    def _dedupe_categories(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        # A naive time is ambiguous across agencies; the contract's examples carry +08:00.
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=TAIPEI)
+        return value
+
+
+class ReportAccepted(BaseModel):
+    """202 body of POST /v1/reports."""
+
+    report_id: str
+    received_at: datetime
+    sla_due_at: datetime
+    status_url: str

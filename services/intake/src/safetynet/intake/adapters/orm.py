@@ -1,0 +1,97 @@
+"""Intake's tables, in its own schema."""
+
+from sqlalchemy import (
+    BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
+)
+
+from safetynet.contracts.messaging.outbox import inbox_table, outbox_table
+from safetynet.contracts.storage import JsonDocument, UtcDateTime
+
+SCHEMA = "intake"
+metadata = MetaData(schema=SCHEMA)
+
+api_keys = Table(
+    "intake_api_keys", metadata,
+    Column("key_id", String(36), primary_key=True),
+    Column("key_hash", String(64), nullable=False, unique=True),  # SHA-256 of the secret
+    Column("role", String(20), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("county", String(20), nullable=False),
+    Column("agency_type", String(40), nullable=True),
+    Column("unit", String(100), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+reports = Table(
+    "intake_reports", metadata,
+    Column("report_id", String(36), primary_key=True),
+    Column("county", String(20), nullable=False),
+    Column("township", String(20), nullable=False),
+    Column("agency_type", String(40), nullable=False),
+    Column("agency_name", String(200), nullable=False),  # the reporting key's agency
+    Column("key_id", String(36), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("sla_due_at", UtcDateTime, nullable=False),
+    Column("categories", JsonDocument, nullable=False),
+    Column("submission", JsonDocument, nullable=False),
+    Index("ix_intake_reports_county_received", "county", "received_at"),
+    Index("ix_intake_reports_agency", "agency_name", "received_at"),
+)
+
+# Every subject's keyed hash, for repeat detection at acceptance: intake sees every
+# report, whichever replica takes it.
+subject_index = Table(
+    "intake_subject_index", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("subject_hash", String(64), nullable=False),
+    Column("report_id", String(36), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Index("ix_intake_subject_index_hash", "subject_hash", "received_at"),
+)
+
+idempotency_keys = Table(
+    "intake_idempotency_keys", metadata,
+    Column("key_id", String(36), primary_key=True),
+    Column("idempotency_key", String(200), primary_key=True),
+    Column("body_sha256", String(64), nullable=False),
+    Column("report_id", String(36), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", JsonDocument, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The read model behind GET /v1/reports/{id}, projected from the other services' events.
+report_views = Table(
+    "intake_report_views", metadata,
+    Column("report_id", String(36), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("risk_level", String(10), nullable=True),
+    Column("urgent", Boolean, nullable=True),
+    Column("direct_dispatch", Boolean, nullable=True),
+    Column("rule_version", String(20), nullable=True),
+    Column("reasons", JsonDocument, nullable=False),
+    Column("recommended", JsonDocument, nullable=False),
+    Column("destinations", JsonDocument, nullable=False),
+    Column("referrals", JsonDocument, nullable=False),
+    Column("routing_seq", Integer, nullable=False),
+    Column("sla", JsonDocument, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+timeline = Table(
+    "intake_timeline", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("report_id", String(36), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("event", String(60), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("detail", Text, nullable=True),
+    UniqueConstraint("event_id", "event", name="uq_intake_timeline_event"),
+    Index("ix_intake_timeline_report", "report_id", "at"),
+)
+
+outbox = outbox_table(metadata, "intake")
+inbox = inbox_table(metadata, "intake")
+

@@ -1,0 +1,125 @@
+"""Reads and writes of intake's state."""
+
+import zlib
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safetynet.intake.adapters import orm
+from safetynet.intake.domain.access import Principal, ReportOwnership
+from safetynet.intake.domain.subjects import REPEAT_WINDOW
+from safetynet.intake.domain.views import ReportView
+
+
+class KeyRepository:
+    def __init__(self, session: AsyncSession):
+        self._session = session
+
+    async def add(self, principal: Principal, *, key_hash: str) -> None:
+        await self._session.execute(orm.api_keys.insert().values(
+            **asdict(principal), key_hash=key_hash, created_at=datetime.now(timezone.utc)))
+
+    async def by_hash(self, key_hash: str) -> Principal | None:
+        t = orm.api_keys.c
+        row = (await self._session.execute(
+            select(t.key_id, t.role, t.name, t.county, t.agency_type, t.unit)
+            .where(t.key_hash == key_hash, t.revoked_at.is_(None))
+        )).first()
+        return Principal(**row._mapping) if row else None
+
+
+class ReportRepository:
+    def __init__(self, session: AsyncSession):
+        self._session = session
+
+    async def lock_subjects(self, subject_hashes: Iterable[str]) -> None:
+        """Serialize acceptance per subject, so 'named in an earlier report' is exact
+        even when two replicas accept reports on the same person at once."""
+        if self._session.bind.dialect.name != "postgresql":
+            return  # SQLite: BEGIN IMMEDIATE already serializes every writer
+        for h in sorted(set(subject_hashes)):  # one global order: no deadlocks
+            await self._session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                                        {"k": zlib.crc32(h.encode())})
+
+    async def subjects_seen_since(self, subject_hashes: Iterable[str], *, received_at: datetime) -> set[str]:
+        hashes = sorted(set(subject_hashes))
+        if not hashes:
+            return set()
+        t = orm.subject_index.c
+        rows = await self._session.execute(
+            select(t.subject_hash).distinct().where(
+                t.subject_hash.in_(hashes), t.received_at < received_at,
+                t.received_at > received_at - REPEAT_WINDOW))
+        return {r.subject_hash for r in rows}
+
+    async def add(self, *, report: dict[str, Any], subject_hashes: Iterable[str]) -> None:
+        await self._session.execute(orm.reports.insert().values(**report))
+        for h in sorted(set(subject_hashes)):
+            await self._session.execute(orm.subject_index.insert().values(
+                subject_hash=h, report_id=report["report_id"], received_at=report["received_at"]))
+
+    async def get(self, report_id: str) -> dict[str, Any] | None:
+        row = (await self._session.execute(
+            select(orm.reports).where(orm.reports.c.report_id == report_id))).first()
+        return dict(row._mapping) if row else None
+
+    async def ownership(self, report_id: str) -> ReportOwnership | None:
+        t = orm.reports.c
+        row = (await self._session.execute(
+            select(t.county, t.agency_name).where(t.report_id == report_id))).first()
+        if row is None:
+            return None
+        view = await ViewRepository(self._session).get(report_id)
+        return ReportOwnership(county=row.county, agency_name=row.agency_name,
+                               units=view.units if view else frozenset())
+
+
+class IdempotencyRepository:
+    def __init__(self, session: AsyncSession):
+        self._session = session
+
+    async def get(self, *, key_id: str, idempotency_key: str) -> dict[str, Any] | None:
+        t = orm.idempotency_keys.c
+        row = (await self._session.execute(
+            select(orm.idempotency_keys).where(t.key_id == key_id, t.idempotency_key == idempotency_key))).first()
+        return dict(row._mapping) if row else None
+
+    async def add(self, **values: Any) -> None:
+        await self._session.execute(orm.idempotency_keys.insert().values(
+            **values, created_at=datetime.now(timezone.utc)))
+
+
+class ViewRepository:
+    def __init__(self, session: AsyncSession):
+        self._session = session
+
+    async def get(self, report_id: str) -> ReportView | None:
+        row = (await self._session.execute(
+            select(orm.report_views).where(orm.report_views.c.report_id == report_id))).first()
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        values.pop("updated_at")
+        return ReportView(**values)
+
+    async def save(self, view: ReportView, *, new: bool = False) -> None:
+        values = {**asdict(view), "updated_at": datetime.now(timezone.utc)}
+        if new:
+            await self._session.execute(orm.report_views.insert().values(**values))
+        else:
+            await self._session.execute(orm.report_views.update()
+                                        .where(orm.report_views.c.report_id == view.report_id).values(**values))
+
+    async def add_timeline(self, *, report_id: str, event_id: str, at: datetime, event: str, actor: str,
+                           detail: str | None = None) -> None:
+        await self._session.execute(orm.timeline.insert().values(
+            report_id=report_id, event_id=event_id, at=at, event=event, actor=actor, detail=detail))
+
+    async def timeline(self, report_id: str) -> list[dict[str, Any]]:
+        t = orm.timeline.c
+        rows = await self._session.execute(
+            select(t.at, t.event, t.actor, t.detail).where(t.report_id == report_id).order_by(t.at, t.id))
+        return [dict(r._mapping) for r in rows]

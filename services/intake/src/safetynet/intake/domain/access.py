@@ -1,0 +1,44 @@
+"""Who may do what: API key principals and the read scope of each role."""
+
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["agency", "dispatcher", "unit", "supervisor", "admin"]
+ROLES: tuple[Role, ...] = ("agency", "dispatcher", "unit", "supervisor", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    key_id: str
+    role: Role
+    name: str
+    county: str
+    agency_type: str | None = None
+    unit: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How this principal appears in timelines: role and name, never the secret."""
+        return f"{self.role}:{self.name}"
+
+
+@dataclass(frozen=True)
+class ReportOwnership:
+    county: str
+    agency_name: str
+    units: frozenset[str] = frozenset()
+
+
+def can_read(principal: Principal, report: ReportOwnership) -> bool:
+    """An agency reads its own reports; county staff read their county's; a unit reads
+    the reports referred to it."""
+    if principal.role == "agency":
+        return report.agency_name == principal.name
+    if principal.role == "unit":
+        return principal.unit in report.units
+    return report.county == principal.county
+
+
+def sees_everything(principal: Principal) -> bool:
+    """Dispatch staff see subjects, narrative, source and the whole decision."""
+    return principal.role in ("dispatcher", "supervisor", "admin")

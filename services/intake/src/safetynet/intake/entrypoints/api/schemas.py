@@ -1,0 +1,101 @@
+"""Response bodies of the intake API (requests are in safetynet.contracts.report)."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from safetynet.contracts.report import DestinationKind, ReportStatus, RiskLevel
+
+
+class Sla(BaseModel):
+    due_at: datetime
+    state: str
+    closed_at: datetime | None = None
+
+
+class Destination(BaseModel):
+    kind: DestinationKind
+    unit: str | None
+
+
+class DestinationKindOnly(BaseModel):
+    kind: DestinationKind
+
+
+class Reason(BaseModel):
+    code: str
+    text: str
+
+
+class Referral(BaseModel):
+    referral_id: str
+    kind: DestinationKind
+    unit: str
+    status: str
+    urgent: bool
+    assigned_at: datetime
+    updated_at: datetime
+    reason: str | None = None
+    outcome: str | None = None
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    event: str
+    actor: str
+    detail: str | None = None
+
+
+class AgencyReportView(BaseModel):
+    """What the reporting agency sees: progress, never units, reasons or other data."""
+
+    report_id: str
+    status: ReportStatus
+    received_at: datetime
+    sla: Sla
+    destinations: list[DestinationKindOnly]
+
+
+class DispatcherReportView(BaseModel):
+    """What county dispatch staff see: everything."""
+
+    report_id: str
+    status: ReportStatus
+    received_at: datetime
+    county: str
+    township: str
+    risk_level: RiskLevel | None
+    urgent: bool | None
+    direct_dispatch: bool | None
+    rule_version: str | None
+    reasons: list[Reason]
+    recommended: list[Destination]
+    destinations: list[Destination]
+    referrals: list[Referral]
+    sla: Sla
+    timeline: list[TimelineEntry]
+    source: dict[str, Any]
+    subjects: list[dict[str, Any]]
+    categories: list[str]
+    occurred_at: datetime | None = None
+    household: dict[str, Any] | None = None
+    indicators: dict[str, Any] | None = None
+    narrative: str
+
+
+class UnitReportView(BaseModel):
+    """What a destination unit sees of a report referred to it."""
+
+    report_id: str
+    status: ReportStatus
+    received_at: datetime
+    county: str
+    township: str
+    risk_level: RiskLevel | None
+    urgent: bool | None
+    referrals: list[Referral]
+    sla: Sla
+    subjects: list[dict[str, Any]]
+    categories: list[str]
+    narrative: str

@@ -1,0 +1,67 @@
+"""The intake HTTP application."""
+
+import logging
+from typing import Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from safetynet.contracts.report import ReportSubmission
+from safetynet.intake.entrypoints.api import reports
+from safetynet.intake.entrypoints.api.deps import IntakeContext
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Partner agencies (police, schools, hospitals, social agencies) post reports about people
+at risk; the county screening and dispatch center screens and routes each within 24 hours.
+Authenticate with `Authorization: Bearer <key>`.
+"""
+
+
+def create_app(ctx: IntakeContext, *, wake_relay: Callable[[], None] = lambda: None) -> FastAPI:
+    app = FastAPI(title="SafetyNet Dispatch — intake API", version="1.0.0", description=DESCRIPTION)
+    app.state.intake = ctx
+    app.state.wake_relay = wake_relay
+    app.include_router(reports.router)
+
+    @app.get("/healthz", tags=["ops"], summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], summary="The database answers", responses={503: {"description": "Not ready"}})
+    async def readyz() -> JSONResponse:
+        try:
+            async with ctx.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        # Never leak internals; the log has the trace id to find it.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "internal error"}, status_code=500)
+
+    _publish_request_schema(app)
+    return app
+
+
+def _publish_request_schema(app: FastAPI) -> None:
+    """POST /v1/reports reads its body itself (to count bytes and catch parser errors),
+    so add the contract's schema to the OpenAPI components by hand."""
+    original = app.openapi
+
+    def openapi() -> dict:  # type: ignore[type-arg]
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        defs = ReportSubmission.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(defs.pop("$defs", {}))
+        components["ReportSubmission"] = defs
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,66 @@
+"""Intake's consumers: the other services' events become the report view and timeline."""
+
+from typing import Callable
+
+from safetynet.contracts import events
+from safetynet.contracts.envelope import Envelope
+from safetynet.contracts.messaging.consumer import Handler
+from safetynet.intake.domain.views import ReportView
+from safetynet.intake.service_layer import handlers
+from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+
+
+def _dump(items: list) -> list[dict]:  # type: ignore[type-arg]
+    return [i.model_dump(mode="json") for i in items]
+
+
+def event_handlers(*, uow_factory: Callable[[], IntakeUnitOfWork]) -> dict[str, Handler]:
+    async def apply(envelope: Envelope, change: Callable[[ReportView], bool | None],
+                    *entries: tuple) -> None:  # type: ignore[type-arg]
+        await handlers.project(event_id=envelope.event_id, report_id=envelope.report_id, uow=uow_factory(),
+                               change=change, timeline=list(entries))
+
+    async def on_screened(envelope: Envelope) -> None:
+        e = envelope.payload_as(events.ReportScreened)
+        await apply(envelope, lambda v: v.apply_decision(
+            risk_level=e.risk_level, urgent=e.urgent, direct_dispatch=e.direct_dispatch,
+            rule_version=e.rule_version, reasons=_dump(e.reasons), recommended=_dump(e.recommended),
+            sla_due_at=e.sla_due_at),
+            (envelope.occurred_at, "screened", "screening",
+             f"{e.risk_level}; direct_dispatch={str(e.direct_dispatch).lower()}; "
+             + ", ".join(r.code for r in e.reasons)))
+
+    async def on_status(envelope: Envelope) -> None:
+        e = envelope.payload_as(events.ReportStatusChanged)
+        await apply(envelope, lambda v: v.apply_routing(
+            seq=e.seq, status=e.status, recommended=_dump(e.recommended),
+            destinations=_dump(e.destinations), referrals=_dump(e.referrals)),
+            (e.at, f"status_{e.status}", e.actor, e.detail))
+
+    async def on_referral(envelope: Envelope) -> None:
+        e = envelope.payload_as(events.ReferralChanged)
+        detail = f"{e.kind} → {e.unit}" + (f": {e.detail}" if e.detail else "")
+        await apply(envelope, lambda v: False, (e.at, f"referral_{e.status}", e.actor, detail))
+
+    async def on_notification(envelope: Envelope) -> None:
+        e = envelope.payload_as(events.NotificationSent)
+        await apply(envelope, lambda v: False,
+                    (e.at, f"notification_{e.outcome}", "notify", f"{e.channel} → {e.unit}"))
+
+    async def on_sla(envelope: Envelope) -> None:
+        e = envelope.payload_as(events.SlaChanged)
+        detail = f"due {e.due_at.isoformat()}" + (f"; escalated to {', '.join(e.escalated_to)}" if e.escalated_to else "")
+        await apply(envelope, lambda v: v.apply_sla(state=e.state, due_at=e.due_at, closed_at=e.closed_at),
+                    (e.at, _snake(envelope.type), "notify", detail))
+
+    return {
+        "ReportScreened": on_screened, "ReportStatusChanged": on_status,
+        **{t: on_referral for t in ("ReferralAssigned", "ReferralAcknowledged", "ReferralRejected",
+                                    "ReferralClosed", "ReferralReassigned")},
+        "NotificationSent": on_notification,
+        **{t: on_sla for t in ("SlaStarted", "SlaWarning", "SlaBreached", "SlaMet", "SlaRescheduled")},
+    }
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")

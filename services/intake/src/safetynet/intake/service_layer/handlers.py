@@ -1,0 +1,135 @@
+"""Intake's handlers: accepting reports, keys, and the read model."""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from sqlalchemy.exc import IntegrityError
+
+from safetynet.contracts import topics
+from safetynet.contracts.counties import CountyDirectory
+from safetynet.contracts.report import ReportSubmission
+from safetynet.intake.adapters.contracts import accepted_body, report_received, subject_hashes
+from safetynet.intake.domain.access import Principal, Role, can_read
+from safetynet.intake.domain.views import ReportView
+from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+
+Clock = Callable[[], datetime]
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was used before with a different body."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def create_key(*, role: Role, name: str, county: str, agency_type: str | None = None,
+                     unit: str | None = None, uow: IntakeUnitOfWork) -> tuple[Principal, str]:
+    """Mint an API key; only its hash is stored, so the secret is shown once."""
+    secret = "sn_" + secrets.token_urlsafe(32)
+    principal = Principal(key_id=str(uuid.uuid4()), role=role, name=name, county=county,
+                          agency_type=agency_type, unit=unit)
+    async with uow:
+        await uow.keys.add(principal, key_hash=hash_secret(secret))
+        await uow.commit()
+    return principal, secret
+
+
+async def authenticate(*, secret: str, uow: IntakeUnitOfWork) -> Principal | None:
+    """The principal behind a bearer secret, if the key exists and is not revoked."""
+    async with uow:
+        return await uow.keys.by_hash(hash_secret(secret))
+
+
+async def accept_report(*, principal: Principal, submission: ReportSubmission, body_sha256: str,
+                        idempotency_key: str | None, uow: IntakeUnitOfWork, directory: CountyDirectory,
+                        hash_key: bytes, default_sla_seconds: int, base_url: str = "",
+                        clock: Clock = lambda: datetime.now(timezone.utc)) -> Accepted:
+    """Store a report and its ReportReceived event in one transaction."""
+    try:
+        return await _accept(**locals())
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        # A concurrent request with the same key won the race: answer as its replay.
+        return await _accept(**locals())
+
+
+async def _accept(*, principal: Principal, submission: ReportSubmission, body_sha256: str,
+                  idempotency_key: str | None, uow: IntakeUnitOfWork, directory: CountyDirectory,
+                  hash_key: bytes, default_sla_seconds: int, base_url: str, clock: Clock) -> Accepted:
+    async with uow:
+        if idempotency_key is not None:
+            earlier = await uow.idempotency.get(key_id=principal.key_id, idempotency_key=idempotency_key)
+            if earlier is not None:
+                if earlier["body_sha256"] != body_sha256:
+                    raise IdempotencyConflict(idempotency_key)
+                return Accepted(earlier["status_code"], earlier["response"], replayed=True)
+        hashes = subject_hashes(submission, hash_key)
+        known = [h for h in hashes if h]
+        await uow.reports.lock_subjects(known)
+        received_at = clock()  # after the locks: "earlier" follows the order of acceptance
+        seen = await uow.reports.subjects_seen_since(known, received_at=received_at)
+        report_id = str(uuid.uuid4())
+        seconds = directory.sla_seconds(county=submission.county, risk_level=None, default=default_sla_seconds)
+        sla_due_at = received_at + timedelta(seconds=seconds)
+        await uow.reports.add(report=dict(
+            report_id=report_id, county=submission.county, township=submission.township,
+            agency_type=principal.agency_type or "public", agency_name=principal.name, key_id=principal.key_id,
+            received_at=received_at, sla_due_at=sla_due_at, categories=submission.categories,
+            submission=submission.model_dump(mode="json", exclude_none=True)), subject_hashes=known)
+        await uow.views.save(ReportView.received(report_id, sla_due_at=sla_due_at), new=True)
+        await uow.views.add_timeline(report_id=report_id, event_id=report_id, at=received_at,
+                                     event="received", actor=principal.actor,
+                                     detail=", ".join(submission.categories))
+        await uow.emit(topics.REPORTS, report_received(
+            report_id=report_id, submission=submission, agency_type=principal.agency_type or "public",
+            received_at=received_at, sla_due_at=sla_due_at, hashes=hashes, seen=seen))
+        body = accepted_body(report_id=report_id, received_at=received_at, sla_due_at=sla_due_at,
+                             base_url=base_url)
+        if idempotency_key is not None:
+            await uow.idempotency.add(key_id=principal.key_id, idempotency_key=idempotency_key,
+                                      body_sha256=body_sha256, report_id=report_id, status_code=202,
+                                      response=body)
+        await uow.commit()
+        return Accepted(202, body)
+
+
+async def read_report(*, principal: Principal, report_id: str, uow: IntakeUnitOfWork) -> dict[str, Any] | None:
+    """The report as `principal` may see it, or None when it is not theirs to see."""
+    async with uow:
+        ownership = await uow.reports.ownership(report_id)
+        if ownership is None or not can_read(principal, ownership):
+            return None
+        return {"report": await uow.reports.get(report_id), "view": await uow.views.get(report_id),
+                "timeline": await uow.views.timeline(report_id)}
+
+
+async def project(*, event_id: str, report_id: str, uow: IntakeUnitOfWork,
+                  change: Callable[[ReportView], bool | None],
+                  timeline: list[tuple[datetime, str, str, str | None]]) -> None:
+    """Apply another service's event to the report view and its timeline, once."""
+    async with uow:
+        if not await uow.claim(event_id):
+            return
+        view = await uow.views.get(report_id)
+        if view is None:
+            return  # not a report this intake accepted (another installation's)
+        if change(view) is not False:
+            await uow.views.save(view)
+        for at, event, actor, detail in timeline:
+            await uow.views.add_timeline(report_id=report_id, event_id=event_id, at=at, event=event,
+                                         actor=actor, detail=detail)
+        await uow.commit()

@@ -1,0 +1,220 @@
+"""The Case aggregate: one screened report, where it goes, and its referrals.
+
+Status is derived, never stored by hand, so it cannot drift from the referrals:
+- `awaiting_review` while there is no destination, or any destination has no live
+  referral (no unit yet, not confirmed yet, or its referral was rejected);
+- `closed` once every destination's live referral is closed;
+- `acknowledged` once every live referral is acknowledged or closed;
+- `assigned` otherwise.
+A `reassigned` referral was superseded by its successor and no longer counts; a
+`rejected` one counts as a hole to fill (it is never "closed enough"), so a report
+with a rejected referral can only close after a dispatcher reassigns it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Callable
+
+from .errors import InvalidTransition, UnknownReferral, UnknownUnit
+from .events import (
+    CaseOpened, DestinationsChanged, DestinationsConfirmed, Event, ReferralAcknowledged,
+    ReferralAssigned, ReferralClosed, ReferralReassigned, ReferralRejected,
+)
+from .values import (
+    ROUTING, Actor, Destination, Referral, ScreenedReport, UnitDirectory, new_referral_id, unique,
+)
+
+NewId = Callable[[], str]
+
+# Which referral states each unit or dispatcher action starts from.
+ACKNOWLEDGE_FROM = ("assigned",)
+REJECT_FROM = ("assigned",)
+CLOSE_FROM = ("acknowledged",)
+# An acknowledged referral belongs to its unit: it ends with an outcome, not a move.
+REASSIGN_FROM = ("assigned", "rejected")
+
+
+@dataclass
+class Case:
+    report_id: str
+    county: str
+    risk_level: str
+    urgent: bool
+    direct_dispatch: bool
+    recommended: tuple[Destination, ...]   # the system's decision, never overwritten
+    destinations: tuple[Destination, ...]  # the current ones, after any dispatcher change
+    subject_hashes: tuple[str, ...]
+    received_at: datetime
+    updated_at: datetime
+    seq: int = 0  # one more per change, so consumers keep the newest snapshot
+    referrals: list[Referral] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, report: ScreenedReport, *, at: datetime,
+             new_id: NewId = new_referral_id) -> tuple[Case, list[Event]]:
+        """Open the case; a red or direct-dispatch report is referred at once."""
+        recommended = unique(report.recommended)
+        case = cls(report_id=report.report_id, county=report.county, risk_level=report.risk_level,
+                   urgent=report.urgent, direct_dispatch=report.direct_dispatch,
+                   recommended=recommended, destinations=recommended,
+                   subject_hashes=report.subject_hashes, received_at=report.received_at, updated_at=at)
+        why = "urgent" if report.urgent else "direct_dispatch" if report.direct_dispatch else None
+        assigned = case._refer_pending(actor=ROUTING, at=at, detail=why, new_id=new_id) if why else []
+        case._changed(at)
+        opened = CaseOpened(actor=ROUTING, at=at, detail=why, status=case.status, urgent=case.urgent,
+                            direct_dispatch=case.direct_dispatch, recommended=recommended)
+        return case, [opened, *assigned]
+
+    @property
+    def status(self) -> str:
+        live = [r for r in self.referrals if r.live]
+        held = {r.destination for r in live}
+        if not self.destinations or any(d not in held for d in self.destinations):
+            return "awaiting_review"
+        if all(r.status == "closed" for r in live):
+            return "closed"
+        if all(r.status in ("acknowledged", "closed") for r in live):
+            return "acknowledged"
+        return "assigned"
+
+    def referral(self, referral_id: str) -> Referral:
+        for referral in self.referrals:
+            if referral.referral_id == referral_id:
+                return referral
+        raise UnknownReferral(f"report {self.report_id} has no referral {referral_id}")
+
+    # Dispatcher decisions on the destinations -------------------------------------
+
+    def confirm(self, *, actor: Actor, at: datetime, new_id: NewId = new_referral_id) -> list[Event]:
+        """Accept the destinations as they are: refer every one that has a unit."""
+        pending = self._pending()
+        if not self.destinations:
+            raise InvalidTransition("there is no destination to confirm: change the destinations")
+        if not pending:
+            raise InvalidTransition(self._nothing_pending())
+        if all(d.unit is None for d in pending):
+            raise InvalidTransition("no destination waiting for review has a unit: change the destinations")
+        assigned = self._refer_pending(actor=actor, at=at, detail="confirmed", new_id=new_id)
+        self._changed(at)
+        return [DestinationsConfirmed(actor=actor, at=at, destinations=self.destinations), *assigned]
+
+    def change(self, *, destinations: tuple[Destination, ...], reason: str, actor: Actor, at: datetime,
+               units: UnitDirectory, new_id: NewId = new_referral_id) -> list[Event]:
+        """Replace the destinations (keeping the recommendation) and refer the new ones."""
+        wanted = unique(destinations)
+        _require_text(reason, "a change needs a written reason")
+        if not wanted:
+            raise InvalidTransition("a change needs at least one destination")
+        if self.destinations and not self._pending():
+            raise InvalidTransition(self._nothing_pending())
+        for d in wanted:
+            if d.unit is not None:
+                self._check_unit(units, kind=d.kind, unit=d.unit)
+        for referral in self.referrals:
+            if referral.status != "reassigned" and referral.destination not in wanted:
+                raise InvalidTransition(f"{referral.unit} already holds referral {referral.referral_id}: "
+                                        "keep it among the destinations, or reassign it")
+        previous, self.destinations = self.destinations, wanted
+        assigned = self._refer_pending(actor=actor, at=at, detail=reason, new_id=new_id)
+        self._changed(at)
+        changed = DestinationsChanged(actor=actor, at=at, detail=reason, recommended=self.recommended,
+                                      previous=previous, destinations=wanted)
+        return [changed, *assigned]
+
+    def reassign(self, *, referral_id: str, unit: str, reason: str, actor: Actor, at: datetime,
+                 units: UnitDirectory, new_id: NewId = new_referral_id) -> list[Event]:
+        """Move a referral to another unit of its kind: the old one ends `reassigned`."""
+        old = self.referral(referral_id)
+        _require_text(reason, "a reassignment needs a written reason")
+        _require_status(old, REASSIGN_FROM)
+        self._check_unit(units, kind=old.kind, unit=unit)
+        target = Destination(old.kind, unit)
+        if target == old.destination and old.status == "assigned":
+            raise InvalidTransition(f"referral {referral_id} is already assigned to {unit}")
+        if target != old.destination and target in self.destinations:
+            raise InvalidTransition(f"{unit} is already a destination of report {self.report_id}")
+        successor = Referral(referral_id=new_id(), kind=old.kind, unit=unit, status="assigned",
+                             urgent=self.urgent, assigned_at=at, updated_at=at)
+        self.destinations = tuple(target if d == old.destination else d for d in self.destinations)
+        old.status, old.reason, old.updated_at = "reassigned", reason, at
+        self.referrals.append(successor)
+        self._changed(at)
+        return [ReferralReassigned(actor=actor, at=at, detail=reason, referral=replace(old),
+                                   successor_id=successor.referral_id),
+                ReferralAssigned(actor=actor, at=at, detail=reason, referral=replace(successor))]
+
+    # The unit's answers -----------------------------------------------------------
+
+    def acknowledge(self, *, referral_id: str, actor: Actor, at: datetime) -> list[Event]:
+        """The unit takes the referral."""
+        referral = self._move(referral_id, ACKNOWLEDGE_FROM, "acknowledged", at)
+        return [ReferralAcknowledged(actor=actor, at=at, referral=replace(referral))]
+
+    def reject(self, *, referral_id: str, reason: str, actor: Actor, at: datetime) -> list[Event]:
+        """The unit refuses the referral; the report goes back to the dispatchers."""
+        _require_text(reason, "a rejection needs a written reason")
+        referral = self._move(referral_id, REJECT_FROM, "rejected", at)
+        referral.reason = reason
+        return [ReferralRejected(actor=actor, at=at, detail=reason, referral=replace(referral))]
+
+    def close(self, *, referral_id: str, outcome: str, actor: Actor, at: datetime) -> list[Event]:
+        """The unit ends its work on the referral, with an outcome."""
+        _require_text(outcome, "closing needs a written outcome")
+        referral = self._move(referral_id, CLOSE_FROM, "closed", at)
+        referral.outcome = outcome
+        return [ReferralClosed(actor=actor, at=at, detail=outcome, referral=replace(referral))]
+
+    # -------------------------------------------------------------------------------
+
+    def _pending(self) -> list[Destination]:
+        """Destinations that no referral holds or waits on (a rejected one waits for a reassignment)."""
+        referred = {r.destination for r in self.referrals if r.status != "reassigned"}
+        return [d for d in self.destinations if d.unit is None or d not in referred]
+
+    def _nothing_pending(self) -> str:
+        if any(r.status == "rejected" for r in self.referrals):
+            return "every destination already has a referral: reassign the rejected one"
+        return "every destination already has a referral"
+
+    def _refer_pending(self, *, actor: Actor, at: datetime, detail: str | None,
+                       new_id: NewId) -> list[Event]:
+        assigned: list[Event] = []
+        for d in self._pending():
+            if d.unit is None:
+                continue  # a dispatcher has to name the unit first
+            referral = Referral(referral_id=new_id(), kind=d.kind, unit=d.unit, status="assigned",
+                                urgent=self.urgent, assigned_at=at, updated_at=at)
+            self.referrals.append(referral)
+            assigned.append(ReferralAssigned(actor=actor, at=at, detail=detail, referral=replace(referral)))
+        return assigned
+
+    def _check_unit(self, units: UnitDirectory, *, kind: str, unit: str) -> None:
+        found = units.unit_kind(unit)
+        if found is None:
+            raise UnknownUnit(f"unknown unit {unit!r}")
+        if found != (self.county, kind):
+            raise UnknownUnit(f"{unit!r} is not a {kind} unit of {self.county}")
+
+    def _move(self, referral_id: str, allowed: tuple[str, ...], to: str, at: datetime) -> Referral:
+        referral = self.referral(referral_id)
+        _require_status(referral, allowed)
+        referral.status, referral.updated_at = to, at
+        self._changed(at)
+        return referral
+
+    def _changed(self, at: datetime) -> None:
+        self.seq += 1
+        self.updated_at = at
+
+
+def _require_status(referral: Referral, allowed: tuple[str, ...]) -> None:
+    if referral.status not in allowed:
+        raise InvalidTransition(f"referral {referral.referral_id} is {referral.status}, "
+                                f"not {' or '.join(allowed)}")
+
+
+def _require_text(text: str, message: str) -> None:
+    if not text or not text.strip():
+        raise InvalidTransition(message)

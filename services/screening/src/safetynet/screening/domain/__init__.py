@@ -1,0 +1,46 @@
+"""Pure domain of the screening service: decision model v1 (no I/O)."""
+
+from .model import (
+    CATEGORIES,
+    DESTINATION_KINDS,
+    INJURIES,
+    PROTECTION_CATEGORIES,
+    REPEAT_WINDOW,
+    RISK_LEVELS,
+    ROLES,
+    RULE_VERSION,
+    ClosedReferral,
+    Decision,
+    Destination,
+    Household,
+    Indicators,
+    Reason,
+    ScreeningInput,
+    Subject,
+    UnitDirectory,
+)
+from .reasons import REASON_TEXTS, reason
+from .rules import decide
+
+__all__ = [
+    "CATEGORIES",
+    "DESTINATION_KINDS",
+    "INJURIES",
+    "PROTECTION_CATEGORIES",
+    "REASON_TEXTS",
+    "REPEAT_WINDOW",
+    "RISK_LEVELS",
+    "ROLES",
+    "RULE_VERSION",
+    "ClosedReferral",
+    "Decision",
+    "Destination",
+    "Household",
+    "Indicators",
+    "Reason",
+    "ScreeningInput",
+    "Subject",
+    "UnitDirectory",
+    "decide",
+    "reason",
+]

@@ -1,0 +1,127 @@
+"""Destination rules of decision model v1 (classification and streaming).
+
+Two steps, kept apart so each is testable on its own:
+1. `match_destination_rules` says which kinds are needed and why (pure
+   function of the report);
+2. `resolve_destinations` picks a unit per kind (county directory, or the
+   unit of a recently closed referral of the same kind) and de-duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from . import reasons as r
+from .facts import has_protection_category, suspected_mental_illness, youth_age
+from .model import DESTINATION_KINDS, Destination, ScreeningInput, UnitDirectory
+
+YOUTH_COUNSELING_MIN_AGE = 12  # 少年: 12-17
+ADULT_AGE = 18
+
+
+@dataclass(frozen=True)
+class DestinationMatch:
+    kind: str
+    code: str  # the reason code of the rule that asked for this kind
+
+
+@dataclass(frozen=True)
+class DestinationRules:
+    matches: tuple[DestinationMatch, ...]
+    # Conditions that held but, by design, add no destination (kept so the
+    # decision still explains them).
+    notes: tuple[str, ...] = ()
+
+
+def match_destination_rules(report: ScreeningInput) -> DestinationRules:
+    cats = report.categories
+    ind = report.indicators
+    matches: list[DestinationMatch] = []
+    notes: list[str] = []
+
+    def add(kind: str, code: str) -> None:
+        matches.append(DestinationMatch(kind=kind, code=code))
+
+    protection = has_protection_category(report)
+    if protection:
+        add("protection", r.DEST_PROTECTION_CATEGORY)
+
+    if "vulnerable_family" in cats:
+        add("welfare_center", r.DEST_WELFARE_VULNERABLE_FAMILY)
+    if "social_assistance" in cats:
+        add("welfare_center", r.DEST_WELFARE_SOCIAL_ASSISTANCE)
+    if ind.economic_hardship:
+        add("welfare_center", r.DEST_WELFARE_ECONOMIC_HARDSHIP)
+
+    if "suicide_risk" in cats:
+        add("mental_health", r.DEST_MENTAL_HEALTH_SUICIDE_RISK)
+    smi = suspected_mental_illness(report)
+    if smi:
+        add("mental_health", r.DEST_MENTAL_HEALTH_SUSPECTED_ILLNESS)
+    if ind.suicide_attempt:
+        add("mental_health", r.DEST_MENTAL_HEALTH_SUICIDE_ATTEMPT)
+    if ind.suicide_ideation:
+        add("mental_health", r.DEST_MENTAL_HEALTH_SUICIDE_IDEATION)
+    if protection and smi:
+        # Strategy 3 co-case (加害人合併精神疾病): already covered by the
+        # suspected-illness rule, but named so the co-case is visible.
+        add("mental_health", r.DEST_MENTAL_HEALTH_PROTECTION_CO_CASE)
+
+    if "youth_deviance" in cats or ind.youth_law_violation:
+        age = youth_age(report)
+        if age is None or age >= ADULT_AGE:
+            notes.append(r.YOUTH_AGE_OUT_OF_SCOPE)
+        elif age >= YOUTH_COUNSELING_MIN_AGE:
+            add("youth_counseling", r.DEST_YOUTH_COUNSELING)
+        else:
+            # Under 12: family and school support, not 少輔會.
+            add("welfare_center", r.DEST_WELFARE_CHILD_UNDER_12)
+
+    return DestinationRules(matches=tuple(matches), notes=tuple(notes))
+
+
+@dataclass(frozen=True)
+class ResolvedDestinations:
+    destinations: tuple[Destination, ...]
+    overridden: bool  # a unit came from a recently closed referral
+
+
+def resolve_destinations(
+    report: ScreeningInput,
+    matches: tuple[DestinationMatch, ...],
+    *,
+    directory: UnitDirectory,
+    previous_units: Mapping[str, str],
+) -> ResolvedDestinations:
+    """One destination per (kind, unit), in DESTINATION_KINDS order.
+
+    `previous_units` maps a kind to the unit of the most recently closed
+    referral of that kind (re-report after closure); it only re-targets a
+    kind that a rule asked for, it never adds one.
+    """
+    merged: dict[tuple[str, str | None], list[str]] = {}
+    overridden = False
+    for kind in DESTINATION_KINDS:
+        codes = [m.code for m in matches if m.kind == kind]
+        if not codes:
+            continue
+        unit: str | None
+        if kind in previous_units:
+            unit = previous_units[kind]
+            codes.append(r.REREPORT_PREVIOUS_UNIT)
+            overridden = True
+        else:
+            # Only welfare_center depends on the township; an unmapped one
+            # yields None and so human review, for that destination only.
+            unit = directory.unit_for(
+                county=report.county, kind=kind, township=report.township
+            )
+        # Each kind resolves to one unit per report, so today this merge only
+        # keys on kind; keying on (kind, unit) keeps the contract explicit.
+        merged.setdefault((kind, unit), []).extend(codes)
+    destinations = tuple(
+        Destination(kind=kind, unit=unit, reason_codes=tuple(codes))
+        for (kind, unit), codes in merged.items()
+    )
+    return ResolvedDestinations(destinations=destinations, overridden=overridden)

@@ -1,0 +1,76 @@
+"""Decision model v1: `decide` turns one report into one explainable Decision.
+
+Pure: the caller supplies the report, the subjects' closed-referral history
+and the county unit directory; nothing here reads a clock, a database or a
+file, so the same inputs always give the same Decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from . import reasons as r
+from .destinations import match_destination_rules, resolve_destinations
+from .dispatch import direct_dispatch_codes, previous_units, recent_closed_referrals
+from .model import (
+    RULE_VERSION,
+    ClosedReferral,
+    Decision,
+    Reason,
+    ScreeningInput,
+    UnitDirectory,
+)
+from .risk import assess_risk
+
+
+def decide(
+    report: ScreeningInput,
+    *,
+    closed_referrals: Sequence[ClosedReferral],
+    directory: UnitDirectory,
+) -> Decision:
+    risk = assess_risk(report)
+    rules = match_destination_rules(report)
+    recent = recent_closed_referrals(report, closed_referrals)
+    direct = direct_dispatch_codes(report, recent)
+    resolved = resolve_destinations(
+        report,
+        rules.matches,
+        directory=directory,
+        previous_units=previous_units(recent),
+    )
+    destinations = resolved.destinations
+    red = risk.level == "red"
+
+    review: list[str] = []
+    if not destinations:
+        review.append(r.REVIEW_NO_DESTINATION)
+    if any(d.unit is None for d in destinations):
+        review.append(r.REVIEW_UNIT_NOT_MAPPED)
+    # Red and direct-dispatch reports are assigned at once; everything else
+    # waits for a dispatcher, as does any report that cannot be fully routed
+    # (a direct dispatch with no destination stays direct_dispatch=True but
+    # still needs review).
+    needs_review = bool(review) or not (red or direct)
+
+    # Reason order: risk (red→green), destination rules, direct dispatch,
+    # re-report override, review. Each rule has its own code, so every code
+    # appears once by construction (a unit test guards this).
+    codes: list[str] = list(risk.codes)
+    codes.extend(m.code for m in rules.matches)
+    codes.extend(rules.notes)
+    codes.extend(direct)
+    if resolved.overridden:
+        codes.append(r.REREPORT_PREVIOUS_UNIT)
+    codes.extend(review)
+    reasons: tuple[Reason, ...] = tuple(r.reason(code) for code in codes)
+
+    return Decision(
+        rule_version=RULE_VERSION,
+        risk_level=risk.level,
+        urgent=red,
+        direct_dispatch=bool(direct),
+        reasons=reasons,
+        destinations=destinations,
+        needs_review=needs_review,
+    )

@@ -1,0 +1,26 @@
+"""Screening's consumers: turn envelopes into handler calls."""
+
+from safetynet.contracts import events
+from safetynet.contracts.counties import CountyDirectory
+from safetynet.contracts.envelope import Envelope
+from safetynet.contracts.messaging.consumer import Handler
+from safetynet.screening.adapters.contracts import to_screening_input
+from safetynet.screening.service_layer import handlers
+from safetynet.screening.service_layer.unit_of_work import ScreeningUnitOfWork
+from typing import Callable
+
+
+def event_handlers(*, uow_factory: Callable[[], ScreeningUnitOfWork], directory: CountyDirectory,
+                   default_sla_seconds: int) -> dict[str, Handler]:
+    async def on_report_received(envelope: Envelope) -> None:
+        report = to_screening_input(envelope.payload_as(events.ReportReceived))
+        await handlers.screen_report(event_id=envelope.event_id, report=report, uow=uow_factory(),
+                                     directory=directory, default_sla_seconds=default_sla_seconds)
+
+    async def on_referral_closed(envelope: Envelope) -> None:
+        closed = envelope.payload_as(events.ReferralChanged)
+        await handlers.record_closed_referral(
+            event_id=envelope.event_id, referral_id=closed.referral_id, subject_hashes=closed.subject_hashes,
+            kind=closed.kind, unit=closed.unit, closed_at=closed.at, uow=uow_factory())
+
+    return {"ReportReceived": on_report_received, "ReferralClosed": on_referral_closed}
