@@ -19,6 +19,7 @@ from safetynet.contracts.migrations import upgrade
 from safetynet.contracts.settings import Settings
 from safetynet.contracts.storage import is_sqlite, make_engine
 from safetynet.contracts import topics
+from safetynet.cli.ops import ops_app
 from safetynet.cli.schemas import export_schemas
 
 SERVICE_NAMES = ("intake", "screening", "routing", "notify")
@@ -121,7 +122,7 @@ async def serve(settings: Settings, name: str, *, host: str, port: int) -> int:
     await broker.start()
     engine = make_engine(settings.database_url)
     built = build(name, settings=settings, engine=engine, broker=broker)
-    runtime, app = (built.runtime, built.app) if name == "intake" else (built, None)
+    runtime, app = (built.runtime, built.app) if name == "intake" else (built, ops_app(name, engine))
     try:
         await run_until_signal([runtime], app=app, host=host, port=port)
     finally:

@@ -21,7 +21,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="one service as its own process, on Kafka and PostgreSQL")
     serve.add_argument("service", choices=commands.SERVICE_NAMES)
     serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=8000, help="intake's HTTP port")
+    serve.add_argument("--port", type=int, default=8000,
+                       help="HTTP port: intake's API, or the other services' /healthz and /readyz")
 
     migrate = sub.add_parser("migrate", help="apply every service's migrations (a separate step, not at start-up)")
     migrate.add_argument("--service", choices=commands.SERVICE_NAMES, action="append")

@@ -30,11 +30,6 @@ class Actor(_Payload):
     role: str
     name: str
 
-    @property
-    def label(self) -> str:
-        """The actor as events name it ("role:name")."""
-        return f"{self.role}:{self.name}"
-
 
 class _Command(_Payload):
     report_id: str

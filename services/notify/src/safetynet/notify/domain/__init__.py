@@ -1,0 +1,41 @@
+"""Pure domain of the notify service: the SLA clock and notifications (no I/O)."""
+
+from .notifications import (
+    DeliveryResult,
+    Notification,
+    NotificationKind,
+    Outcome,
+    Recipient,
+    RetryPolicy,
+    escalation_notifications,
+    referral_notifications,
+)
+from .sla import (
+    SlaClock,
+    SlaEvent,
+    SlaEventType,
+    SlaPolicy,
+    SlaState,
+    Timer,
+    TimerKind,
+    dispatch_complete,
+)
+
+__all__ = [
+    "DeliveryResult",
+    "Notification",
+    "NotificationKind",
+    "Outcome",
+    "Recipient",
+    "RetryPolicy",
+    "SlaClock",
+    "SlaEvent",
+    "SlaEventType",
+    "SlaPolicy",
+    "SlaState",
+    "Timer",
+    "TimerKind",
+    "dispatch_complete",
+    "escalation_notifications",
+    "referral_notifications",
+]

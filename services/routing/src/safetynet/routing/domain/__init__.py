@@ -1,28 +1,57 @@
 """Pure domain of the routing service: cases, referrals and their lifecycle (no I/O)."""
 
 from .commands import (
-    AcknowledgeReferral, ChangeDestinations, CloseReferral, Command, ConfirmDestinations,
-    ReassignReferral, RejectReferral, execute,
+    AcknowledgeReferral,
+    ChangeDestinations,
+    CloseReferral,
+    Command,
+    ConfirmDestinations,
+    ReassignReferral,
+    RejectReferral,
+    execute,
 )
 from .errors import (
-    CommandError, InvalidTransition, UnknownReferral, UnknownReport, UnknownUnit, WrongCounty,
+    CommandError,
+    InvalidTransition,
+    UnknownReferral,
+    UnknownReport,
+    UnknownUnit,
+    WrongCounty,
 )
 from .events import (
-    CaseOpened, DestinationsChanged, DestinationsConfirmed, Event, ReferralAcknowledged,
-    ReferralAssigned, ReferralClosed, ReferralEvent, ReferralReassigned, ReferralRejected,
+    CaseOpened,
+    DestinationsChanged,
+    DestinationsConfirmed,
+    Event,
+    ReferralAcknowledged,
+    ReferralAssigned,
+    ReferralClosed,
+    ReferralEvent,
+    ReferralReassigned,
+    ReferralRejected,
 )
 from .model import Case
 from .values import (
-    DESTINATION_KINDS, LIVE, ROUTING, Actor, Destination, Referral, ScreenedReport, UnitDirectory,
+    DESTINATION_KINDS,
+    LIVE,
+    ROUTING,
+    Actor,
+    Destination,
+    NewId,
+    Referral,
+    ScreenedReport,
+    UnitDirectory,
     new_referral_id,
+    referral_order,
 )
 
 __all__ = [
     "DESTINATION_KINDS", "LIVE", "ROUTING",
     "AcknowledgeReferral", "Actor", "Case", "CaseOpened", "ChangeDestinations", "CloseReferral",
     "Command", "CommandError", "ConfirmDestinations", "Destination", "DestinationsChanged",
-    "DestinationsConfirmed", "Event", "InvalidTransition", "ReassignReferral", "Referral",
+    "DestinationsConfirmed", "Event", "InvalidTransition", "NewId", "ReassignReferral", "Referral",
     "ReferralAcknowledged", "ReferralAssigned", "ReferralClosed", "ReferralEvent",
     "ReferralReassigned", "ReferralRejected", "RejectReferral", "ScreenedReport", "UnitDirectory",
-    "UnknownReferral", "UnknownReport", "UnknownUnit", "WrongCounty", "execute", "new_referral_id",
+    "UnknownReferral", "UnknownReport", "UnknownUnit", "WrongCounty",
+    "execute", "new_referral_id", "referral_order",
 ]

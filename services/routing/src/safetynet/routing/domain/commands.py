@@ -7,8 +7,8 @@ from datetime import datetime
 
 from .errors import UnknownReport, WrongCounty
 from .events import Event
-from .model import Case, NewId
-from .values import Actor, Destination, UnitDirectory, new_referral_id
+from .model import Case
+from .values import Actor, Destination, NewId, UnitDirectory, new_referral_id
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +60,9 @@ def execute(case: Case | None, command: Command, *, at: datetime, units: UnitDir
     if case.county != command.county:
         # People act only within their county: a mismatch is a wrong or forged command.
         raise WrongCounty(f"report {command.report_id} is not in {command.county}")
+    # A command carries intake's clock, which may lag routing's by a little: never date a
+    # change before the state it changes, or the timeline would run backwards.
+    at = max(at, case.updated_at)
     actor = command.actor
     match command:
         case ConfirmDestinations():

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Callable
 
 from .errors import InvalidTransition, UnknownReferral, UnknownUnit
 from .events import (
@@ -23,10 +22,8 @@ from .events import (
     ReferralAssigned, ReferralClosed, ReferralReassigned, ReferralRejected,
 )
 from .values import (
-    ROUTING, Actor, Destination, Referral, ScreenedReport, UnitDirectory, new_referral_id, unique,
+    ROUTING, Actor, Destination, NewId, Referral, ScreenedReport, UnitDirectory, new_referral_id, unique,
 )
-
-NewId = Callable[[], str]
 
 # Which referral states each unit or dispatcher action starts from.
 ACKNOWLEDGE_FROM = ("assigned",)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Callable, Protocol
 
 DESTINATION_KINDS = ("protection", "welfare_center", "mental_health", "youth_counseling")
 
 # Referral states that still hold the destination. A `rejected` referral holds nothing
 # (the report waits for a dispatcher); a `reassigned` one was superseded by another.
 LIVE = frozenset({"assigned", "acknowledged", "closed"})
+
+
+NewId = Callable[[], str]
 
 
 def new_referral_id() -> str:
@@ -87,3 +90,8 @@ class UnitDirectory(Protocol):
     """The county data, as far as routing checks a unit a dispatcher names."""
 
     def unit_kind(self, unit_id: str) -> tuple[str, str] | None: ...
+
+
+def referral_order(referral: Referral) -> tuple[datetime, int, str]:
+    """The order referrals are listed in, the same before and after a reload."""
+    return referral.assigned_at, DESTINATION_KINDS.index(referral.kind), referral.unit

@@ -69,7 +69,8 @@ async def post_report(request: Request, ctx: Context, principal: AgencyPrincipal
             principal=principal, submission=submission, body_sha256=body_sha256,
             idempotency_key=idempotency_key, uow=ctx.uow(), directory=ctx.directory,
             hash_key=ctx.settings.subject_hash_key.get_secret_value().encode(),
-            default_sla_seconds=ctx.settings.sla_seconds, base_url=ctx.settings.public_base_url)
+            default_sla_seconds=ctx.settings.sla_seconds,
+            base_url=ctx.settings.public_base_url or str(request.base_url).rstrip("/"))
     except handlers.IdempotencyConflict:
         raise HTTPException(409, "this Idempotency-Key was used with a different body") from None
     request.app.state.wake_relay()

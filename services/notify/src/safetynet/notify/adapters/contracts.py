@@ -1,0 +1,39 @@
+"""Conversion between the wire contracts and notify's domain: only here."""
+
+from datetime import datetime
+
+from safetynet.contracts import events
+from safetynet.contracts.envelope import Envelope
+from safetynet.notify.domain import DeliveryResult, Notification, SlaClock, SlaEvent
+
+PRODUCER = "notify"
+
+
+def sla_changed(clock: SlaClock, event: SlaEvent) -> Envelope:
+    payload = events.SlaChanged(
+        report_id=clock.report_id,
+        county=clock.county,
+        state=event.state,
+        due_at=event.due_at,
+        at=event.at,
+        closed_at=event.closed_at,
+        warning_index=event.warning_index,
+        escalated_to=list(event.escalated_to),
+    )
+    return Envelope(type=event.type, report_id=clock.report_id, producer=PRODUCER,
+                    payload=payload.model_dump(mode="json"))
+
+
+def notification_sent(notification: Notification, result: DeliveryResult, *, at: datetime) -> Envelope:
+    payload = events.NotificationSent(
+        report_id=notification.report_id,
+        referral_id=notification.referral_id or "",
+        unit=notification.recipient,
+        channel=notification.channel,
+        urgent=notification.urgent,
+        at=at,
+        outcome=result.outcome,
+        detail=result.detail,
+    )
+    return Envelope(type="NotificationSent", report_id=notification.report_id, producer=PRODUCER,
+                    payload=payload.model_dump(mode="json"))

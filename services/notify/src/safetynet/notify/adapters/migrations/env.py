@@ -1,0 +1,4 @@
+from safetynet.contracts.migrations import run_env
+from safetynet.notify.adapters.orm import SCHEMA, metadata
+
+run_env(metadata, schema=SCHEMA)

@@ -1,0 +1,84 @@
+"""Reads and writes of notifications and their delivery attempts."""
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safetynet.notify.adapters.orm import deliveries, notifications
+from safetynet.notify.adapters.sql import is_postgresql, upsert_for
+from safetynet.notify.domain import DeliveryResult, Notification
+
+
+class NotificationRepository:
+    def __init__(self, session: AsyncSession):
+        self._session = session
+        self.added = 0
+
+    async def add(self, notification: Notification, *, send_at: datetime) -> bool:
+        """Plan `notification`; False when it already was (same referral and channel)."""
+        n = notification
+        result = await self._session.execute(
+            upsert_for(self._session)(notifications).values(
+                notification_id=n.notification_id, dedupe_key=n.dedupe_key, kind=n.kind,
+                report_id=n.report_id, referral_id=n.referral_id, county=n.county,
+                recipient=n.recipient, channel=n.channel, address=n.address, urgent=n.urgent,
+                subject=n.subject, content=dict(n.content), status="pending", attempts=0,
+                next_attempt_at=send_at, created_at=datetime.now(timezone.utc),
+            ).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
+        self.added += result.rowcount
+        return bool(result.rowcount)
+
+    async def lease_due(self, now: datetime, *, until: datetime, limit: int) -> list[Notification]:
+        """Take up to `limit` pending notifications due at `now` and hide them from other
+        workers until `until`: the send happens outside this transaction (a held lock
+        would stall every writer of an embedded SQLite database), and if the worker dies
+        mid-send the lease runs out and another one retries."""
+        t = notifications.c
+        query = (select(notifications).where(t.status == "pending", t.next_attempt_at <= now)
+                 .order_by(t.next_attempt_at).limit(limit))
+        if is_postgresql(self._session):
+            query = query.with_for_update(skip_locked=True)
+        rows = (await self._session.execute(query)).all()
+        if rows:
+            await self._session.execute(
+                notifications.update().where(t.notification_id.in_([r.notification_id for r in rows]))
+                .values(next_attempt_at=until)
+            )
+        return [_to_notification(r._mapping) for r in rows]
+
+    async def record_attempt(self, notification: Notification, result: DeliveryResult, *,
+                             at: datetime) -> None:
+        await self._session.execute(deliveries.insert().values(
+            notification_id=notification.notification_id, attempt=notification.attempt,
+            channel=notification.channel, outcome=result.outcome,
+            detail=(result.detail or None) and result.detail[:2000], attempted_at=at,
+        ))
+
+    async def finish(self, notification: Notification, *, status: str, at: datetime) -> bool:
+        """Close the notification as delivered or failed; False if another worker already
+        did (its lease ran out while this one was still sending)."""
+        return await self._update_pending(notification, status=status, attempts=notification.attempt,
+                                          next_attempt_at=None, finished_at=at)
+
+    async def retry_at(self, notification: Notification, when: datetime) -> bool:
+        return await self._update_pending(notification, attempts=notification.attempt, next_attempt_at=when)
+
+    async def _update_pending(self, notification: Notification, **values: Any) -> bool:
+        t = notifications.c
+        result = await self._session.execute(
+            notifications.update()
+            .where(t.notification_id == notification.notification_id, t.status == "pending",
+                   True)
+            .values(**values)
+        )
+        return bool(result.rowcount)
+
+
+def _to_notification(m: Any) -> Notification:
+    return Notification(kind=m["kind"], report_id=m["report_id"], county=m["county"],
+                        recipient=m["recipient"], channel=m["channel"], urgent=m["urgent"],
+                        subject=m["subject"], content=m["content"], referral_id=m["referral_id"],
+                        address=m["address"], attempt=m["attempts"] + 1)

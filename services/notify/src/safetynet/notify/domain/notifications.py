@@ -1,0 +1,111 @@
+"""Notifications: what a unit or supervisor is told, through which channel, and how a
+failed delivery is retried."""
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Literal, Mapping, Sequence
+
+NotificationKind = Literal["referral", "escalation"]
+Outcome = Literal["recorded", "delivered", "failed"]
+
+# Notification ids derive from what they are about, so a notification planned twice
+# has one id, and a receiver can dedupe a redelivered webhook on it.
+_NAMESPACE = uuid.UUID("6f1d3a52-3c0e-4c1b-9a55-2f4f1c0b7e21")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone to tell (a unit or a supervisor) on one channel, at that channel's address
+    (a webhook URL, a mailbox; None where the channel needs none)."""
+
+    id: str
+    channel: str
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class Notification:
+    kind: NotificationKind
+    report_id: str
+    county: str
+    recipient: str
+    channel: str
+    urgent: bool
+    subject: str
+    # JSON-ready facts: ids, kinds, times. Events carry no names or narratives, and
+    # neither does anything built from them, so nothing personal leaves through a channel.
+    content: Mapping[str, Any] = field(default_factory=dict)
+    referral_id: str | None = None
+    address: str | None = None
+    attempt: int = 1
+
+    @property
+    def dedupe_key(self) -> str:
+        """One notification per referral per channel; one escalation per supervisor per
+        channel per report."""
+        if self.kind == "referral":
+            return f"referral/{self.referral_id}/{self.channel}"
+        return f"escalation/{self.report_id}/{self.recipient}/{self.channel}"
+
+    @property
+    def notification_id(self) -> str:
+        return str(uuid.uuid5(_NAMESPACE, self.dedupe_key))
+
+
+def referral_notifications(*, report_id: str, referral_id: str, county: str, kind: str, unit: str,
+                           urgent: bool, assigned_at: datetime,
+                           recipients: Sequence[Recipient]) -> list[Notification]:
+    """Tell the unit, on each of its channels, that a referral was assigned to it."""
+    subject = f"{'[URGENT] ' if urgent else ''}New {kind} referral {referral_id} for {unit}"
+    content = {"event": "referral_assigned", "report_id": report_id, "referral_id": referral_id,
+               "county": county, "kind": kind, "unit": unit, "urgent": urgent,
+               "assigned_at": assigned_at.isoformat()}
+    return [Notification(kind="referral", report_id=report_id, county=county, recipient=r.id,
+                         channel=r.channel, urgent=urgent, subject=subject, content=content,
+                         referral_id=referral_id, address=r.address)
+            for r in recipients]
+
+
+def escalation_notifications(*, report_id: str, county: str, due_at: datetime,
+                             recipients: Sequence[Recipient]) -> list[Notification]:
+    """Tell the county's dispatch supervisors that a report missed its SLA deadline."""
+    subject = f"[URGENT] SLA breached: report {report_id} not dispatched by {due_at.isoformat()}"
+    content = {"event": "sla_breached", "report_id": report_id, "county": county,
+               "due_at": due_at.isoformat()}
+    return [Notification(kind="escalation", report_id=report_id, county=county, recipient=r.id,
+                         channel=r.channel, urgent=True, subject=subject, content=content,
+                         address=r.address)
+            for r in recipients]
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What a channel did with one attempt."""
+
+    outcome: Outcome
+    detail: str | None = None
+    retryable: bool = True  # False when retrying cannot help (a rejected request, a bad address)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome != "failed"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, then dead-letter after `max_attempts`."""
+
+    max_attempts: int = 6
+    base_seconds: float = 2.0
+    cap_seconds: float = 600.0
+
+    def gives_up(self, attempts: int, result: DeliveryResult) -> bool:
+        return not result.retryable or attempts >= self.max_attempts
+
+    def delay(self, attempts: int, rand: Callable[[], float] = random.random) -> float:
+        """Seconds to wait after the `attempts`-th failure: half the exponential step
+        fixed, half random, so replicas that failed together do not retry together."""
+        step = min(self.cap_seconds, self.base_seconds * 2 ** (attempts - 1))
+        return step / 2 + rand() * step / 2

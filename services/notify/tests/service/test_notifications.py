@@ -1,0 +1,130 @@
+"""Referral notifications on SQLite with the real migrations: one per referral per
+channel, every attempt recorded, NotificationSent through the outbox, retries."""
+
+from datetime import timedelta
+
+from safetynet.notify.adapters import orm
+from safetynet.notify.adapters.channels import RecordingChannel
+from safetynet.notify.adapters.directory import Endpoint, UnitDirectory
+from safetynet.notify.domain import DeliveryResult, Notification, RetryPolicy
+
+
+class FlakyChannel:
+    """Fails `failures` times, then delivers."""
+
+    name = "webhook"
+
+    def __init__(self, failures: int, *, retryable: bool = True, max_attempts: int = 4):
+        self.retry = RetryPolicy(max_attempts=max_attempts, base_seconds=10, cap_seconds=60)
+        self.failures = failures
+        self.retryable = retryable
+        self.calls: list[Notification] = []
+
+    async def send(self, notification: Notification) -> DeliveryResult:
+        self.calls.append(notification)
+        if len(self.calls) <= self.failures:
+            return DeliveryResult("failed", f"503 on attempt {notification.attempt}", retryable=self.retryable)
+        return DeliveryResult("delivered", "200")
+
+
+async def test_one_notification_per_referral_even_when_delivered_twice(harness) -> None:
+    recording = RecordingChannel()
+    harness.boot(channels={"recording": recording})
+    event = await harness.referral_assigned("r1", "ref-1", urgent=True)
+    await harness.referral_assigned("r1", "ref-1", urgent=True, event_id=event.event_id)  # broker redelivery
+    await harness.referral_assigned("r1", "ref-1", urgent=True)     # re-published under a new event id
+    await harness.tick()
+    await harness.tick()
+    [notification] = await harness.rows(orm.notifications)
+    assert (notification.referral_id, notification.channel, notification.status, notification.urgent) == (
+        "ref-1", "recording", "delivered", True)
+    assert len(await harness.rows(orm.deliveries)) == 1
+    assert [n.referral_id for n in recording.sent] == ["ref-1"]
+    [sent] = await harness.outbox("NotificationSent")
+    assert sent["payload"] | {"at": None} == {
+        "report_id": "r1", "referral_id": "ref-1", "unit": "苗栗縣/protection", "channel": "recording",
+        "urgent": True, "at": None, "outcome": "recorded", "detail": None}
+
+
+async def test_each_referral_and_channel_gets_its_own_notification(harness) -> None:
+    directory = UnitDirectory(units={"苗栗縣/protection": {"channels": [  # type: ignore[dict-item]
+        Endpoint(channel="recording"), Endpoint(channel="webhook", address="https://dv.example.org")]}})
+    webhook = FlakyChannel(0)
+    harness.boot(directory=directory, channels={"recording": RecordingChannel(), "webhook": webhook})
+    await harness.referral_assigned("r1", "ref-1")
+    await harness.referral_assigned("r1", "ref-2", unit="苗栗縣/mental_health")
+    await harness.tick()
+    rows = sorted((n.referral_id, n.channel, n.status) for n in await harness.rows(orm.notifications))
+    assert rows == [("ref-1", "recording", "delivered"), ("ref-1", "webhook", "delivered"),
+                    ("ref-2", "recording", "delivered")]
+    assert [n.address for n in webhook.calls] == ["https://dv.example.org"]
+    assert sorted(e["payload"]["outcome"] for e in await harness.outbox("NotificationSent")) == [
+        "delivered", "recorded", "recorded"]
+
+
+async def test_a_failed_delivery_is_retried_with_backoff_and_every_attempt_recorded(harness, clock) -> None:
+    directory = UnitDirectory(default_channels=[Endpoint(channel="webhook")])
+    webhook = FlakyChannel(2)
+    harness.boot(directory=directory, channels={"webhook": webhook})
+    await harness.referral_assigned("r1", "ref-1")
+    await harness.tick()
+    assert len(webhook.calls) == 1
+    await harness.tick()
+    assert len(webhook.calls) == 1        # not due again before its backoff
+    for minutes in (1, 2, 3):
+        clock.now += timedelta(minutes=minutes)
+        await harness.tick()
+    assert [n.attempt for n in webhook.calls] == [1, 2, 3]
+    attempts = [(d.attempt, d.outcome) for d in await harness.rows(orm.deliveries)]
+    assert attempts == [(1, "failed"), (2, "failed"), (3, "delivered")]
+    [sent] = await harness.outbox("NotificationSent")
+    assert sent["payload"]["outcome"] == "delivered"
+
+
+async def test_dead_letter_after_max_attempts(harness, clock) -> None:
+    directory = UnitDirectory(default_channels=[Endpoint(channel="webhook")])
+    webhook = FlakyChannel(99, max_attempts=3)
+    harness.boot(directory=directory, channels={"webhook": webhook})
+    await harness.referral_assigned("r1", "ref-1")
+    for _ in range(6):
+        await harness.tick()
+        clock.now += timedelta(hours=1)
+    assert len(webhook.calls) == 3
+    [notification] = await harness.rows(orm.notifications)
+    assert (notification.status, notification.attempts) == ("failed", 3)
+    [sent] = await harness.outbox("NotificationSent")
+    assert (sent["payload"]["outcome"], sent["payload"]["detail"]) == ("failed", "503 on attempt 3")
+
+
+async def test_a_permanent_failure_or_missing_channel_is_not_retried(harness, clock) -> None:
+    directory = UnitDirectory(default_channels=[Endpoint(channel="webhook"), Endpoint(channel="email")])
+    webhook = FlakyChannel(99, retryable=False)
+    harness.boot(directory=directory, channels={"webhook": webhook})
+    await harness.referral_assigned("r1", "ref-1")
+    for _ in range(3):
+        await harness.tick()
+        clock.now += timedelta(hours=1)
+    assert len(webhook.calls) == 1
+    outcomes = sorted((e["payload"]["channel"], e["payload"]["outcome"], e["payload"]["detail"])
+                      for e in await harness.outbox("NotificationSent"))
+    assert outcomes == [("email", "failed", "channel 'email' is not configured"),
+                        ("webhook", "failed", "503 on attempt 1")]
+
+
+async def test_a_channel_that_raises_is_retried(harness, clock) -> None:
+    class Broken:
+        name = "recording"
+        retry = RetryPolicy(max_attempts=2, base_seconds=1)
+
+        async def send(self, notification: Notification) -> DeliveryResult:
+            raise ConnectionResetError("peer went away")
+
+    harness.boot(channels={"recording": Broken()})
+    await harness.referral_assigned("r1", "ref-1")
+    await harness.tick()
+    clock.now += timedelta(minutes=5)
+    await harness.tick()
+    details = [(d.outcome, d.detail) for d in await harness.rows(orm.deliveries)]
+    assert details == [("failed", "ConnectionResetError: peer went away")] * 2
+    [notification] = await harness.rows(orm.notifications)
+    assert notification.status == "failed"

@@ -1,0 +1,105 @@
+"""Reads and writes of routing's state: the Case aggregate and its action history."""
+
+from dataclasses import asdict
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safetynet.routing import domain
+from safetynet.routing.adapters.orm import actions, cases, referrals
+
+
+class ConcurrentUpdate(RuntimeError):
+    """Another transaction changed the case since it was read; handling it again is safe."""
+
+
+class CaseRepository:
+    def __init__(self, session: AsyncSession):
+        self._session = session
+        # What each case looked like when read, so save() writes only what changed.
+        self._seen: dict[str, tuple[int, set[str]]] = {}
+
+    async def get(self, report_id: str) -> domain.Case | None:
+        # FOR UPDATE serializes commands on one case on PostgreSQL (SQLite locks the file).
+        row = (await self._session.execute(
+            select(cases).where(cases.c.report_id == report_id).with_for_update()
+        )).one_or_none()
+        if row is None:
+            return None
+        rows = await self._session.execute(select(referrals).where(referrals.c.report_id == report_id))
+        loaded = sorted((_referral(r._mapping) for r in rows), key=domain.referral_order)
+        case = _case(row._mapping, loaded)
+        self._seen[report_id] = (case.seq, {r.referral_id for r in case.referrals})
+        return case
+
+    async def add(self, case: domain.Case) -> None:
+        await self._session.execute(cases.insert().values(**_case_row(case)))
+        for referral in case.referrals:
+            await self._session.execute(referrals.insert().values(**_referral_row(case, referral)))
+        self._seen[case.report_id] = (case.seq, {r.referral_id for r in case.referrals})
+
+    async def save(self, case: domain.Case) -> None:
+        """Write a case read by get(); raise ConcurrentUpdate if someone else wrote it first."""
+        seq, known = self._seen[case.report_id]
+        result = await self._session.execute(
+            cases.update().where(cases.c.report_id == case.report_id, cases.c.seq == seq)
+            .values(**_case_row(case))
+        )
+        if result.rowcount != 1:
+            raise ConcurrentUpdate(f"case {case.report_id} changed since seq {seq}")
+        for referral in case.referrals:
+            row = _referral_row(case, referral)
+            if referral.referral_id in known:
+                await self._session.execute(
+                    referrals.update().where(referrals.c.referral_id == referral.referral_id).values(**row))
+            else:
+                await self._session.execute(referrals.insert().values(**row))
+        self._seen[case.report_id] = (case.seq, {r.referral_id for r in case.referrals})
+
+    async def add_action(self, report_id: str, event: domain.Event) -> None:
+        await self._session.execute(actions.insert().values(
+            report_id=report_id, action=type(event).__name__, actor=event.actor.label,
+            at=event.at, detail=action_detail(event)))
+
+
+def action_detail(event: domain.Event) -> dict[str, Any]:
+    """The event as JSON, with the key the person acted with."""
+    detail = {k: v for k, v in asdict(event).items() if k not in ("actor", "at")}
+    detail["key_id"] = event.actor.key_id
+    return to_jsonable_python(detail)  # type: ignore[no-any-return]
+
+
+def _destinations(value: list[dict[str, Any]]) -> tuple[domain.Destination, ...]:
+    return tuple(domain.Destination(kind=d["kind"], unit=d["unit"]) for d in value)
+
+
+def _case(row: Any, referral_list: list[domain.Referral]) -> domain.Case:
+    return domain.Case(
+        report_id=row["report_id"], county=row["county"], risk_level=row["risk_level"],
+        urgent=row["urgent"], direct_dispatch=row["direct_dispatch"],
+        recommended=_destinations(row["recommended"]), destinations=_destinations(row["destinations"]),
+        subject_hashes=tuple(row["subject_hashes"]), received_at=row["received_at"],
+        updated_at=row["updated_at"], seq=row["seq"], referrals=referral_list)
+
+
+def _case_row(case: domain.Case) -> dict[str, Any]:
+    return dict(
+        report_id=case.report_id, county=case.county, status=case.status, urgent=case.urgent,
+        direct_dispatch=case.direct_dispatch, risk_level=case.risk_level,
+        recommended=[asdict(d) for d in case.recommended],
+        destinations=[asdict(d) for d in case.destinations],
+        subject_hashes=list(case.subject_hashes), seq=case.seq,
+        received_at=case.received_at, updated_at=case.updated_at)
+
+
+def _referral(row: Any) -> domain.Referral:
+    return domain.Referral(
+        referral_id=row["referral_id"], kind=row["kind"], unit=row["unit"], status=row["status"],
+        urgent=row["urgent"], assigned_at=row["assigned_at"], updated_at=row["updated_at"],
+        reason=row["reason"], outcome=row["outcome"])
+
+
+def _referral_row(case: domain.Case, referral: domain.Referral) -> dict[str, Any]:
+    return dict(asdict(referral), report_id=case.report_id, county=case.county)

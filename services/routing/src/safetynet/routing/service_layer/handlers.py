@@ -1,0 +1,53 @@
+"""Routing's handlers: open a case per screened report, apply each command to it."""
+
+from datetime import datetime
+
+from safetynet.contracts import topics
+from safetynet.routing import domain
+from safetynet.routing.adapters.contracts import command_rejected, referral_changed, status_changed
+from safetynet.routing.service_layer.unit_of_work import RoutingUnitOfWork
+
+
+async def open_case(*, event_id: str, report: domain.ScreenedReport, at: datetime, uow: RoutingUnitOfWork,
+                    new_id: domain.NewId = domain.new_referral_id) -> domain.Case | None:
+    """Open the case of a screened report; refer it at once when urgent or a direct dispatch."""
+    async with uow:
+        if not await uow.claim(event_id):
+            return None
+        if await uow.cases.get(report.report_id) is not None:
+            await uow.commit()  # keep the claim: a second decision never opens a second case
+            return None
+        case, changes = domain.Case.open(report, at=at, new_id=new_id)
+        await uow.cases.add(case)
+        await _record_and_announce(uow, case, changes)
+        await uow.commit()
+        return case
+
+
+async def apply_command(*, event_id: str, command: domain.Command, at: datetime, uow: RoutingUnitOfWork,
+                        units: domain.UnitDirectory,
+                        new_id: domain.NewId = domain.new_referral_id) -> list[domain.Event]:
+    """Apply a dispatcher's or a unit's command, or answer CommandRejected and change nothing."""
+    async with uow:
+        if not await uow.claim(event_id):
+            return []
+        case = await uow.cases.get(command.report_id)
+        try:
+            changes = domain.execute(case, command, at=at, units=units, new_id=new_id)
+        except domain.CommandError as error:
+            changes = []  # the case object may be half-changed: it is dropped, never saved
+            await uow.emit(topics.REFERRALS, command_rejected(command, reason=str(error), at=at))
+        if changes and case is not None:
+            await uow.cases.save(case)
+            await _record_and_announce(uow, case, changes)
+        await uow.commit()
+        return changes
+
+
+async def _record_and_announce(uow: RoutingUnitOfWork, case: domain.Case, changes: list[domain.Event]) -> None:
+    """Keep every change in the history, announce each referral change, then the new snapshot."""
+    for change in changes:
+        await uow.cases.add_action(case.report_id, change)
+        if isinstance(change, domain.ReferralEvent):
+            await uow.emit(topics.REFERRALS, referral_changed(case, change))
+    await uow.emit(topics.REFERRALS, status_changed(case, changes[0]))

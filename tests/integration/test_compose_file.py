@@ -1,0 +1,57 @@
+"""docker-compose.yml cannot run here (no Docker engine), so keep it true by reading it:
+its services, environment variables and ports must match the code."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from safetynet.cli.commands import SERVICE_NAMES
+from safetynet.contracts.settings import Settings
+
+COMPOSE = yaml.safe_load((Path(__file__).parents[2] / "docker-compose.yml").read_text())
+SETTINGS_ENV = {f"SAFETYNET_{name.upper()}" for name in Settings.model_fields}
+REQUIRED_IN_PRODUCTION = {"SAFETYNET_DATABASE_URL", "SAFETYNET_KAFKA_BOOTSTRAP", "SAFETYNET_SUBJECT_HASH_KEY"}
+
+
+def test_it_runs_kafka_postgres_a_migration_job_and_the_four_services():
+    assert set(COMPOSE["services"]) == {"kafka", "postgres", "migrate", *SERVICE_NAMES}
+    assert COMPOSE["services"]["migrate"]["command"] == ["migrate"]
+
+
+@pytest.mark.parametrize("service", [*SERVICE_NAMES, "migrate"])
+def test_every_environment_variable_is_a_setting(service):
+    env = set(COMPOSE["services"][service]["environment"])
+    unknown = env - SETTINGS_ENV
+    assert not unknown, f"{service} sets variables no settings class reads: {unknown}"
+    assert REQUIRED_IN_PRODUCTION <= env
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_each_service_runs_itself_after_migrations_with_a_health_check(service):
+    spec = COMPOSE["services"][service]
+    assert spec["command"][:2] == ["serve", service]
+    port = spec["command"][spec["command"].index("--port") + 1]
+    assert f"127.0.0.1:{port}/readyz" in " ".join(spec["healthcheck"]["test"])
+    assert spec["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert spec["depends_on"]["kafka"]["condition"] == "service_healthy"
+
+
+def test_intake_publishes_the_port_it_listens_on():
+    intake = COMPOSE["services"]["intake"]
+    port = intake["command"][intake["command"].index("--port") + 1]
+    assert f"{port}:{port}" in intake["ports"]
+
+
+def test_the_database_url_uses_the_compose_postgres_credentials():
+    env = COMPOSE["services"]["intake"]["environment"]
+    pg = COMPOSE["services"]["postgres"]["environment"]
+    settings = Settings(database_url=env["SAFETYNET_DATABASE_URL"])
+    assert f"{pg['POSTGRES_USER']}:{pg['POSTGRES_PASSWORD']}@postgres:5432/{pg['POSTGRES_DB']}" in settings.database_url
+    assert env["SAFETYNET_KAFKA_BOOTSTRAP"].split(":")[0] == "kafka"
+
+
+def test_the_sla_settings_in_compose_are_valid():
+    env = COMPOSE["services"]["notify"]["environment"]
+    settings = Settings(sla_seconds=env["SAFETYNET_SLA_SECONDS"], sla_warn_seconds=env["SAFETYNET_SLA_WARN_SECONDS"])
+    assert settings.sla_warn_seconds == [57600, 79200]
