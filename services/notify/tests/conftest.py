@@ -135,7 +135,8 @@ class Harness:
                              **kw: Any) -> Envelope:
         referrals = [events.ReferralSnapshot(
             referral_id=f"{report_id}-ref-{i}", kind="protection", unit=f"{COUNTY}/protection",
-            status=s, urgent=False, assigned_at=T0, updated_at=at) for i, s in enumerate(statuses)]  # type: ignore[arg-type]
+            status=s, urgent=False, assigned_at=T0, updated_at=at)  # type: ignore[arg-type]
+            for i, s in enumerate(statuses)]
         payload = events.ReportStatusChanged(
             report_id=report_id, county=COUNTY, seq=seq, status="assigned", recommended=[],
             destinations=[], referrals=referrals, at=at, actor="test")
@@ -151,7 +152,9 @@ class Harness:
 
 @pytest.fixture
 def settings(tmp_path: Any) -> Settings:
-    return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/notify.db")
+    # Explicit SLA values, so a SAFETYNET_SLA_* variable in the environment changes nothing.
+    return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/notify.db", sla_seconds=24 * 3600,
+                    sla_warn_seconds=[16 * 3600, 22 * 3600])  # type: ignore[arg-type]
 
 
 @pytest.fixture

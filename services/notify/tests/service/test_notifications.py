@@ -128,3 +128,75 @@ async def test_a_channel_that_raises_is_retried(harness, clock) -> None:
     assert details == [("failed", "ConnectionResetError: peer went away")] * 2
     [notification] = await harness.rows(orm.notifications)
     assert notification.status == "failed"
+
+
+async def test_a_send_that_outlives_its_lease_is_not_reported_twice(harness, clock) -> None:
+    import asyncio
+
+    from safetynet.notify.entrypoints.loops import DeliveryWorker
+
+    class SlowFirst:
+        name = "recording"
+        retry = RetryPolicy()
+
+        def __init__(self) -> None:
+            self.release = asyncio.Event()
+            self.calls = 0
+
+        async def send(self, notification: Notification) -> DeliveryResult:
+            self.calls += 1
+            if self.calls == 1:
+                await self.release.wait()  # stuck past its lease
+            return DeliveryResult("delivered")
+
+    channel = SlowFirst()
+    stuck = harness.boot(channels={"recording": channel})
+    await harness.referral_assigned("r1", "ref-1")
+    stuck_worker = next(loop for loop in stuck.loops if isinstance(loop, DeliveryWorker))
+    first = asyncio.create_task(stuck_worker.tick())
+    while channel.calls == 0:
+        await asyncio.sleep(0.01)
+    clock.now += timedelta(minutes=3)      # the lease ran out: another worker takes it over
+    harness.boot(channels={"recording": channel})
+    await harness.tick()
+    channel.release.set()
+    await first
+    assert channel.calls == 2
+    assert [d.attempt for d in await harness.rows(orm.deliveries)] == [1, 1]
+    assert len(await harness.outbox("NotificationSent")) == 1
+
+
+async def test_a_breach_escalates_through_a_signed_webhook(harness, clock) -> None:
+    import json
+
+    import httpx
+
+    from safetynet.notify.adapters.channels import WebhookChannel
+    from safetynet.notify.adapters.channels.webhook import verify
+
+    requests: list[httpx.Request] = []
+
+    def endpoint(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(200)
+
+    directory = UnitDirectory.model_validate({"counties": {"苗栗縣": {"dispatch_supervisors": {
+        "苗栗縣/night-lead": {"channels": [{"channel": "webhook", "address": "https://ops.example.org/sla"}]},
+        "苗栗縣/day-lead": {}}}}})
+    recording = RecordingChannel()
+    webhook = WebhookChannel(secret="s3cret", client=httpx.AsyncClient(transport=httpx.MockTransport(endpoint)))
+    harness.boot(directory=directory, channels={"recording": recording, "webhook": webhook})
+    await harness.report_received("r1")
+    clock.at(hours=24)
+    await harness.tick()
+    [breach] = await harness.outbox("SlaBreached")
+    assert breach["payload"]["escalated_to"] == ["苗栗縣/day-lead", "苗栗縣/night-lead"]
+    [request] = requests
+    assert str(request.url) == "https://ops.example.org/sla"
+    assert verify(b"s3cret", timestamp=request.headers["X-SafetyNet-Timestamp"], body=request.content,
+                  signature=request.headers["X-SafetyNet-Signature"])
+    assert json.loads(request.content)["kind"] == "escalation"
+    assert [n.recipient for n in recording.sent] == ["苗栗縣/day-lead"]
+    assert sorted((d.channel, d.outcome) for d in await harness.rows(orm.deliveries)) == [
+        ("recording", "recorded"), ("webhook", "delivered")]
+    assert await harness.outbox("NotificationSent") == []  # escalations are not referral notifications

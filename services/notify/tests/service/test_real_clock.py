@@ -16,7 +16,8 @@ from safetynet.notify.bootstrap import bootstrap
 
 
 async def publish(broker: SqlLogBroker, topic: str, type_: str, payload) -> None:  # type: ignore[no-untyped-def]
-    envelope = Envelope(type=type_, report_id=payload.report_id, producer="test", payload=payload.model_dump(mode="json"))
+    envelope = Envelope(type=type_, report_id=payload.report_id, producer="test",
+                        payload=payload.model_dump(mode="json"))
     await broker.publish(topic, key=envelope.report_id, value=envelope.to_bytes(), headers=[])
 
 

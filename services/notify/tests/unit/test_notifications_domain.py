@@ -55,7 +55,8 @@ def test_directory_channels_and_supervisors(tmp_path) -> None:  # type: ignore[n
         Recipient("苗栗縣/protection", "recording")]
     assert directory.unit_recipients("苗栗縣/mental_health") == [Recipient("苗栗縣/mental_health", "recording")]
     assert directory.supervisors("苗栗縣") == ["苗栗縣/duty-lead"]
-    assert directory.supervisor_recipients("苗栗縣") == [Recipient("苗栗縣/duty-lead", "email", "lead@example.org")]
+    assert directory.supervisor_recipients("苗栗縣") == [
+        Recipient("苗栗縣/duty-lead", "email", "lead@example.org")]
     assert directory.supervisors("屏東縣") == ["屏東縣/dispatch_supervisor"]
 
 

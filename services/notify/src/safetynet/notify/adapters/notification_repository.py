@@ -71,7 +71,7 @@ class NotificationRepository:
         result = await self._session.execute(
             notifications.update()
             .where(t.notification_id == notification.notification_id, t.status == "pending",
-                   True)
+                   t.attempts == notification.attempt - 1)
             .values(**values)
         )
         return bool(result.rowcount)

@@ -65,7 +65,9 @@ class SlaRepository:
             select(t.kind, t.index, t.fire_at, *[col.label(f"clock_{col.name}") for col in sla_clocks.c])
             .join_from(timers, sla_clocks, t.report_id == c.report_id)
             .where(t.fired_at.is_(None), t.fire_at <= now)
-            .order_by(t.fire_at, t.report_id, t.kind.desc(), t.index)
+            # fire_at alone: the partial index yields rows in this order, so the scan stops
+            # at `limit`. A report's warnings always fall strictly before its deadline.
+            .order_by(t.fire_at)
             .limit(limit)
         )
         if is_postgresql(self._session):

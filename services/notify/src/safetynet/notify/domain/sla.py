@@ -80,7 +80,7 @@ class SlaClock:
     state: SlaState = "open"
     closed_at: datetime | None = None      # when dispatch completed, whatever the state
     snapshot_seq: int | None = None        # newest ReportStatusChanged seen
-    deadline_from_screening: bool = False  # a per-risk deadline wins over intake's default
+    deadline_from_screening: bool = False  # for operators: is this screening's per-risk deadline?
 
     @property
     def started(self) -> bool:

@@ -1,0 +1,54 @@
+"""The email channel: a plain-text message through an SMTP relay (aiosmtplib).
+
+The recipient's address comes from the unit directory (several may be given, separated
+by commas). Urgent notifications are marked high priority. A 4xx answer or a lost
+connection is retried; a 5xx (the relay refuses for good) is not.
+"""
+
+from email.message import EmailMessage
+
+import aiosmtplib
+
+from safetynet.notify.domain import DeliveryResult, Notification, RetryPolicy
+
+
+def message_for(notification: Notification, *, sender: str) -> EmailMessage:
+    n = notification
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = n.address or ""
+    message["Subject"] = n.subject
+    message["X-SafetyNet-Notification"] = n.notification_id
+    if n.urgent:
+        message["Importance"] = "high"
+        message["X-Priority"] = "1"
+    lines = [n.subject, ""] + [f"{key}: {value}" for key, value in sorted(n.content.items())]
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+class EmailChannel:
+    name = "email"
+
+    def __init__(self, *, hostname: str, sender: str, port: int | None = None, username: str | None = None,
+                 password: str | None = None, use_tls: bool = False, start_tls: bool | None = None,
+                 timeout: float = 30.0, retry: RetryPolicy | None = None):
+        self._smtp = dict(hostname=hostname, port=port, username=username, password=password,
+                          use_tls=use_tls, start_tls=start_tls, timeout=timeout)
+        self._sender = sender
+        self.retry = retry or RetryPolicy(max_attempts=6, base_seconds=30, cap_seconds=1800)
+
+    async def send(self, notification: Notification) -> DeliveryResult:
+        recipients = [a.strip() for a in (notification.address or "").split(",") if a.strip()]
+        if not recipients:
+            return DeliveryResult("failed", f"no email address for {notification.recipient}", retryable=False)
+        try:
+            await aiosmtplib.send(message_for(notification, sender=self._sender), sender=self._sender,
+                                  recipients=recipients, **self._smtp)  # type: ignore[arg-type]
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            return DeliveryResult("failed", f"recipients refused: {error}", retryable=False)
+        except aiosmtplib.SMTPResponseException as error:
+            return DeliveryResult("failed", f"SMTP {error.code}: {error.message}", retryable=error.code < 500)
+        except (aiosmtplib.SMTPException, OSError) as error:
+            return DeliveryResult("failed", f"{type(error).__name__}: {error}")
+        return DeliveryResult("delivered", f"accepted by {self._smtp['hostname']}")
