@@ -119,8 +119,10 @@ async def test_two_screening_replicas_split_the_partitions(cluster):
     admin = AIOKafkaAdminClient(bootstrap_servers=cluster.env["SAFETYNET_KAFKA_BOOTSTRAP"])
     await admin.start()
     try:
-        [group] = await admin.describe_consumer_groups(["safetynet-screening"])
+        [response] = await admin.describe_consumer_groups(["safetynet-screening"])
     finally:
         await admin.close()
-    members = group.groups[0].members if hasattr(group, "groups") else group.members
-    assert len(members) == 2, members
+    # (error_code, group_id, state, protocol_type, protocol, members, …)
+    group = response.groups[0]
+    members = next(field for field in group if isinstance(field, list))
+    assert group[2] == "Stable" and len(members) == 2, group

@@ -5,22 +5,29 @@ screening migrations applied, the embedded broker (SqlLogBroker) and the intake 
 bootstrapped on it. The HTTP client talks to the app in-process through
 httpx.ASGITransport. The consumer loops are not running unless a test asks for the
 `running_pipeline` fixture.
+
+Set SAFETYNET_TEST_POSTGRES_URL (for example postgresql://postgres@127.0.0.1:5432/postgres)
+to run the same tests on PostgreSQL instead: each test then gets its own new database,
+created through that URL and dropped afterwards.
 """
 
 import asyncio
 import copy
+import os
 import uuid
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from safetynet.cli.commands import service_module
 from safetynet.contracts.messaging.sqlbus import SqlLogBroker
 from safetynet.contracts.migrations import upgrade
 from safetynet.contracts.settings import Settings
-from safetynet.contracts.storage import make_engine
+from safetynet.contracts.storage import is_sqlite, make_engine
 from safetynet.intake.domain.access import Principal
 from safetynet.intake.service_layer import handlers
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
@@ -79,14 +86,38 @@ class Keys:
     dispatcher_nantou: Key
 
 
+POSTGRES_ADMIN_URL = os.environ.get("SAFETYNET_TEST_POSTGRES_URL")
+
+
 @pytest.fixture
-def settings(tmp_path: Any) -> Settings:
-    return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/intake-{uuid.uuid4().hex}.db")
+async def database_url(tmp_path: Any) -> AsyncIterator[str]:
+    if not POSTGRES_ADMIN_URL:
+        yield f"sqlite+aiosqlite:///{tmp_path}/intake-{uuid.uuid4().hex}.db"
+        return
+    admin_url = Settings(database_url=POSTGRES_ADMIN_URL).database_url
+    name = f"safetynet_test_{uuid.uuid4().hex}"
+    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
 
 
 @pytest.fixture
 async def engine(settings: Settings) -> AsyncIterator[Any]:
     engine = make_engine(settings.database_url)
+    if not is_sqlite(settings.database_url):
+        async with engine.begin() as conn:  # the embedded broker's schema
+            await conn.execute(text("CREATE SCHEMA IF NOT EXISTS bus"))
     for name in MIGRATED_SERVICES:
         await upgrade(engine, schema=name, script_location=service_module(name).MIGRATIONS)
     yield engine

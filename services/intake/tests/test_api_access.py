@@ -6,6 +6,7 @@ DOMAIN.md, "Keys and scope" and "What GET returns".
 
 import asyncio
 import json
+import os
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable
@@ -17,7 +18,6 @@ from sqlalchemy import func, select, update
 from safetynet.cli.commands import service_module
 from safetynet.contracts.messaging.sqlbus import SqlLogBroker
 from safetynet.contracts.settings import Settings
-from safetynet.contracts.storage import make_engine
 from safetynet.intake.adapters import orm
 
 # -- helpers -------------------------------------------------------------------------------
@@ -192,7 +192,14 @@ async def test_county_scope_follows_the_report_not_the_agency_key(client: httpx.
     assert miaoli.status_code == 404
 
 
-@pytest.mark.parametrize("report_id", [str(uuid.uuid4()), "not-a-uuid", "x" * 500, "報告", "%00"])
+ON_POSTGRES = bool(os.environ.get("SAFETYNET_TEST_POSTGRES_URL"))  # see conftest.py
+NUL_IN_PATH = pytest.mark.xfail(ON_POSTGRES, strict=True,
+                                reason="BUG (PostgreSQL only): GET /v1/reports/%00 sends a NUL to the database, "
+                                       "which refuses it (CharacterNotInRepertoireError) -> 500")
+
+
+@pytest.mark.parametrize("report_id", [str(uuid.uuid4()), "not-a-uuid", "x" * 500, "報告",
+                                       pytest.param("%00", marks=NUL_IN_PATH)])
 async def test_unknown_report_is_404(report_id: str, client: httpx.AsyncClient, keys: Any) -> None:
     response = await client.get(f"/v1/reports/{report_id}", headers=keys.dispatcher_miaoli.headers)
 
@@ -505,19 +512,21 @@ async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
     assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
 
 
-async def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Any, settings: Settings) -> None:
-    broken = make_engine(f"sqlite+aiosqlite:///{tmp_path}/no/such/folder/db.sqlite")
-    app = service_module("intake").bootstrap(settings=settings, engine=broken, broker=SqlLogBroker(broken)).app
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
-                                     base_url="http://intake.test") as client:
-            ready = await client.get("/readyz")
-            health = await client.get("/healthz")
-    finally:
-        await broken.dispose()
+class _UnreachableDatabase:
+    """Stands in for the engine: every connection attempt is refused."""
+
+    def connect(self) -> Any:
+        raise ConnectionRefusedError("database down")
+
+
+async def test_readyz_is_503_when_the_database_is_unreachable(intake: Any, client: httpx.AsyncClient) -> None:
+    intake.context.engine = _UnreachableDatabase()
+
+    ready = await client.get("/readyz")
+    health = await client.get("/healthz")
 
     assert (ready.status_code, ready.json()) == (503, {"status": "unavailable"})
-    assert health.status_code == 200
+    assert (health.status_code, health.json()) == (200, {"status": "ok"})
 
 
 async def test_docs_are_served(client: httpx.AsyncClient) -> None:

@@ -7,6 +7,7 @@ unknown fields and wrong JSON types are 422s, errors use FastAPI's standard body
 
 import copy
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,6 +17,9 @@ import pytest
 from safetynet.contracts.report import TAIPEI, ReportSubmission
 
 DROP = object()  # sentinel: remove the field at the path
+
+# conftest.py runs the suite on PostgreSQL when this is set.
+ON_POSTGRES = bool(os.environ.get("SAFETYNET_TEST_POSTGRES_URL"))
 
 
 def taipei_today() -> date:
@@ -460,6 +464,29 @@ async def test_lone_surrogate_escape_is_4xx(where: str, client: Any, keys: Any, 
     response = await _post_raw(client, keys.police, content.encode())
 
     assert response.status_code in (400, 422), response.text
+
+
+@pytest.mark.xfail(ON_POSTGRES, strict=True,
+                   reason="BUG (PostgreSQL only): a NUL character (\\u0000) in any string reaches the database, "
+                          "which refuses it (asyncpg UntranslatableCharacterError on the JSONB submission, "
+                          "CharacterNotInRepertoireError on VARCHAR columns) -> 500; SQLite stores it")
+@pytest.mark.parametrize("path", [("narrative",), ("subjects", 0, "name"), ("township",),
+                                  ("source", "agency_name")])
+async def test_nul_character_in_a_string_is_never_a_5xx(path: tuple[Any, ...], client: Any, keys: Any,
+                                                        report: Any, post_report: Any) -> None:
+    response = await post_report(mutate(report(), path, "a\u0000b"))
+
+    # Either policy is fine (reject it, or store it faithfully); a 500 is not.
+    assert response.status_code in (202, 422), response.text
+    if response.status_code == 422:
+        assert set(detail_locs(response)) == {("body", *path)}
+    else:
+        view = await client.get(f"/v1/reports/{response.json()['report_id']}",
+                                headers=keys.dispatcher_miaoli.headers)
+        stored = view.json()
+        for step in path:
+            stored = stored[step]
+        assert stored == "a\u0000b"
 
 
 async def test_idempotency_key_over_200_characters_is_422(report: Any, post_report: Any) -> None:

@@ -11,6 +11,7 @@ from the seed alone.
 
 import copy
 import json
+import os
 import random
 import re
 from dataclasses import dataclass
@@ -29,6 +30,12 @@ UNICODE_SAMPLES = [
     "\uffff\ufffe", "𠜎𠜱𠝹𠱓", "苗栗縣\n頭份市", "ＡＢＣ１２３", "\t\r\n", "\\u0000", "'; DROP TABLE x; --",
     "<script>alert(1)</script>", "${jndi:ldap://x}", "%s%s%n", "../../etc/passwd", "null", "true",
 ]
+# conftest.py runs the suite on PostgreSQL when this is set. There a NUL character is a
+# known 500 (see test_api_validation.test_nul_character_in_a_string_is_never_a_5xx), so
+# the fuzzer leaves it out to keep looking for other failures.
+ON_POSTGRES = bool(os.environ.get("SAFETYNET_TEST_POSTGRES_URL"))
+if ON_POSTGRES:
+    UNICODE_SAMPLES = [u for u in UNICODE_SAMPLES if "\u0000" not in u]
 SCALARS = [None, True, False, 0, -1, 1, 15, 16, 2**31, 2**63, 2**64 + 1, -2**70, 10**100, 0.5, -0.0,
            1e308, -1e308, float("nan"), float("inf"), "", " ", "9", "yes", "A123456789", "2026-11-20",
            "2999-01-01", "苗栗縣", "other", "victim"]
@@ -247,7 +254,9 @@ async def test_no_variant_gets_a_5xx(batch: int, client: httpx.AsyncClient, keys
 
 
 @pytest.mark.parametrize("report_id", [
-    "", "%2e%2e", "..%2F..%2Fhealthz", "😀" * 100, "x" * 10_000, "' OR 1=1 --", "%00", "\u202e", "null",
+    "", "%2e%2e", "..%2F..%2Fhealthz", "😀" * 100, "x" * 10_000, "' OR 1=1 --", "\u202e", "null",
+    pytest.param("%00", marks=pytest.mark.xfail(ON_POSTGRES, strict=True, reason="BUG (PostgreSQL only): a NUL "
+                                                "in the path reaches the database -> 500")),
 ])
 async def test_get_with_odd_ids_is_never_a_5xx(report_id: str, client: httpx.AsyncClient, keys: Any) -> None:
     response = await client.get(f"/v1/reports/{report_id}", headers=keys.dispatcher_miaoli.headers)

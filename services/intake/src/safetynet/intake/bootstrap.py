@@ -34,10 +34,10 @@ def bootstrap(*, settings: Settings, engine: AsyncEngine, broker: Broker,
     directory = directory or CountyDirectory.load(settings.county_data)
     relay = OutboxRelay(engine, orm.outbox, broker)
     context = IntakeContext(settings=settings, engine=engine, directory=directory,
-                            uow=lambda: IntakeUnitOfWork(engine, on_commit=relay.wake))
+                            uow=lambda: IntakeUnitOfWork(engine, on_commit=relay.wake), wake_relay=relay.wake)
     loop = ConsumerLoop(service="intake", group="safetynet-intake-views",
                         topics=[topics.DECISIONS, topics.REFERRALS, topics.NOTIFICATIONS],
                         broker=broker, handlers=event_handlers(uow_factory=context.uow))
     runtime = ServiceRuntime(name="intake", schema=orm.SCHEMA, metadata=orm.metadata,
                              migrations=MIGRATIONS, loops=[loop], relay=relay)
-    return Intake(runtime=runtime, app=create_app(context, wake_relay=relay.wake), context=context)
+    return Intake(runtime=runtime, app=create_app(context), context=context)

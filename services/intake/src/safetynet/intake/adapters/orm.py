@@ -92,6 +92,16 @@ timeline = Table(
     Index("ix_intake_timeline_report", "report_id", "at"),
 )
 
+# Which report a referral belongs to, and which unit holds it: for the referral
+# endpoints and unit keys. Kept from routing's snapshots.
+referral_index = Table(
+    "intake_referral_index", metadata,
+    Column("referral_id", String(36), primary_key=True),
+    Column("report_id", String(36), nullable=False),
+    Column("unit", String(100), nullable=False),
+    Index("ix_intake_referral_index_unit", "unit"),
+)
+
 outbox = outbox_table(metadata, "intake")
 inbox = inbox_table(metadata, "intake")
 

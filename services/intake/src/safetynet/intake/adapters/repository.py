@@ -113,6 +113,35 @@ class ViewRepository:
             await self._session.execute(orm.report_views.update()
                                         .where(orm.report_views.c.report_id == view.report_id).values(**values))
 
+    async def index_referrals(self, report_id: str, referrals: list[dict[str, Any]]) -> None:
+        """Remember which report and unit each referral belongs to (idempotent)."""
+        t = orm.referral_index.c
+        known = set((await self._session.execute(
+            select(t.referral_id).where(t.report_id == report_id))).scalars())
+        for referral in referrals:
+            if referral["referral_id"] not in known:
+                await self._session.execute(orm.referral_index.insert().values(
+                    referral_id=referral["referral_id"], report_id=report_id, unit=referral["unit"]))
+
+    async def report_of_referral(self, referral_id: str) -> str | None:
+        t = orm.referral_index.c
+        return await self._session.scalar(select(t.report_id).where(t.referral_id == referral_id))
+
+    async def open_reports(self, county: str) -> list[tuple[ReportView, dict[str, Any]]]:
+        """Reports of `county` that still wait on a dispatcher or a unit."""
+        v, r = orm.report_views.c, orm.reports.c
+        rows = await self._session.execute(
+            select(orm.report_views, r.county, r.township, r.categories, r.received_at)
+            .join(orm.reports, r.report_id == v.report_id)
+            .where(r.county == county, v.status.in_(("received", "awaiting_review", "assigned"))))
+        out = []
+        for row in rows:
+            values = dict(row._mapping)
+            meta = {k: values.pop(k) for k in ("county", "township", "categories", "received_at")}
+            values.pop("updated_at")
+            out.append((ReportView(**values), meta))
+        return out
+
     async def add_timeline(self, *, report_id: str, event_id: str, at: datetime, event: str, actor: str,
                            detail: str | None = None) -> None:
         await self._session.execute(orm.timeline.insert().values(

@@ -1,14 +1,12 @@
 """The intake HTTP application."""
 
 import logging
-from typing import Callable
-
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from safetynet.contracts.report import ReportSubmission
-from safetynet.intake.entrypoints.api import reports
+from safetynet.intake.entrypoints.api import actions, queue, reports
 from safetynet.intake.entrypoints.api.deps import IntakeContext
 
 log = logging.getLogger(__name__)
@@ -20,11 +18,12 @@ Authenticate with `Authorization: Bearer <key>`.
 """
 
 
-def create_app(ctx: IntakeContext, *, wake_relay: Callable[[], None] = lambda: None) -> FastAPI:
+def create_app(ctx: IntakeContext) -> FastAPI:
     app = FastAPI(title="SafetyNet Dispatch — intake API", version="1.0.0", description=DESCRIPTION)
     app.state.intake = ctx
-    app.state.wake_relay = wake_relay
     app.include_router(reports.router)
+    app.include_router(actions.router)
+    app.include_router(queue.router)
 
     @app.get("/healthz", tags=["ops"], summary="The process is alive")
     async def healthz() -> dict[str, str]:
@@ -38,6 +37,11 @@ def create_app(ctx: IntakeContext, *, wake_relay: Callable[[], None] = lambda: N
         except Exception:
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
+
+    @app.exception_handler(RecursionError)
+    async def too_deep(request: Request, error: RecursionError) -> JSONResponse:
+        # FastAPI's own body parsing raises this for deeply nested JSON.
+        return JSONResponse({"detail": "body is nested too deeply"}, status_code=400)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

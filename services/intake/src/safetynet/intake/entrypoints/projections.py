@@ -3,8 +3,10 @@
 from typing import Callable
 
 from safetynet.contracts import events
+from safetynet.contracts.commands import CommandRejected
 from safetynet.contracts.envelope import Envelope
 from safetynet.contracts.messaging.consumer import Handler
+from safetynet.intake.domain.timeline import entry_name
 from safetynet.intake.domain.views import ReportView
 from safetynet.intake.service_layer import handlers
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
@@ -51,16 +53,17 @@ def event_handlers(*, uow_factory: Callable[[], IntakeUnitOfWork]) -> dict[str, 
         e = envelope.payload_as(events.SlaChanged)
         detail = f"due {e.due_at.isoformat()}" + (f"; escalated to {', '.join(e.escalated_to)}" if e.escalated_to else "")
         await apply(envelope, lambda v: v.apply_sla(state=e.state, due_at=e.due_at, closed_at=e.closed_at),
-                    (e.at, _snake(envelope.type), "notify", detail))
+                    (e.at, entry_name(envelope.type), "notify", detail))
+
+    async def on_command_rejected(envelope: Envelope) -> None:
+        e = envelope.payload_as(CommandRejected)
+        await apply(envelope, lambda v: False,
+                    (e.at, "command_rejected", f"{e.actor.role}:{e.actor.name}", f"{e.command_type}: {e.reason}"))
 
     return {
-        "ReportScreened": on_screened, "ReportStatusChanged": on_status,
+        "ReportScreened": on_screened, "CommandRejected": on_command_rejected, "ReportStatusChanged": on_status,
         **{t: on_referral for t in ("ReferralAssigned", "ReferralAcknowledged", "ReferralRejected",
                                     "ReferralClosed", "ReferralReassigned")},
         "NotificationSent": on_notification,
         **{t: on_sla for t in ("SlaStarted", "SlaWarning", "SlaBreached", "SlaMet", "SlaRescheduled")},
     }
-
-
-def _snake(name: str) -> str:
-    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")

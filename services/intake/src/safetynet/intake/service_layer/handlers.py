@@ -129,6 +129,7 @@ async def project(*, event_id: str, report_id: str, uow: IntakeUnitOfWork,
             return  # not a report this intake accepted (another installation's)
         if change(view) is not False:
             await uow.views.save(view)
+            await uow.views.index_referrals(report_id, view.referrals)
         for at, event, actor, detail in timeline:
             await uow.views.add_timeline(report_id=report_id, event_id=event_id, at=at, event=event,
                                          actor=actor, detail=detail)

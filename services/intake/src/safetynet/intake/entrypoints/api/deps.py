@@ -20,6 +20,7 @@ class IntakeContext:
     engine: AsyncEngine
     directory: CountyDirectory
     uow: Callable[[], IntakeUnitOfWork]
+    wake_relay: Callable[[], None] = lambda: None  # publish now, not at the relay's next poll
 
 
 def get_context(request: Request) -> IntakeContext:

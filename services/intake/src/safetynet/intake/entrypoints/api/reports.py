@@ -73,7 +73,7 @@ async def post_report(request: Request, ctx: Context, principal: AgencyPrincipal
             base_url=ctx.settings.public_base_url or str(request.base_url).rstrip("/"))
     except handlers.IdempotencyConflict:
         raise HTTPException(409, "this Idempotency-Key was used with a different body") from None
-    request.app.state.wake_relay()
+    ctx.wake_relay()
     headers = {"Location": accepted.body["status_url"]}
     if accepted.replayed:
         headers["Idempotent-Replayed"] = "true"

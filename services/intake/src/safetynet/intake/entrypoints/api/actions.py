@@ -1,0 +1,104 @@
+"""Dispatcher and unit actions. Each answers 202: routing applies it and the report's
+timeline shows the result (or why routing refused it)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from safetynet.contracts.report import DestinationKind
+from safetynet.intake.domain import actions
+from safetynet.intake.entrypoints.api.deps import Context, CurrentPrincipal
+from safetynet.intake.service_layer.actions import request_action
+
+router = APIRouter(tags=["actions"])
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+ERRORS = {401: {"description": "No or unknown key"}, 403: {"description": "This role may not take the action"},
+          404: {"description": "No such report or referral for this key"},
+          409: {"description": "The report or referral is not in a state where the action applies"}}
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Destination(_Body):
+    kind: DestinationKind
+    unit: str | None = Field(default=None, max_length=100)
+
+
+class ChangeDestinations(_Body):
+    destinations: list[Destination] = Field(min_length=1, max_length=8)
+    reason: Text
+
+
+class Reassign(_Body):
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    reason: Text
+
+
+class Reject(_Body):
+    reason: Text
+
+
+class Close(_Body):
+    outcome: Text
+
+
+class ActionAccepted(BaseModel):
+    command_id: str
+    status: str = "accepted"
+
+
+async def _send(ctx: Context, principal: CurrentPrincipal, command_type: str, **target: Any) -> ActionAccepted:
+    try:
+        command_id = await request_action(principal=principal, command_type=command_type, uow=ctx.uow(), **target)
+    except actions.NotVisible as error:
+        raise HTTPException(404, str(error)) from None
+    except actions.Forbidden as error:
+        raise HTTPException(403, str(error)) from None
+    except actions.Conflict as error:
+        raise HTTPException(409, str(error)) from None
+    ctx.wake_relay()
+    return ActionAccepted(command_id=command_id)
+
+
+@router.post("/v1/reports/{report_id}/confirm", status_code=202, responses=ERRORS,
+             summary="Dispatcher: confirm the recommended destinations")
+async def confirm(report_id: str, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
+    return await _send(ctx, principal, "ConfirmDestinations", report_id=report_id)
+
+
+@router.post("/v1/reports/{report_id}/destinations", status_code=202, responses=ERRORS,
+             summary="Dispatcher: change the destinations, with a written reason")
+async def change(report_id: str, body: ChangeDestinations, ctx: Context,
+                 principal: CurrentPrincipal) -> ActionAccepted:
+    return await _send(ctx, principal, "ChangeDestinations", report_id=report_id,
+                       fields=body.model_dump(mode="json"))
+
+
+@router.post("/v1/referrals/{referral_id}/reassign", status_code=202, responses=ERRORS,
+             summary="Dispatcher: reassign a referral to another unit, with a reason")
+async def reassign(referral_id: str, body: Reassign, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
+    return await _send(ctx, principal, "ReassignReferral", referral_id=referral_id, fields=body.model_dump())
+
+
+@router.post("/v1/referrals/{referral_id}/acknowledge", status_code=202, responses=ERRORS,
+             summary="Unit (or a dispatcher on its behalf): we received the referral and take it")
+async def acknowledge(referral_id: str, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
+    return await _send(ctx, principal, "AcknowledgeReferral", referral_id=referral_id)
+
+
+@router.post("/v1/referrals/{referral_id}/reject", status_code=202, responses=ERRORS,
+             summary="Unit: not ours, with a reason (the report goes back to the queue)")
+async def reject(referral_id: str, body: Reject, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
+    return await _send(ctx, principal, "RejectReferral", referral_id=referral_id, fields=body.model_dump())
+
+
+@router.post("/v1/referrals/{referral_id}/close", status_code=202, responses=ERRORS,
+             summary="Unit: close an acknowledged referral with its outcome")
+async def close(referral_id: str, body: Close, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
+    return await _send(ctx, principal, "CloseReferral", referral_id=referral_id, fields=body.model_dump())
+
+

@@ -1,0 +1,42 @@
+"""Dispatcher and unit actions: checked here, applied by routing (over Kafka)."""
+
+from typing import Any
+
+from safetynet.contracts import topics
+from safetynet.contracts.envelope import Envelope
+from safetynet.intake.domain import actions
+from safetynet.intake.domain.access import Principal
+from safetynet.intake.domain.timeline import entry_name
+from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+
+
+async def request_action(*, principal: Principal, command_type: str, uow: IntakeUnitOfWork,
+                         report_id: str | None = None, referral_id: str | None = None,
+                         fields: dict[str, Any] | None = None) -> str:
+    """Check an action against the report as last seen, then send it to routing; return its id."""
+    async with uow:
+        report_id = report_id or (await uow.views.report_of_referral(referral_id) if referral_id else None)
+        ownership = await uow.reports.ownership(report_id) if report_id else None
+        view = await uow.views.get(report_id) if report_id else None
+        if ownership is None or view is None or report_id is None:
+            raise actions.NotVisible("no such report or referral")
+        actions.check(principal, command_type, view=view, county=ownership.county, referral_id=referral_id)
+        payload = {"report_id": report_id, "county": ownership.county,
+                   "actor": {"key_id": principal.key_id, "role": principal.role, "name": principal.name},
+                   **({"referral_id": referral_id} if referral_id else {}), **(fields or {})}
+        envelope = Envelope(type=command_type, report_id=report_id, producer="intake", payload=payload)
+        await uow.emit(topics.COMMANDS, envelope)
+        await uow.views.add_timeline(report_id=report_id, event_id=envelope.event_id, at=envelope.occurred_at,
+                                     event=f"requested_{entry_name(command_type)}", actor=principal.actor,
+                                     detail=_detail(fields))
+        await uow.commit()
+        return envelope.event_id
+
+
+def _detail(fields: dict[str, Any] | None) -> str | None:
+    if not fields:
+        return None
+    parts = [f"{k}: {v}" for k, v in fields.items() if k != "destinations"]
+    if "destinations" in fields:
+        parts.insert(0, "destinations: " + ", ".join(f"{d['kind']}→{d.get('unit') or '?'}" for d in fields["destinations"]))
+    return "; ".join(parts)

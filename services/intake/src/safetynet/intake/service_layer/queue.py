@@ -1,0 +1,33 @@
+"""The dispatch queue: what waits on a dispatcher or a unit, most urgent first."""
+
+from datetime import datetime
+from typing import Any
+
+from safetynet.intake.domain.access import Principal
+from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+
+RISK_ORDER = {"red": 0, "orange": 1, "yellow": 2, "green": 3, None: 4}
+
+
+async def dispatch_queue(*, principal: Principal, uow: IntakeUnitOfWork, kind: str | None = None,
+                         risk: str | None = None) -> list[dict[str, Any]]:
+    """Reports awaiting review and referrals awaiting acknowledgement, by SLA time left, then risk."""
+    async with uow:
+        rows = await uow.views.open_reports(principal.county)
+    items = []
+    for view, meta in rows:
+        waiting = [r for r in view.referrals if r["status"] in ("assigned", "rejected")]
+        if view.status not in ("awaiting_review", "received") and not waiting:
+            continue
+        if kind and kind not in {d["kind"] for d in view.destinations}:
+            continue
+        if risk and view.risk_level != risk:
+            continue
+        items.append({"report_id": view.report_id, "status": view.status, "risk_level": view.risk_level,
+                      "urgent": view.urgent, "direct_dispatch": view.direct_dispatch,
+                      "county": meta["county"], "township": meta["township"], "categories": meta["categories"],
+                      "received_at": meta["received_at"].isoformat(), "sla": view.sla,
+                      "destinations": view.destinations, "waiting_referrals": waiting,
+                      "queue": "review" if view.status in ("awaiting_review", "received") else "acknowledgement"})
+    items.sort(key=lambda i: (datetime.fromisoformat(i["sla"]["due_at"]), RISK_ORDER.get(i["risk_level"], 4)))
+    return items
