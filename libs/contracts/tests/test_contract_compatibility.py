@@ -70,16 +70,8 @@ def test_contract_is_backward_compatible_with_the_snapshot(name: str) -> None:
     assert not problems, "breaking changes against docs/schemas:\n" + "\n".join(problems)
 
 
-# Contracts that `safetynet contracts export` does not write yet.
-NOT_EXPORTED = {
-    "event.CommandRejected": "cli/schemas.py contract_models() exports EVENT_TYPES and COMMAND_TYPES "
-                             "but not commands.COMMAND_EVENT_TYPES (CommandRejected), so it has no snapshot",
-}
-
-
 @pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=NOT_EXPORTED[n])) if n in NOT_EXPORTED else n
-    for n in sorted(current_models())])
+    n for n in sorted(current_models())])
 def test_every_contract_has_a_snapshot(name: str) -> None:
     assert (SNAPSHOT / f"{name}{SUFFIX}").is_file(), f"{name} has no snapshot; {EXPORT}"
 

@@ -98,9 +98,6 @@ def test_bad_checksum(national_id: str) -> None:
     assert national_id_problem(national_id) == "checksum does not match"
 
 
-@pytest.mark.xfail(strict=True, reason="latent BUG (national_id.py): `$` also matches before a trailing newline, "
-                                       "so 'A123456789\\n' passes; unreachable through Subject, which strips "
-                                       "first, but re.fullmatch or \\Z would say what is meant")
 def test_trailing_newline_is_a_bad_format() -> None:
     assert national_id_problem("A123456789\n") is not None
 

@@ -192,14 +192,8 @@ async def test_county_scope_follows_the_report_not_the_agency_key(client: httpx.
     assert miaoli.status_code == 404
 
 
-ON_POSTGRES = bool(os.environ.get("SAFETYNET_TEST_POSTGRES_URL"))  # see conftest.py
-NUL_IN_PATH = pytest.mark.xfail(ON_POSTGRES, strict=True,
-                                reason="BUG (PostgreSQL only): GET /v1/reports/%00 sends a NUL to the database, "
-                                       "which refuses it (CharacterNotInRepertoireError) -> 500")
-
-
 @pytest.mark.parametrize("report_id", [str(uuid.uuid4()), "not-a-uuid", "x" * 500, "報告",
-                                       pytest.param("%00", marks=NUL_IN_PATH)])
+                                       "%00"])
 async def test_unknown_report_is_404(report_id: str, client: httpx.AsyncClient, keys: Any) -> None:
     response = await client.get(f"/v1/reports/{report_id}", headers=keys.dispatcher_miaoli.headers)
 

@@ -324,9 +324,6 @@ async def test_county_with_surrounding_spaces_is_stored_trimmed(client: Any, key
     assert (view.json()["county"], view.json()["township"]) == ("苗栗縣", "頭份市")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (report.py _require_iso_string): null is rejected for the optional "
-                                       "occurred_at and birth_date, although the published JSON Schema allows "
-                                       "null there and every other optional field accepts it")
 @pytest.mark.parametrize("path", [("occurred_at",), ("subjects", 0, "birth_date")],
                          ids=["occurred-at-null", "birth-date-null"])
 async def test_null_optional_date_is_accepted(path: tuple[Any, ...], report: Any, post_report: Any) -> None:
@@ -340,9 +337,6 @@ async def test_null_optional_date_is_accepted(path: tuple[Any, ...], report: Any
     assert response.status_code == 202, response.text
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a numeric string is parsed as a Unix timestamp ('1700000000' "
-                                       "-> 2023-11-14), though the contract wants ISO-8601 and report.py says "
-                                       "a timestamp in disguise is a type error")
 @pytest.mark.parametrize(("path", "value"), [
     (("occurred_at",), "1700000000"),
     (("subjects", 0, "birth_date"), "0"),
@@ -443,8 +437,6 @@ async def test_moderately_nested_value_in_a_field_is_422(client: Any, keys: Any,
     assert set(detail_locs(response)) == {("body", "narrative")}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (body.py): an integer literal over 4300 digits raises a plain "
-                                       "ValueError from json.loads, which read_json does not catch -> 500")
 async def test_integer_literal_with_too_many_digits_is_4xx(client: Any, keys: Any, report: Any) -> None:
     content = json.dumps(report()).replace('"tipvda_score": 9', '"tipvda_score": ' + "9" * 5_000)
 
@@ -453,8 +445,6 @@ async def test_integer_literal_with_too_many_digits_is_4xx(client: Any, keys: An
     assert response.status_code in (400, 422), response.text
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (body.py): a lone UTF-16 surrogate escape (\\ud800) parses, then "
-                                       "canonical.encode() raises UnicodeEncodeError outside the try -> 500")
 @pytest.mark.parametrize("where", ["value", "key"])
 async def test_lone_surrogate_escape_is_4xx(where: str, client: Any, keys: Any, report: Any) -> None:
     content = json.dumps(report(narrative="abc\ud800"))  # json.dumps escapes it as \ud800
@@ -466,18 +456,15 @@ async def test_lone_surrogate_escape_is_4xx(where: str, client: Any, keys: Any, 
     assert response.status_code in (400, 422), response.text
 
 
-@pytest.mark.xfail(ON_POSTGRES, strict=True,
-                   reason="BUG (PostgreSQL only): a NUL character (\\u0000) in any string reaches the database, "
-                          "which refuses it (asyncpg UntranslatableCharacterError on the JSONB submission, "
-                          "CharacterNotInRepertoireError on VARCHAR columns) -> 500; SQLite stores it")
 @pytest.mark.parametrize("path", [("narrative",), ("subjects", 0, "name"), ("township",),
                                   ("source", "agency_name")])
 async def test_nul_character_in_a_string_is_never_a_5xx(path: tuple[Any, ...], client: Any, keys: Any,
                                                         report: Any, post_report: Any) -> None:
     response = await post_report(mutate(report(), path, "a\u0000b"))
 
-    # Either policy is fine (reject it, or store it faithfully); a 500 is not.
-    assert response.status_code in (202, 422), response.text
+    # PostgreSQL cannot store NUL in text: it is refused, naming the field.
+    assert response.status_code == 422, response.text
+    assert ["body", *path] in [e["loc"] for e in response.json()["detail"]]
     if response.status_code == 422:
         assert set(detail_locs(response)) == {("body", *path)}
     else:

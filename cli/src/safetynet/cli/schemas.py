@@ -5,6 +5,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from safetynet.contracts.commands import COMMAND_EVENT_TYPES, COMMAND_TYPES
 from safetynet.contracts.envelope import Envelope
 from safetynet.contracts.events import EVENT_TYPES
 from safetynet.contracts.report import ReportAccepted, ReportSubmission
@@ -15,12 +16,10 @@ def contract_models() -> dict[str, type[BaseModel]]:
     models: dict[str, type[BaseModel]] = {
         "report": ReportSubmission, "report-accepted": ReportAccepted, "envelope": Envelope,
     }
-    try:
-        from safetynet.contracts.commands import COMMAND_TYPES
-    except ImportError:
-        COMMAND_TYPES = {}
-    for name, model in {**EVENT_TYPES, **COMMAND_TYPES}.items():
-        models[f"{'command' if name in COMMAND_TYPES else 'event'}.{name}"] = model
+    for name, model in {**EVENT_TYPES, **COMMAND_EVENT_TYPES}.items():
+        models[f"event.{name}"] = model
+    for name, model in COMMAND_TYPES.items():
+        models[f"command.{name}"] = model
     return models
 
 

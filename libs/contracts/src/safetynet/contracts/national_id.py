@@ -21,7 +21,7 @@ def normalize_national_id(value: str) -> str:
 
 def national_id_problem(value: str) -> str | None:
     """Return why a normalized national ID is invalid, or None when it is valid."""
-    if not _FORMAT.match(value):
+    if not _FORMAT.fullmatch(value):
         return "must be one letter, then 1, 2, 8 or 9, then 8 digits"
     code = _LETTER_CODES[value[0]]
     total = code // 10 + (code % 10) * 9

@@ -45,16 +45,40 @@ ReportStatus = Literal["received", "awaiting_review", "assigned", "acknowledged"
 ShortText = Annotated[StrictStr, Field(max_length=200)]
 
 
-def _require_iso_string(value: Any) -> Any:
-    # JSON has no date type: only an ISO-8601 string is a date. A number is a type error,
-    # not a Unix timestamp in disguise.
-    if not isinstance(value, (str, date)):
-        raise ValueError("must be an ISO-8601 string")
-    return value
+def _iso_date(value: Any) -> Any:
+    # JSON has no date type: only an ISO-8601 string is a date. A number, or a string of
+    # digits, is not a Unix timestamp in disguise.
+    if value is None or isinstance(value, date):
+        return value
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError("must be an ISO-8601 date string (YYYY-MM-DD)")
+
+
+def _iso_datetime(value: Any) -> Any:
+    if value is None or isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or "T" not in value.upper():
+        raise ValueError("must be an ISO-8601 date-time string, e.g. 2026-11-20T21:30:00+08:00")
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError("must be an ISO-8601 date-time, e.g. 2026-11-20T21:30:00+08:00") from None
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL cannot store NUL in text; refuse it here, naming the field.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class Source(_Strict):
@@ -73,7 +97,7 @@ class Subject(_Strict):
     age: Annotated[StrictInt, Field(ge=0, le=130)] | None = None
     sex: Sex | None = None
 
-    _iso_birth_date = field_validator("birth_date", mode="before")(_require_iso_string)
+    _iso_birth_date = field_validator("birth_date", mode="before")(_iso_date)
 
     @field_validator("national_id")
     @classmethod
@@ -134,7 +158,7 @@ class ReportSubmission(_Strict):
     indicators: Indicators | None = None
     narrative: Annotated[StrictStr, Field(min_length=1, max_length=20_000)]
 
-    _iso_occurred_at = field_validator("occurred_at", mode="before")(_require_iso_string)
+    _iso_occurred_at = field_validator("occurred_at", mode="before")(_iso_datetime)
 
     @field_validator("categories")
     @classmethod

@@ -4,16 +4,22 @@ timeline shows the result (or why routing refused it)."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from safetynet.contracts.report import DestinationKind
 from safetynet.intake.domain import actions
-from safetynet.intake.entrypoints.api.deps import Context, CurrentPrincipal
+from safetynet.intake.entrypoints.api.deps import Context, CurrentPrincipal, ReferralId, ReportId
 from safetynet.intake.service_layer.actions import request_action
 
 router = APIRouter(tags=["actions"])
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), AfterValidator(_no_nul)]
 ERRORS = {401: {"description": "No or unknown key"}, 403: {"description": "This role may not take the action"},
           404: {"description": "No such report or referral for this key"},
           409: {"description": "The report or referral is not in a state where the action applies"}}
@@ -25,7 +31,7 @@ class _Body(BaseModel):
 
 class Destination(_Body):
     kind: DestinationKind
-    unit: str | None = Field(default=None, max_length=100)
+    unit: Annotated[str, AfterValidator(_no_nul)] | None = Field(default=None, max_length=100)
 
 
 class ChangeDestinations(_Body):
@@ -34,7 +40,7 @@ class ChangeDestinations(_Body):
 
 
 class Reassign(_Body):
-    unit: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_no_nul)]
     reason: Text
 
 
@@ -66,13 +72,13 @@ async def _send(ctx: Context, principal: CurrentPrincipal, command_type: str, **
 
 @router.post("/v1/reports/{report_id}/confirm", status_code=202, responses=ERRORS,
              summary="Dispatcher: confirm the recommended destinations")
-async def confirm(report_id: str, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
+async def confirm(report_id: ReportId, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
     return await _send(ctx, principal, "ConfirmDestinations", report_id=report_id)
 
 
 @router.post("/v1/reports/{report_id}/destinations", status_code=202, responses=ERRORS,
              summary="Dispatcher: change the destinations, with a written reason")
-async def change(report_id: str, body: ChangeDestinations, ctx: Context,
+async def change(report_id: ReportId, body: ChangeDestinations, ctx: Context,
                  principal: CurrentPrincipal) -> ActionAccepted:
     return await _send(ctx, principal, "ChangeDestinations", report_id=report_id,
                        fields=body.model_dump(mode="json"))
@@ -80,25 +86,25 @@ async def change(report_id: str, body: ChangeDestinations, ctx: Context,
 
 @router.post("/v1/referrals/{referral_id}/reassign", status_code=202, responses=ERRORS,
              summary="Dispatcher: reassign a referral to another unit, with a reason")
-async def reassign(referral_id: str, body: Reassign, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
+async def reassign(referral_id: ReferralId, body: Reassign, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
     return await _send(ctx, principal, "ReassignReferral", referral_id=referral_id, fields=body.model_dump())
 
 
 @router.post("/v1/referrals/{referral_id}/acknowledge", status_code=202, responses=ERRORS,
              summary="Unit (or a dispatcher on its behalf): we received the referral and take it")
-async def acknowledge(referral_id: str, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
+async def acknowledge(referral_id: ReferralId, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
     return await _send(ctx, principal, "AcknowledgeReferral", referral_id=referral_id)
 
 
 @router.post("/v1/referrals/{referral_id}/reject", status_code=202, responses=ERRORS,
              summary="Unit: not ours, with a reason (the report goes back to the queue)")
-async def reject(referral_id: str, body: Reject, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
+async def reject(referral_id: ReferralId, body: Reject, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
     return await _send(ctx, principal, "RejectReferral", referral_id=referral_id, fields=body.model_dump())
 
 
 @router.post("/v1/referrals/{referral_id}/close", status_code=202, responses=ERRORS,
              summary="Unit: close an acknowledged referral with its outcome")
-async def close(referral_id: str, body: Close, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
+async def close(referral_id: ReferralId, body: Close, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
     return await _send(ctx, principal, "CloseReferral", referral_id=referral_id, fields=body.model_dump())
 
 

@@ -27,10 +27,13 @@ async def read_json(request: Request, *, limit: int) -> tuple[Any, str]:
     try:
         parsed = json.loads(raw.decode("utf-8"))
         canonical = json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    except UnicodeDecodeError:
-        raise HTTPException(400, "body is not UTF-8") from None
+        digest = hashlib.sha256(canonical.encode()).hexdigest()
     except json.JSONDecodeError as error:
         raise HTTPException(400, f"body is not valid JSON: {error.msg} at position {error.pos}") from None
+    except UnicodeError:  # not UTF-8, or a lone surrogate escape (\ud800) that parses but cannot be stored
+        raise HTTPException(400, "body is not valid UTF-8 text") from None
     except RecursionError:  # deeply nested JSON is not a JSONDecodeError
         raise HTTPException(400, "body is nested too deeply") from None
-    return parsed, hashlib.sha256(canonical.encode()).hexdigest()
+    except ValueError:  # e.g. an integer literal longer than Python's 4300-digit limit
+        raise HTTPException(400, "body holds a value that cannot be read (a number too long?)") from None
+    return parsed, digest

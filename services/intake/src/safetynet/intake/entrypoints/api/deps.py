@@ -1,5 +1,6 @@
 """FastAPI dependencies: the wired service and the authenticated principal."""
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Callable
 
@@ -54,3 +55,25 @@ def require_role(*roles: Role) -> Callable[[Principal], Principal]:
 
 
 AgencyPrincipal = Annotated[Principal, Depends(require_role("agency"))]
+
+
+
+# Ids are UUIDs. Anything else cannot name a report, so it is simply not found, and it
+# never reaches the database (a NUL byte would make PostgreSQL fail).
+_ID_SHAPE = re.compile(r"[A-Za-z0-9-]{1,64}")
+
+
+def _report_id(report_id: str) -> str:
+    if not _ID_SHAPE.fullmatch(report_id):
+        raise HTTPException(404, "no such report")
+    return report_id
+
+
+def _referral_id(referral_id: str) -> str:
+    if not _ID_SHAPE.fullmatch(referral_id):
+        raise HTTPException(404, "no such referral")
+    return referral_id
+
+
+ReportId = Annotated[str, Depends(_report_id)]
+ReferralId = Annotated[str, Depends(_referral_id)]

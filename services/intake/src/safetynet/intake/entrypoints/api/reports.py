@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from safetynet.contracts.report import ReportAccepted, ReportSubmission
 from safetynet.intake.domain.access import sees_everything
 from safetynet.intake.entrypoints.api.body import read_json
-from safetynet.intake.entrypoints.api.deps import AgencyPrincipal, Context, CurrentPrincipal
+from safetynet.intake.entrypoints.api.deps import AgencyPrincipal, Context, CurrentPrincipal, ReferralId, ReportId
 from safetynet.intake.entrypoints.api.schemas import (
     AgencyReportView, DispatcherReportView, UnitReportView,
 )
@@ -85,7 +85,7 @@ async def post_report(request: Request, ctx: Context, principal: AgencyPrincipal
     response_model=DispatcherReportView | UnitReportView | AgencyReportView,
     responses={401: {"description": "No or unknown key"}, 404: {"description": "No such report for this key"}},
 )
-async def get_report(report_id: str, ctx: Context, principal: CurrentPrincipal) -> JSONResponse:
+async def get_report(report_id: ReportId, ctx: Context, principal: CurrentPrincipal) -> JSONResponse:
     return JSONResponse(await _report_view(report_id, ctx=ctx, principal=principal))
 
 
