@@ -4,11 +4,12 @@ closed loop at a fixed concurrency (the most the server accepts). Both stop by
 themselves: every phase has a deadline and a bound on requests in flight."""
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import httpx
+from bench.http import HttpClient, HttpError
 
 
 @dataclass
@@ -29,6 +30,7 @@ class PhaseResult:
     outcomes: list[Outcome] = field(default_factory=list)
     wall: float = 0.0    # first scheduled start to last response
     loadgen_cpu: float = 0.0
+    ran_out: bool = False  # a closed loop that ran out of requests before its deadline
 
     @property
     def accepted(self) -> list[Outcome]:
@@ -51,7 +53,7 @@ class PhaseResult:
             # Accepted per second within the nominal window only (excludes the tail).
             "throughput_in_window": round(len(window) / self.seconds, 1),
             "latency_ms": percentiles(latency), "service_ms": percentiles(service),
-            "loadgen_cpu_s": round(self.loadgen_cpu, 2),
+            "loadgen_cpu_s": round(self.loadgen_cpu, 2), "ran_out_of_requests": self.ran_out,
         }
 
 
@@ -73,22 +75,20 @@ def percentiles(values: list[float], points: tuple[int, ...] = (50, 95, 99)) -> 
 Request = Callable[[int], tuple[str, bytes, dict[str, str]]]   # index -> (path, body, headers)
 
 
-async def _send(client: httpx.AsyncClient, request: Request, index: int, scheduled: float) -> Outcome:
+async def _send(client: HttpClient, request: Request, index: int, scheduled: float) -> Outcome:
     path, body, headers = request(index)
+    raw = client.encode("POST", path, body, {"Content-Type": "application/json", **headers})
     started = time.monotonic()
     try:
-        response = await client.post(path, content=body, headers={"Content-Type": "application/json", **headers})
-        status = response.status_code
-        parsed = response.json() if status in (200, 201, 202) else None
-    except (httpx.HTTPError, ValueError):
+        status, answer = await client.send(raw)
+        parsed = json.loads(answer) if status in (200, 201, 202) else None
+    except (OSError, HttpError, ValueError, asyncio.TimeoutError, asyncio.IncompleteReadError):
         status, parsed = 0, None
     return Outcome(index, scheduled, started, time.monotonic(), status, parsed)
 
 
-def _client(base_url: str, connections: int) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=base_url, timeout=httpx.Timeout(30.0),
-                             limits=httpx.Limits(max_connections=connections,
-                                                 max_keepalive_connections=connections))
+def _client(base_url: str, connections: int) -> HttpClient:
+    return HttpClient(base_url, connections, timeout=30.0)
 
 
 async def open_loop(base_url: str, request: Request, *, rate: float, seconds: float,
@@ -142,6 +142,7 @@ async def closed_loop(base_url: str, request: Request, *, concurrency: int, seco
             while time.monotonic() < deadline:
                 index = next(counter, None)
                 if index is None:
+                    result.ran_out = True
                     return
                 result.outcomes.append(await _send(client, request, index, time.monotonic()))
 

@@ -18,10 +18,11 @@ from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 
 class EmbeddedSystem:
-    def __init__(self, settings: Settings, engine: Any, client: httpx.AsyncClient):
+    def __init__(self, settings: Settings, engine: Any, client: httpx.AsyncClient, app: Any):
         self.settings = settings
         self.engine = engine
         self.client = client
+        self.app = app
 
     async def key(self, role: str, *, name: str = "test", county: str = "苗栗縣",
                   agency_type: str | None = None, unit: str | None = None) -> dict[str, str]:
@@ -60,7 +61,7 @@ async def embedded_system(tmp_path: Path, **overrides: Any) -> AsyncIterator[Emb
     tasks = [asyncio.create_task(r.run(stop)) for r in runtimes]
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=intake.app), base_url="http://intake") as client:
-            yield EmbeddedSystem(settings, engine, client)
+            yield EmbeddedSystem(settings, engine, client, intake.app)
     finally:
         stop.set()
         await broker.stop()

@@ -19,6 +19,8 @@ from safetynet.contracts.migrations import upgrade
 from safetynet.contracts.settings import Settings
 from safetynet.contracts.storage import is_sqlite, make_engine
 from safetynet.contracts import topics
+from safetynet.cli import telemetry
+from safetynet.cli.metrics import metrics_endpoint, watch_runtimes
 from safetynet.cli.ops import ops_app
 from safetynet.cli.schemas import export_schemas
 
@@ -95,7 +97,9 @@ def build(name: str, *, settings: Settings, engine: Any, broker: Broker) -> Any:
 
 async def dev(settings: Settings, *, host: str, port: int) -> int:
     """Everything in one process: the first run and the fast tests."""
+    telemetry.setup("dev")
     engine = make_engine(settings.database_url)
+    telemetry.instrument_engine(engine)
     broker = SqlLogBroker(engine, partitions=settings.kafka_partitions)
     await broker.start()
     for name in SERVICE_NAMES:  # the embedded mode may migrate on start; production does not
@@ -103,6 +107,7 @@ async def dev(settings: Settings, *, host: str, port: int) -> int:
     intake = build("intake", settings=settings, engine=engine, broker=broker)
     runtimes = [intake.runtime] + [build(n, settings=settings, engine=engine, broker=broker)
                                    for n in SERVICE_NAMES[1:]]
+    serve_metrics(intake.app, runtimes)
     try:
         await run_until_signal(runtimes, app=intake.app, host=host, port=port)
     finally:
@@ -116,19 +121,29 @@ async def serve(settings: Settings, name: str, *, host: str, port: int) -> int:
     settings.require_production()
     if is_sqlite(settings.database_url):
         raise UsageError("set SAFETYNET_DATABASE_URL to PostgreSQL for the production services")
+    telemetry.setup(name, kafka=True)
     broker = KafkaBroker(settings.kafka_bootstrap or "", client_id=f"safetynet-{name}",
-                         partitions=settings.kafka_partitions)
+                         partitions=settings.kafka_partitions, instrumented=True)
     await broker.ensure_topics(topics.ALL_WITH_DEAD_LETTERS)
     await broker.start()
     engine = make_engine(settings.database_url)
+    telemetry.instrument_engine(engine)
     built = build(name, settings=settings, engine=engine, broker=broker)
     runtime, app = (built.runtime, built.app) if name == "intake" else (built, ops_app(name, engine))
+    serve_metrics(app, [runtime])
     try:
         await run_until_signal([runtime], app=app, host=host, port=port)
     finally:
         await broker.stop()
         await engine.dispose()
     return 0
+
+
+def serve_metrics(app: Any, runtimes: list[ServiceRuntime]) -> None:
+    """/metrics for Prometheus, and the HTTP spans, on the process's HTTP app."""
+    watch_runtimes(runtimes)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    telemetry.instrument_app(app)
 
 
 async def run_until_signal(runtimes: list[ServiceRuntime], *, app: Any, host: str, port: int) -> None:

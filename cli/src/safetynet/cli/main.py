@@ -8,6 +8,7 @@ import sys
 from pydantic import ValidationError
 
 from safetynet.cli import commands
+from safetynet.cli.telemetry import setup_logging
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    setup_logging(logging.INFO)
     try:
         code = asyncio.run(commands.run(args))
     except (ValidationError, commands.UsageError, ValueError) as error:

@@ -126,6 +126,11 @@ class NotificationSent(_Payload):
     at: datetime
     outcome: Literal["recorded", "delivered", "failed"]
     detail: str | None = None
+    # One event per delivery attempt: which attempt this was (1, 2, …; it keeps counting
+    # after a replay), and whether notify gave up on it with this attempt (the dead
+    # letter, until an operator replays it). None from producers older than these fields.
+    attempt: int | None = None
+    dead_lettered: bool | None = None
 
 
 # Envelope type -> payload model. The type string is the contract: renaming one is a

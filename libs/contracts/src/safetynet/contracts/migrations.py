@@ -56,3 +56,14 @@ def run_env(metadata: MetaData, *, schema: str) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+def schema_for(name: str) -> str | None:
+    """The schema to name in a migration's ALTER operations: none on SQLite.
+
+    create_table goes through the engine's schema translation, but ALTER operations
+    (add_column, …) are rendered by Alembic with the schema as written.
+    """
+    from alembic import op
+
+    return None if op.get_bind().dialect.name == "sqlite" else name

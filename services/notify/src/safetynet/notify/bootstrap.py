@@ -1,5 +1,7 @@
 """Wires the notify service. Tests call it with their own engine, broker and clock."""
 
+import dataclasses
+import logging
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Mapping
@@ -13,7 +15,7 @@ from safetynet.contracts.messaging.outbox import OutboxRelay
 from safetynet.contracts.messaging.runtime import ServiceRuntime
 from safetynet.contracts.settings import Settings
 from safetynet.notify.adapters import orm
-from safetynet.notify.adapters.channels import NotificationChannel, RecordingChannel
+from safetynet.notify.adapters.channels import EmailChannel, NotificationChannel, RecordingChannel, WebhookChannel
 from safetynet.notify.adapters.directory import UnitDirectory
 from safetynet.notify.domain import SlaPolicy
 from safetynet.notify.entrypoints.consumers import event_handlers
@@ -23,9 +25,25 @@ from safetynet.notify.service_layer.unit_of_work import NotifyUnitOfWork
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 GROUP = "safetynet-notify"
 
+log = logging.getLogger(__name__)
+
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def channels_from(settings: Settings) -> dict[str, NotificationChannel]:
+    """The channels the settings configure: "recording" always, "webhook" when
+    SAFETYNET_WEBHOOK_SECRET is set, "email" when SAFETYNET_SMTP_URL is. Each keeps its
+    own backoff and dead-letters after SAFETYNET_NOTIFY_MAX_ATTEMPTS attempts."""
+    channels: dict[str, NotificationChannel] = {"recording": RecordingChannel()}
+    if settings.webhook_secret is not None:
+        channels["webhook"] = WebhookChannel(secret=settings.webhook_secret.get_secret_value())
+    if settings.smtp_url:
+        channels["email"] = EmailChannel.from_url(settings.smtp_url, sender=settings.smtp_sender)
+    for channel in channels.values():
+        channel.retry = dataclasses.replace(channel.retry, max_attempts=settings.notify_max_attempts)
+    return channels
 
 
 def bootstrap(*, settings: Settings, engine: AsyncEngine, broker: Broker,
@@ -34,10 +52,16 @@ def bootstrap(*, settings: Settings, engine: AsyncEngine, broker: Broker,
               clock: Callable[[], datetime] | None = None,
               tick_seconds: float = 1.0) -> ServiceRuntime:
     """The notify service: its consumer, the SLA scheduler, the delivery worker and
-    the outbox relay. `channels` maps the channel names the unit directory uses to
-    channel adapters (a RecordingChannel as "recording" by default)."""
-    directory = directory or UnitDirectory.load()
-    channels = dict(channels) if channels is not None else {"recording": RecordingChannel()}
+    the outbox relay. The unit directory is SAFETYNET_NOTIFY_DIRECTORY's (the packaged
+    one by default); `channels` maps the channel names the directory uses to channel
+    adapters, by default those the settings configure (`channels_from`)."""
+    directory = directory or UnitDirectory.load(settings.notify_directory)
+    channels = dict(channels) if channels is not None else channels_from(settings)
+    if missing := sorted(directory.channel_names() - set(channels)):
+        # Not fatal (the rest of the directory works), but every notification on these
+        # channels is dead-lettered at once as "not configured" until it is set up.
+        log.warning("notify: the unit directory uses channels that are not configured: %s "
+                    "(webhook needs SAFETYNET_WEBHOOK_SECRET, email SAFETYNET_SMTP_URL)", ", ".join(missing))
     clock = clock or utc_now
     policy = SlaPolicy(sla_seconds=settings.sla_seconds, warn_seconds=tuple(settings.sla_warn_seconds))
     relay = OutboxRelay(engine, orm.outbox, broker)

@@ -4,18 +4,21 @@ error, and the loop carries on; a database or broker outage is waited out instea
 
 import asyncio
 import logging
+from datetime import datetime, timezone
 from typing import Awaitable, Callable, Mapping, Sequence
 
-from opentelemetry import propagate, trace
+from opentelemetry import metrics, propagate, trace
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from safetynet.contracts.envelope import Envelope
-from safetynet.contracts.messaging.broker import Broker, Message
+from safetynet.contracts.messaging.broker import Broker, Consumer, Message
 from safetynet.contracts.topics import dead_letter
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("safetynet.messaging")
+dead_letters = metrics.get_meter("safetynet.messaging").create_counter(
+    "safetynet_dead_letters", description="Messages sent to a dead-letter topic, by consumer group and topic")
 
 Handler = Callable[[Envelope], Awaitable[None]]
 
@@ -32,6 +35,25 @@ def _is_transient(error: BaseException) -> bool:
     return isinstance(error, (ConnectionError, OSError, asyncio.TimeoutError))
 
 
+# Payload fields that may go into spans: facts about the report, never about people
+# (payloads carry no personal data anyway; this list keeps it that way if they grow).
+_SPAN_FIELDS = ("county", "categories", "risk_level", "status", "kind", "unit", "direct_dispatch")
+
+
+def _span_facts(envelope: Envelope) -> dict[str, object]:
+    facts: dict[str, object] = {f"safetynet.{k}": envelope.payload[k] for k in _SPAN_FIELDS
+                                if isinstance(envelope.payload.get(k), (str, bool, list))}
+    due = envelope.payload.get("sla_due_at") or envelope.payload.get("due_at")
+    if isinstance(due, str):
+        facts["safetynet.sla_due_at"] = due
+        try:
+            left = datetime.fromisoformat(due) - datetime.now(timezone.utc)
+            facts["safetynet.sla_seconds_left"] = int(left.total_seconds())
+        except ValueError:
+            pass
+    return facts
+
+
 class ConsumerLoop:
     def __init__(self, *, service: str, group: str, topics: Sequence[str], broker: Broker,
                  handlers: Mapping[str, Handler], max_attempts: int = 3,
@@ -43,9 +65,14 @@ class ConsumerLoop:
         self._handlers = dict(handlers)
         self._max_attempts = max_attempts
         self._on_dead_letter = on_dead_letter
+        self._consumer: Consumer | None = None
+
+    def lag(self) -> dict[tuple[str, int], int]:
+        """Messages behind the end of each assigned partition, as last seen."""
+        return self._consumer.lag() if self._consumer is not None and hasattr(self._consumer, "lag") else {}
 
     async def run(self, stop: asyncio.Event) -> None:
-        consumer = self._broker.consumer(group=self.group, topics=self.topics)
+        consumer = self._consumer = self._broker.consumer(group=self.group, topics=self.topics)
         await consumer.start()
         try:
             while not stop.is_set():
@@ -60,7 +87,7 @@ class ConsumerLoop:
         finally:
             await consumer.stop()
 
-    async def _commit(self, consumer, done: list[Message]) -> None:  # type: ignore[no-untyped-def]
+    async def _commit(self, consumer: Consumer, done: list[Message]) -> None:
         try:
             await consumer.commit(done)
         except Exception:  # a rebalance took the partition: its new owner redelivers, the inbox dedupes
@@ -86,7 +113,9 @@ class ConsumerLoop:
                         "messaging.message.id": envelope.event_id,
                         "safetynet.report_id": envelope.report_id,
                         "safetynet.event_type": envelope.type},
-        ):
+        ) as span:
+            for key, value in _span_facts(envelope).items():
+                span.set_attribute(key, value)
             await self._handle_with_retries(handler, envelope, message, stop)
 
     async def _handle_with_retries(self, handler: Handler, envelope: Envelope,
@@ -124,5 +153,6 @@ class ConsumerLoop:
         ]
         await self._broker.publish(dead_letter(message.topic), key=message.key,
                                    value=message.value, headers=headers)
+        dead_letters.add(1, {"group": self.group, "topic": message.topic})
         if self._on_dead_letter:
             self._on_dead_letter(message.topic)

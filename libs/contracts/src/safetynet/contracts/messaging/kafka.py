@@ -66,6 +66,7 @@ class KafkaConsumer:
             enable_auto_commit=False, auto_offset_reset="earliest",
             max_poll_records=200, session_timeout_ms=10_000, heartbeat_interval_ms=1_000,
         )
+        self._positions: dict[tuple[str, int], int] = {}  # committed, for the lag gauge
 
     async def start(self) -> None:
         await self._consumer.start()
@@ -82,7 +83,19 @@ class KafkaConsumer:
             for batch in records.values() for r in batch
         ]
 
+    def lag(self) -> dict[tuple[str, int], int]:
+        """End of each assigned partition minus our position, as of the last fetch."""
+        lags = {}
+        for tp in self._consumer.assignment():
+            end = self._consumer.highwater(tp)
+            position = self._positions.get((tp.topic, tp.partition))
+            if end is not None and position is not None:
+                lags[(tp.topic, tp.partition)] = max(end - position, 0)
+        return lags
+
     async def commit(self, messages: Sequence[Message]) -> None:
         offsets = {TopicPartition(t, p): o for (t, p), o in next_offsets(messages).items()}
+        for tp, offset in offsets.items():
+            self._positions[(tp.topic, tp.partition)] = offset
         if offsets:
             await self._consumer.commit(offsets)

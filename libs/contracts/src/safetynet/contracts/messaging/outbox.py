@@ -94,6 +94,7 @@ class OutboxRelay:
         self._batch = batch
         self._wakeup = asyncio.Event()
         self._is_pg = engine.dialect.name == "postgresql"
+        self.pending = 0  # backlog as of the last batch, for the metrics gauge
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -159,6 +160,8 @@ class OutboxRelay:
                     self._outbox.update().where(t.id.in_([r.id for r in rows]))
                     .values(published_at=datetime.now(timezone.utc))
                 )
+        # A full batch means more may wait: count them (the partial index makes it cheap).
+        self.pending = await self.backlog() if len(rows) == self._batch else 0
         return len(rows)
 
     async def backlog(self) -> int:

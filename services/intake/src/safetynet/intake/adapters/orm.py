@@ -35,6 +35,9 @@ reports = Table(
     Column("sla_due_at", UtcDateTime, nullable=False),
     Column("categories", JsonDocument, nullable=False),
     Column("submission", JsonDocument, nullable=False),
+    # W3C trace context of the request that accepted the report: dispatcher and unit
+    # actions link their spans to it.
+    Column("trace", JsonDocument, nullable=True),
     Index("ix_intake_reports_county_received", "county", "received_at"),
     Index("ix_intake_reports_agency", "agency_name", "received_at"),
 )

@@ -30,6 +30,15 @@ class KeyRepository:
         )).first()
         return Principal(**row._mapping) if row else None
 
+    async def by_id(self, key_id: str) -> Principal | None:
+        """The principal of a live key by its id: console sessions keep the id, never the secret."""
+        t = orm.api_keys.c
+        row = (await self._session.execute(
+            select(t.key_id, t.role, t.name, t.county, t.agency_type, t.unit)
+            .where(t.key_id == key_id, t.revoked_at.is_(None))
+        )).first()
+        return Principal(**row._mapping) if row else None
+
 
 class ReportRepository:
     def __init__(self, session: AsyncSession):

@@ -1,5 +1,6 @@
 """Intake's consumers: the other services' events become the report view and timeline."""
 
+from datetime import datetime
 from typing import Callable
 
 from safetynet.contracts import events
@@ -7,6 +8,7 @@ from safetynet.contracts.commands import CommandRejected
 from safetynet.contracts.envelope import Envelope
 from safetynet.contracts.messaging.consumer import Handler
 from safetynet.intake.domain.timeline import entry_name
+from safetynet.intake.entrypoints.metrics import observe_referral, observe_sla
 from safetynet.intake.domain.views import ReportView
 from safetynet.intake.service_layer import handlers
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
@@ -18,9 +20,9 @@ def _dump(items: list) -> list[dict]:  # type: ignore[type-arg]
 
 def event_handlers(*, uow_factory: Callable[[], IntakeUnitOfWork]) -> dict[str, Handler]:
     async def apply(envelope: Envelope, change: Callable[[ReportView], bool | None],
-                    *entries: tuple) -> None:  # type: ignore[type-arg]
-        await handlers.project(event_id=envelope.event_id, report_id=envelope.report_id, uow=uow_factory(),
-                               change=change, timeline=list(entries))
+                    *entries: tuple) -> datetime | None:  # type: ignore[type-arg]
+        return await handlers.project(event_id=envelope.event_id, report_id=envelope.report_id,
+                                      uow=uow_factory(), change=change, timeline=list(entries))
 
     async def on_screened(envelope: Envelope) -> None:
         e = envelope.payload_as(events.ReportScreened)
@@ -42,7 +44,9 @@ def event_handlers(*, uow_factory: Callable[[], IntakeUnitOfWork]) -> dict[str, 
     async def on_referral(envelope: Envelope) -> None:
         e = envelope.payload_as(events.ReferralChanged)
         detail = f"{e.kind} → {e.unit}" + (f": {e.detail}" if e.detail else "")
-        await apply(envelope, lambda v: False, (e.at, f"referral_{e.status}", e.actor, detail))
+        received_at = await apply(envelope, lambda v: False, (e.at, f"referral_{e.status}", e.actor, detail))
+        if received_at is not None:
+            observe_referral(e.status, kind=e.kind, seconds=(e.at - received_at).total_seconds())
 
     async def on_notification(envelope: Envelope) -> None:
         e = envelope.payload_as(events.NotificationSent)
@@ -52,8 +56,9 @@ def event_handlers(*, uow_factory: Callable[[], IntakeUnitOfWork]) -> dict[str, 
     async def on_sla(envelope: Envelope) -> None:
         e = envelope.payload_as(events.SlaChanged)
         detail = f"due {e.due_at.isoformat()}" + (f"; escalated to {', '.join(e.escalated_to)}" if e.escalated_to else "")
-        await apply(envelope, lambda v: v.apply_sla(state=e.state, due_at=e.due_at, closed_at=e.closed_at),
-                    (e.at, entry_name(envelope.type), "notify", detail))
+        if await apply(envelope, lambda v: v.apply_sla(state=e.state, due_at=e.due_at, closed_at=e.closed_at),
+                       (e.at, entry_name(envelope.type), "notify", detail)) is not None:
+            observe_sla(envelope.type, county=e.county)
 
     async def on_command_rejected(envelope: Envelope) -> None:
         e = envelope.payload_as(CommandRejected)

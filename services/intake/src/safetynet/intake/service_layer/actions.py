@@ -2,12 +2,16 @@
 
 from typing import Any
 
+from opentelemetry import propagate, trace
+
 from safetynet.contracts import topics
 from safetynet.contracts.envelope import Envelope
 from safetynet.intake.domain import actions
 from safetynet.intake.domain.access import Principal
 from safetynet.intake.domain.timeline import entry_name
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+
+_tracer = trace.get_tracer("safetynet.intake")
 
 
 async def request_action(*, principal: Principal, command_type: str, uow: IntakeUnitOfWork,
@@ -21,16 +25,36 @@ async def request_action(*, principal: Principal, command_type: str, uow: Intake
         if ownership is None or view is None or report_id is None:
             raise actions.NotVisible("no such report or referral")
         actions.check(principal, command_type, view=view, county=ownership.county, referral_id=referral_id)
-        payload = {"report_id": report_id, "county": ownership.county,
-                   "actor": {"key_id": principal.key_id, "role": principal.role, "name": principal.name},
-                   **({"referral_id": referral_id} if referral_id else {}), **(fields or {})}
-        envelope = Envelope(type=command_type, report_id=report_id, producer="intake", payload=payload)
-        await uow.emit(topics.COMMANDS, envelope)
-        await uow.views.add_timeline(report_id=report_id, event_id=envelope.event_id, at=envelope.occurred_at,
-                                     event=f"requested_{entry_name(command_type)}", actor=principal.actor,
-                                     detail=_detail(fields))
+        report = await uow.reports.get(report_id)
+        with _tracer.start_as_current_span(f"action {command_type}", links=_report_links(report)) as span:
+            span.set_attribute("safetynet.report_id", report_id)
+            span.set_attribute("safetynet.actor_role", principal.role)
+            command_id = await _send(uow, principal, command_type, report_id=report_id, county=ownership.county,
+                                     referral_id=referral_id, fields=fields)
         await uow.commit()
-        return envelope.event_id
+        return command_id
+
+
+async def _send(uow: IntakeUnitOfWork, principal: Principal, command_type: str, *, report_id: str, county: str,
+                referral_id: str | None, fields: dict[str, Any] | None) -> str:
+    payload = {"report_id": report_id, "county": county,
+               "actor": {"key_id": principal.key_id, "role": principal.role, "name": principal.name},
+               **({"referral_id": referral_id} if referral_id else {}), **(fields or {})}
+    envelope = Envelope(type=command_type, report_id=report_id, producer="intake", payload=payload)
+    await uow.emit(topics.COMMANDS, envelope)
+    await uow.views.add_timeline(report_id=report_id, event_id=envelope.event_id, at=envelope.occurred_at,
+                                 event=f"requested_{entry_name(command_type)}", actor=principal.actor,
+                                 detail=_detail(fields))
+    return envelope.event_id
+
+
+def _report_links(report: dict[str, Any] | None) -> list[trace.Link]:
+    """A link from the action's span to the trace of the request that accepted the report."""
+    carrier = report.get("trace") if report else None
+    if not carrier:
+        return []
+    context = trace.get_current_span(propagate.extract(carrier)).get_span_context()
+    return [trace.Link(context)] if context.is_valid else []
 
 
 def _detail(fields: dict[str, Any] | None) -> str | None:

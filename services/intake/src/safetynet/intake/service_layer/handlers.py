@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from safetynet.contracts import topics
 from safetynet.contracts.counties import CountyDirectory
+from safetynet.contracts.messaging.outbox import current_trace
 from safetynet.contracts.report import ReportSubmission
 from safetynet.intake.adapters.contracts import accepted_body, report_received, subject_hashes
 from safetynet.intake.domain.access import Principal, Role, can_read
@@ -89,7 +90,8 @@ async def _accept(*, principal: Principal, submission: ReportSubmission, body_sh
             report_id=report_id, county=submission.county, township=submission.township,
             agency_type=principal.agency_type or "public", agency_name=principal.name, key_id=principal.key_id,
             received_at=received_at, sla_due_at=sla_due_at, categories=submission.categories,
-            submission=submission.model_dump(mode="json", exclude_none=True)), subject_hashes=known)
+            submission=submission.model_dump(mode="json", exclude_none=True), trace=current_trace()),
+            subject_hashes=known)
         await uow.views.save(ReportView.received(report_id, sla_due_at=sla_due_at), new=True)
         await uow.views.add_timeline(report_id=report_id, event_id=report_id, at=received_at,
                                      event="received", actor=principal.actor,
@@ -119,14 +121,16 @@ async def read_report(*, principal: Principal, report_id: str, uow: IntakeUnitOf
 
 async def project(*, event_id: str, report_id: str, uow: IntakeUnitOfWork,
                   change: Callable[[ReportView], bool | None],
-                  timeline: list[tuple[datetime, str, str, str | None]]) -> None:
-    """Apply another service's event to the report view and its timeline, once."""
+                  timeline: list[tuple[datetime, str, str, str | None]]) -> datetime | None:
+    """Apply another service's event to the report view and its timeline, once; return
+    the report's received_at when the event was new to it."""
     async with uow:
         if not await uow.claim(event_id):
-            return
+            return None
         view = await uow.views.get(report_id)
-        if view is None:
-            return  # not a report this intake accepted (another installation's)
+        report = await uow.reports.get(report_id)
+        if view is None or report is None:
+            return None  # not a report this intake accepted (another installation's)
         if change(view) is not False:
             await uow.views.save(view)
             await uow.views.index_referrals(report_id, view.referrals)
@@ -134,3 +138,4 @@ async def project(*, event_id: str, report_id: str, uow: IntakeUnitOfWork,
             await uow.views.add_timeline(report_id=report_id, event_id=event_id, at=at, event=event,
                                          actor=actor, detail=detail)
         await uow.commit()
+        return report["received_at"]  # type: ignore[no-any-return]

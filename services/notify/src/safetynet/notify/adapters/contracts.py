@@ -24,7 +24,9 @@ def sla_changed(clock: SlaClock, event: SlaEvent) -> Envelope:
                     payload=payload.model_dump(mode="json"))
 
 
-def notification_sent(notification: Notification, result: DeliveryResult, *, at: datetime) -> Envelope:
+def notification_sent(notification: Notification, result: DeliveryResult, *, at: datetime,
+                      dead_lettered: bool = False, detail: str | None = None) -> Envelope:
+    """One delivery attempt of a referral notification, as the report's timeline shows it."""
     payload = events.NotificationSent(
         report_id=notification.report_id,
         referral_id=notification.referral_id or "",
@@ -33,7 +35,9 @@ def notification_sent(notification: Notification, result: DeliveryResult, *, at:
         urgent=notification.urgent,
         at=at,
         outcome=result.outcome,
-        detail=result.detail,
+        detail=detail if detail is not None else result.detail,
+        attempt=notification.attempt,
+        dead_lettered=dead_lettered,
     )
     return Envelope(type="NotificationSent", report_id=notification.report_id, producer=PRODUCER,
                     payload=payload.model_dump(mode="json"))

@@ -55,6 +55,12 @@ class UnitDirectory(_Strict):
         """Read the directory file at `path` (the packaged one by default)."""
         return cls.model_validate(json.loads(Path(path or PACKAGED_UNIT_DIRECTORY).read_text("utf-8")))
 
+    def channel_names(self) -> set[str]:
+        """Every channel the directory sends through."""
+        contacts = [*self.units.values(), *(c for county in self.counties.values()
+                                            for c in county.dispatch_supervisors.values())]
+        return {e.channel for e in self.default_channels} | {e.channel for c in contacts for e in c.channels}
+
     def unit_recipients(self, unit: str) -> list[Recipient]:
         """The unit on each of its channels."""
         return self._recipients(unit, self.units.get(unit))

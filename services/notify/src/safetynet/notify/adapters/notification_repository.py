@@ -1,7 +1,7 @@
 """Reads and writes of notifications and their delivery attempts."""
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,6 +66,35 @@ class NotificationRepository:
     async def retry_at(self, notification: Notification, when: datetime) -> bool:
         return await self._update_pending(notification, attempts=notification.attempt, next_attempt_at=when)
 
+    async def find(self, notification_ids: Sequence[str]) -> dict[str, tuple[Notification, str]]:
+        """The notifications with these ids, each with its status, by id."""
+        if not notification_ids:
+            return {}
+        rows = (await self._session.execute(
+            select(notifications).where(notifications.c.notification_id.in_(list(notification_ids))))).all()
+        return {r.notification_id: (_to_notification(r._mapping), r.status) for r in rows}
+
+    async def dead_lettered(self, *, limit: int | None = None) -> list[Notification]:
+        """The dead letters (status failed), oldest first."""
+        t = notifications.c
+        query = select(notifications).where(t.status == "failed").order_by(t.finished_at, t.notification_id)
+        rows = (await self._session.execute(query.limit(limit) if limit else query)).all()
+        return [_to_notification(r._mapping) for r in rows]
+
+    async def replay(self, notification: Notification, *, at: datetime, address: str | None) -> bool:
+        """Put a dead letter back to pending, due at `at`, with a fresh round of attempts;
+        the attempt count goes on, so the new attempts are recorded after the old ones.
+        False if it is not (or no longer) dead-lettered."""
+        t = notifications.c
+        result = await self._session.execute(
+            notifications.update()
+            .where(t.notification_id == notification.notification_id, t.status == "failed")
+            .values(status="pending", attempts_before_replay=t.attempts, next_attempt_at=at,
+                    finished_at=None, replayed_at=at, address=address)
+        )
+        self.added += result.rowcount  # wakes an in-process delivery worker at commit
+        return bool(result.rowcount)
+
     async def _update_pending(self, notification: Notification, **values: Any) -> bool:
         t = notifications.c
         result = await self._session.execute(
@@ -81,4 +110,5 @@ def _to_notification(m: Any) -> Notification:
     return Notification(kind=m["kind"], report_id=m["report_id"], county=m["county"],
                         recipient=m["recipient"], channel=m["channel"], urgent=m["urgent"],
                         subject=m["subject"], content=m["content"], referral_id=m["referral_id"],
-                        address=m["address"], attempt=m["attempts"] + 1)
+                        address=m["address"], attempt=m["attempts"] + 1,
+                        attempts_before_replay=m["attempts_before_replay"])

@@ -41,7 +41,8 @@ timers = Table(
 )
 
 # One row per notification to send (unique per referral per channel); the delivery
-# worker sends the pending ones, retrying with backoff.
+# worker sends the pending ones, retrying with backoff, and dead-letters (status failed)
+# one that is out of attempts.
 notifications = Table(
     "notify_notifications", metadata,
     Column("notification_id", String(36), primary_key=True),
@@ -56,8 +57,12 @@ notifications = Table(
     Column("urgent", Boolean, nullable=False),
     Column("subject", String(400), nullable=False),
     Column("content", JsonDocument, nullable=False),
+    # failed = dead-lettered: out of attempts (or refused for good); `safetynet notify
+    # replay` puts it back to pending with a fresh round of attempts.
     Column("status", String(10), nullable=False),     # pending | delivered | failed
-    Column("attempts", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),      # every attempt ever made, replays included
+    Column("attempts_before_replay", Integer, nullable=False, server_default=text("0")),
+    Column("replayed_at", UtcDateTime, nullable=True),
     Column("next_attempt_at", UtcDateTime, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("finished_at", UtcDateTime, nullable=True),

@@ -39,7 +39,14 @@ class Notification:
     content: Mapping[str, Any] = field(default_factory=dict)
     referral_id: str | None = None
     address: str | None = None
-    attempt: int = 1
+    attempt: int = 1               # the attempt about to be made; counts on across replays
+    attempts_before_replay: int = 0  # attempts made before the latest replay
+
+    @property
+    def attempt_in_round(self) -> int:
+        """The attempt's number since the notification was planned or last replayed:
+        what the retry policy's budget and backoff count, so a replay gets a fresh round."""
+        return self.attempt - self.attempts_before_replay
 
     @property
     def dedupe_key(self) -> str:

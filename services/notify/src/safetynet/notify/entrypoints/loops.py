@@ -56,7 +56,7 @@ class DeliveryWorker:
                  channels: Mapping[str, NotificationChannel], clock: Callable[[], datetime],
                  interval: float = 1.0, batch: int = 50):
         self._uow_factory = uow_factory
-        self._channels = channels
+        self.channels = channels
         self._clock = clock
         self._interval = interval
         self._batch = batch
@@ -69,14 +69,28 @@ class DeliveryWorker:
         """Try every notification due now; return how many were tried."""
         tried = 0
         while True:
-            count = await delivery.deliver_due(uow_factory=self._uow_factory, channels=self._channels,
+            count = await delivery.deliver_due(uow_factory=self._uow_factory, channels=self.channels,
                                                clock=self._clock, limit=self._batch)
             tried += count
             if count < self._batch:
                 return tried
 
     async def run(self, stop: asyncio.Event) -> None:
-        await _every(self._interval, self.tick, stop, name=self.group, wakeup=self._wakeup)
+        try:
+            await _every(self._interval, self.tick, stop, name=self.group, wakeup=self._wakeup)
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the channels that hold connections (the webhook's HTTP client)."""
+        for channel in {id(c): c for c in self.channels.values()}.values():
+            close = getattr(channel, "aclose", None)
+            if close is None:
+                continue
+            try:
+                await close()
+            except Exception:  # shutting down: note it and close the others
+                log.warning("%s: closing channel %s failed", self.group, channel.name, exc_info=True)
 
 
 async def _every(interval: float, tick: Callable[[], object], stop: asyncio.Event, *, name: str,

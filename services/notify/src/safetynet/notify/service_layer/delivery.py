@@ -2,8 +2,10 @@
 
 A notification is planned in the transaction that decides it (the referral handler, the
 breach); sending happens afterwards, outside any transaction, so a slow webhook never
-holds a database lock. Each attempt is recorded; a failure is retried with backoff
-until the channel's policy gives up, and that is the dead letter (status "failed").
+holds a database lock. Each attempt is recorded and told to the report's timeline (a
+NotificationSent per attempt); a failure is retried with exponential backoff and jitter
+until the channel's policy gives up, and that is the dead letter (status "failed"),
+which `safetynet notify replay` puts back in the queue.
 """
 
 import asyncio
@@ -55,17 +57,37 @@ async def send_once(channel: NotificationChannel | None, notification: domain.No
 
 async def record_delivery(*, notification: domain.Notification, result: domain.DeliveryResult,
                           retry: domain.RetryPolicy, uow: NotifyUnitOfWork, now: datetime) -> None:
-    """Keep the attempt; close the notification or schedule its next attempt."""
+    """Keep the attempt; close the notification (delivered, or dead-lettered when out of
+    attempts) or schedule its next attempt; tell the report's timeline about the attempt."""
+    n = notification
     async with uow:
-        await uow.notifications.record_attempt(notification, result, at=now)
-        if result.ok or retry.gives_up(notification.attempt, result):
-            finished = await uow.notifications.finish(
-                notification, status="delivered" if result.ok else "failed", at=now)
-            # NotificationSent names a referral: escalations are on record in the
-            # deliveries table and in SlaBreached's escalated_to.
-            if finished and notification.kind == "referral":
-                await uow.emit(topics.NOTIFICATIONS, notification_sent(notification, result, at=now))
+        await uow.notifications.record_attempt(n, result, at=now)
+        dead = not result.ok and retry.gives_up(n.attempt_in_round, result)
+        if result.ok or dead:
+            current = await uow.notifications.finish(n, status="delivered" if result.ok else "failed", at=now)
+            summary = attempt_summary(n, result, dead_lettered=dead, retryable=result.retryable)
         else:
-            await uow.notifications.retry_at(
-                notification, now + timedelta(seconds=retry.delay(notification.attempt)))
+            delay = retry.delay(n.attempt_in_round)
+            current = await uow.notifications.retry_at(n, now + timedelta(seconds=delay))
+            summary = attempt_summary(n, result, retry_in=delay)
+        # `current` is False when this worker's lease ran out mid-send and another worker
+        # took the notification over: its attempt stays on record, but the timeline hears
+        # of the notification from the worker that owns it. NotificationSent names a
+        # referral: escalations are on record in the deliveries table and in SlaBreached.
+        if current and n.kind == "referral":
+            await uow.emit(topics.NOTIFICATIONS,
+                           notification_sent(n, result, at=now, dead_lettered=dead, detail=summary))
         await uow.commit()
+
+
+def attempt_summary(notification: domain.Notification, result: domain.DeliveryResult, *,
+                    dead_lettered: bool = False, retryable: bool = True, retry_in: float | None = None) -> str:
+    """One line for the timeline: "attempt 2: HTTP 503; retrying in 24 s"."""
+    text = f"attempt {notification.attempt}: {result.detail or result.outcome}"
+    if retry_in is not None:
+        text += f"; retrying in {retry_in:.0f} s"
+    if dead_lettered:
+        tries = notification.attempt_in_round
+        text += (f"; dead-lettered after {tries} attempt{'s' if tries != 1 else ''}" if retryable
+                 else "; dead-lettered (not retryable)")
+    return text

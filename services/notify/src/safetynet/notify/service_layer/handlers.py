@@ -5,6 +5,7 @@ new state, its timers, the notifications it plans and the events it publishes co
 together or not at all. That is what makes each warning and breach fire exactly once.
 """
 
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Sequence
 
@@ -88,6 +89,69 @@ async def plan_referral_notifications(*, event_id: str, report_id: str, referral
         added = sum([await uow.notifications.add(n, send_at=now) for n in planned])
         await uow.commit()
         return added
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What `replay_notifications` did with one notification."""
+
+    notification_id: str
+    replayed: bool
+    reason: str = ""                     # why not, when not replayed
+    notification: domain.Notification | None = None
+    address_changed: bool = False        # replayed to the unit directory's current address
+
+    def describe(self) -> str:
+        n = self.notification
+        if n is None:
+            return f"{self.notification_id}: {self.reason}"
+        what = f"{n.kind} of report {n.report_id} to {n.recipient} by {n.channel}"
+        if not self.replayed:
+            return f"{self.notification_id} ({what}): {self.reason}"
+        extra = f", now to {n.address}" if self.address_changed else ""
+        return f"{self.notification_id} ({what}{extra}): replayed after {n.attempt - 1} attempts"
+
+
+async def replay_notifications(*, now: datetime, uow: NotifyUnitOfWork, notification_ids: Sequence[str] = (),
+                               all_dead: bool = False, directory: UnitDirectory | None = None) -> list[Replay]:
+    """Put dead-lettered notifications (those given, or every one) back to pending, due
+    `now`, with a fresh round of attempts; the delivery worker sends them again and every
+    new attempt is recorded after the old ones. With `directory`, each goes to its
+    recipient's current address on its channel (the usual fix for a dead letter is a
+    corrected URL or mailbox). Anything not dead-lettered is left as it is."""
+    async with uow:
+        if all_dead:
+            chosen = [(n, "failed") for n in await uow.notifications.dead_lettered()]
+            by_id = {n.notification_id: (n, status) for n, status in chosen}
+            wanted = list(by_id)
+        else:
+            wanted = list(dict.fromkeys(notification_ids))
+            by_id = await uow.notifications.find(wanted)
+        results: list[Replay] = []
+        for notification_id in wanted:
+            if notification_id not in by_id:
+                results.append(Replay(notification_id, False, "no such notification"))
+                continue
+            n, status = by_id[notification_id]
+            if status != "failed":
+                results.append(Replay(notification_id, False, f"not dead-lettered ({status})", n))
+                continue
+            address = _current_address(n, directory) or n.address
+            if await uow.notifications.replay(n, at=now, address=address):
+                results.append(Replay(notification_id, True, notification=replace(n, address=address),
+                                      address_changed=address != n.address))
+            else:  # a concurrent replay got there first
+                results.append(Replay(notification_id, False, "replayed meanwhile", n))
+        await uow.commit()
+        return results
+
+
+def _current_address(n: domain.Notification, directory: UnitDirectory | None) -> str | None:
+    if directory is None:
+        return None
+    recipients = (directory.unit_recipients(n.recipient) if n.kind == "referral"
+                  else [r for r in directory.supervisor_recipients(n.county) if r.id == n.recipient])
+    return next((r.address for r in recipients if r.channel == n.channel and r.address), None)
 
 
 async def _apply(uow: NotifyUnitOfWork, clock: domain.SlaClock, events: list[domain.SlaEvent], *,

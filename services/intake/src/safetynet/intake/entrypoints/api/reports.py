@@ -2,6 +2,7 @@
 
 from typing import Annotated, Any
 
+from opentelemetry import trace
 from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -13,6 +14,7 @@ from safetynet.intake.entrypoints.api.deps import AgencyPrincipal, Context, Curr
 from safetynet.intake.entrypoints.api.schemas import (
     AgencyReportView, DispatcherReportView, UnitReportView,
 )
+from safetynet.intake.entrypoints.metrics import observe_report
 from safetynet.intake.service_layer import handlers
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -74,6 +76,13 @@ async def post_report(request: Request, ctx: Context, principal: AgencyPrincipal
     except handlers.IdempotencyConflict:
         raise HTTPException(409, "this Idempotency-Key was used with a different body") from None
     ctx.wake_relay()
+    if not accepted.replayed:
+        observe_report(source=principal.agency_type or "public", categories=submission.categories)
+    span = trace.get_current_span()  # facts about the report, never about the people in it
+    span.set_attribute("safetynet.report_id", accepted.body["report_id"])
+    span.set_attribute("safetynet.county", submission.county)
+    span.set_attribute("safetynet.categories", submission.categories)
+    span.set_attribute("safetynet.sla_due_at", accepted.body["sla_due_at"])
     headers = {"Location": accepted.body["status_url"]}
     if accepted.replayed:
         headers["Idempotent-Replayed"] = "true"

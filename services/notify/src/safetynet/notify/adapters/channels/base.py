@@ -17,3 +17,6 @@ class NotificationChannel(Protocol):
         """Try once. Return a failed result rather than raise for an expected failure
         (a refused connection, a 5xx); an exception counts as a retryable failure."""
         ...
+
+    # A channel that holds a connection pool may also have `async def aclose(self)`: the
+    # delivery worker calls it when it stops.

@@ -6,6 +6,8 @@ connection is retried; a 5xx (the relay refuses for good) is not.
 """
 
 from email.message import EmailMessage
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
@@ -27,8 +29,31 @@ def message_for(notification: Notification, *, sender: str) -> EmailMessage:
     return message
 
 
+def smtp_options(url: str) -> dict[str, Any]:
+    """EmailChannel's connection keywords from an SMTP URL (SAFETYNET_SMTP_URL):
+
+        smtp://host[:port]             plain, upgraded by STARTTLS when the relay offers it
+        smtp+starttls://host[:port]    STARTTLS required (port 587 by default)
+        smtps://user:password@host[:port]   TLS from the start (port 465 by default)
+
+    user and password are percent-decoded; without a port, aiosmtplib picks the usual
+    one for the mode (25, 587 or 465)."""
+    parts = urlsplit(url)
+    modes = {"smtp": dict(use_tls=False, start_tls=None), "smtp+starttls": dict(use_tls=False, start_tls=True),
+             "smtps": dict(use_tls=True, start_tls=False)}
+    if parts.scheme not in modes or not parts.hostname:
+        raise ValueError("an SMTP URL is smtp://, smtp+starttls:// or smtps:// and names a host")
+    return dict(hostname=parts.hostname, port=parts.port,
+                username=unquote(parts.username) if parts.username else None,
+                password=unquote(parts.password) if parts.password else None, **modes[parts.scheme])
+
+
 class EmailChannel:
     name = "email"
+
+    @classmethod
+    def from_url(cls, url: str, *, sender: str, **kw: Any) -> "EmailChannel":
+        return cls(sender=sender, **smtp_options(url), **kw)
 
     def __init__(self, *, hostname: str, sender: str, port: int | None = None, username: str | None = None,
                  password: str | None = None, use_tls: bool = False, start_tls: bool | None = None,

@@ -69,6 +69,7 @@ class WebhookChannel:
             raise ValueError("a webhook channel needs a signing secret")
         self._secret = secret.encode() if isinstance(secret, str) else secret
         self._client = client
+        self._owns_client = client is None  # a client passed in is its owner's to close
         self._timeout = timeout
         self._clock = clock
         # Units' endpoints go down for maintenance: keep trying for about an hour.
@@ -103,5 +104,7 @@ class WebhookChannel:
         return self._client
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        """Close the HTTP client this channel opened (the delivery worker does, at shutdown)."""
+        if self._client is not None and self._owns_client:
+            client, self._client = self._client, None
+            await client.aclose()

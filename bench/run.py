@@ -1,0 +1,666 @@
+"""The SafetyNet Dispatch benchmark: one command, every figure in docs/benchmarks.md.
+
+    scripts/infra up && .venv/bin/python -m bench.run --rate 40 --seconds 30
+
+In one run, on this machine:
+1. baseline: a bare FastAPI + asyncpg app (bench/baseline_app.py, under uvicorn as its
+   own process) that inserts the same JSON into PostgreSQL: open loop at --rate, then
+   closed loop at --concurrency for --capacity-seconds.
+2. pipeline, 3 partitions, 1 replica of each service (the default), on a private Kafka
+   4.1.1 broker and a fresh PostgreSQL database: open loop at --rate; every report is
+   then read back with GET /v1/reports/{id} and its latencies taken from the server's
+   own timestamps. Then intake alone (screening, routing and notify paused with SIGSTOP) at
+   --concurrency for --capacity-seconds, then the other services resume (SIGCONT) and
+   drain the backlog: the pipeline's throughput without intake competing for CPU.
+3. Kafka's own limits on that broker: ProducerPerformance (kafka-tools) with records the
+   size of our ReportReceived envelope and the services' producer settings, and one
+   aiokafka producer sending one record at a time, as an outbox relay does.
+4. pipeline, 2 partitions, 2 replicas of screening: as 2.
+
+Results go to docs/benchmarks.md between the generated-section markers (the
+interpretation around them is kept) and, in full, to var/bench/<timestamp>.json.
+Every phase has a deadline; nothing here loops unbounded.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from aiokafka.admin import AIOKafkaAdminClient
+
+from bench import mix
+from bench.cpu import CpuMeter
+from bench.kafka import (
+    PrivateBroker, create_topic, infra_paths, kafka_tools_dir, producer_performance, sequential_sends,
+)
+from bench.loadgen import PhaseResult, closed_loop, open_loop, percentiles
+from safetynet.contracts import topics
+from tests.support.cluster import Cluster, create_database, infra_from_environment
+from tests.support.processes import free_port
+
+REPO = Path(__file__).resolve().parent.parent
+DOC = REPO / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- bench:results:begin -->", "<!-- bench:results:end -->"
+PIPELINE_SERVICES = ("screening", "routing", "notify")
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+def _at(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def admin_database_url() -> str:
+    found = infra_from_environment()
+    if found:
+        return found[0]
+    out = subprocess.run([str(REPO / "scripts" / "infra"), "env"], capture_output=True, text=True, timeout=30).stdout
+    settings = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    return settings["SAFETYNET_DATABASE_URL"]
+
+
+async def drop_database(url: str) -> None:
+    admin, name = url.rsplit("/", 1)
+    conn = await asyncpg.connect(_dsn(admin + "/postgres"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def query(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(_dsn(url))
+    try:
+        return await conn.fetch(sql, *args)
+    finally:
+        await conn.close()
+
+
+def db_name(url: str) -> str:
+    return url.rsplit("/", 1)[1]
+
+
+# ---------------------------------------------------------------------------- the pipeline
+
+
+class Pipeline:
+    """The four services as `safetynet serve` processes on a private broker and a fresh
+    database, with the keys the load needs."""
+
+    def __init__(self, *, admin_url: str, partitions: int, screening_replicas: int, workdir: Path):
+        self.admin_url = admin_url
+        self.partitions = partitions
+        self.replicas = screening_replicas
+        self.workdir = workdir
+        self.broker = PrivateBroker()
+        self.cluster: Cluster | None = None
+        self.agency: dict[str, dict[str, str]] = {}
+        self.dispatchers: dict[str, dict[str, str]] = {}
+
+    async def start(self) -> None:
+        log(f"private kafka (partitions={self.partitions}) ...")
+        self.broker.start()
+        url = await create_database(self.admin_url)
+        self.cluster = Cluster(database_url=url, kafka=self.broker.bootstrap, workdir=self.workdir,
+                               SAFETYNET_KAFKA_PARTITIONS=str(self.partitions))
+        log(f"database {db_name(url)}: migrate, start services, mint keys ...")
+        self.cluster.migrate()
+        self.cluster.start("intake")
+        self.start_pipeline()
+        for agency_type in mix.AGENCY_TYPES:
+            self.agency[agency_type] = self.cluster.key("--role", "agency", "--name", f"bench-{agency_type}",
+                                                        "--county", "苗栗縣", "--agency-type", agency_type)
+        for county in mix.COUNTY_WEIGHTS:
+            self.dispatchers[county] = self.cluster.key("--role", "dispatcher", "--name", f"bench-{county}",
+                                                        "--county", county)
+
+    def start_pipeline(self) -> None:
+        assert self.cluster
+        for service in PIPELINE_SERVICES:
+            self.cluster.start(service)
+            if service == "screening":
+                for n in range(2, self.replicas + 1):
+                    self.cluster.start("screening", replica=f"-{n}")
+
+    def signal_pipeline(self, sig: int) -> None:
+        """SIGSTOP or SIGCONT screening, routing and notify: paused processes use no CPU
+        and keep their pids, so the CPU meter stays exact. (A pause longer than the
+        consumer session timeout, 10 s, costs one group rebalance on resume.)"""
+        assert self.cluster
+        for name, process in self.cluster.processes.items():
+            if name != "intake":
+                os.killpg(process.popen.pid, sig)
+
+    async def wait_for_group(self, group: str, members: int, timeout: float = 60) -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.broker.bootstrap)
+        await admin.start()
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                [response] = await admin.describe_consumer_groups([group])
+                found = response.groups[0]
+                listed = next((f for f in found if isinstance(f, list)), [])
+                if found[2] == "Stable" and len(listed) == members:
+                    return
+                await asyncio.sleep(0.5)
+        finally:
+            await admin.close()
+        raise RuntimeError(f"consumer group {group} never reached {members} stable members")
+
+    @property
+    def url(self) -> str:
+        assert self.cluster
+        return self.cluster.database_url
+
+    def pids(self) -> dict[str, int]:
+        assert self.cluster and self.broker.pid
+        return {**{n: p.popen.pid for n, p in self.cluster.processes.items()}, "kafka": self.broker.pid}
+
+    def request(self, bodies: list[tuple[str, bytes]]) -> Any:
+        def make(index: int) -> tuple[str, bytes, dict[str, str]]:
+            agency_type, body = bodies[index]
+            return "/v1/reports", body, self.agency[agency_type]
+        return make
+
+    async def wait_settled(self, report_ids: list[str], timeout: float) -> tuple[int, float]:
+        """Poll the read model until every report has left `received`; (settled, seconds)."""
+        t0 = time.monotonic()
+        settled = 0
+        while time.monotonic() - t0 < timeout:
+            rows = await query(self.url, "SELECT count(*) AS n FROM intake.intake_report_views "
+                               "WHERE report_id = ANY($1) AND status <> 'received' AND risk_level IS NOT NULL",
+                               report_ids)
+            settled = rows[0]["n"]
+            if settled >= len(report_ids):
+                break
+            await asyncio.sleep(0.5)
+        return settled, time.monotonic() - t0
+
+    async def read_back(self, report_ids: list[str], counties: dict[str, str]) -> list[dict[str, Any]]:
+        """GET every report with its county's dispatcher key (8 at a time)."""
+        assert self.cluster
+        semaphore = asyncio.Semaphore(8)
+        async with httpx.AsyncClient(base_url=self.cluster.base, timeout=30) as client:
+            async def one(report_id: str) -> dict[str, Any]:
+                async with semaphore:
+                    response = await client.get(f"/v1/reports/{report_id}",
+                                                headers=self.dispatchers[counties[report_id]])
+                    response.raise_for_status()
+                    return response.json()  # type: ignore[no-any-return]
+            return await asyncio.gather(*(one(r) for r in report_ids))
+
+    async def envelope_size(self) -> int:
+        rows = await query(self.url, "SELECT avg(length(value))::int AS n FROM intake.intake_outbox WHERE topic = $1",
+                           topics.REPORTS)
+        return int(rows[0]["n"])
+
+    async def stop(self, *, keep_database: bool) -> None:
+        if self.cluster:
+            self.cluster.stop_all()
+        self.broker.stop()
+        if self.cluster and not keep_database:
+            await drop_database(self.cluster.database_url)
+
+
+def latencies(views: list[dict[str, Any]]) -> dict[str, Any]:
+    """Server-side latencies from each report's own timestamps (ms)."""
+    at_once, at_once_red, at_once_direct, review, screened, hop = [], [], [], [], [], []
+    routed_all: list[tuple[datetime, float]] = []
+    counts: dict[str, int] = {}
+    for view in views:
+        received = _at(view["received_at"])
+        timeline = {e["event"]: _at(e["at"]) for e in reversed(view["timeline"])}   # first of each kind
+        counts[view["status"]] = counts.get(view["status"], 0) + 1
+        counts["risk_" + str(view["risk_level"])] = counts.get("risk_" + str(view["risk_level"]), 0) + 1
+        if "screened" in timeline:
+            screened.append((timeline["screened"] - received).total_seconds() * 1000)
+        routed = timeline.get("status_assigned") or timeline.get("status_awaiting_review")
+        if routed:
+            routed_all.append((received, (routed - received).total_seconds() * 1000))
+        if routed and "screened" in timeline:
+            hop.append((routed - timeline["screened"]).total_seconds() * 1000)
+        if view["status"] == "assigned" and view["referrals"]:
+            ms = (max(_at(r["assigned_at"]) for r in view["referrals"]) - received).total_seconds() * 1000
+            at_once.append(ms)
+            (at_once_direct if view["direct_dispatch"] else at_once_red).append(ms)
+            counts["direct_dispatch"] = counts.get("direct_dispatch", 0) + bool(view["direct_dispatch"])
+        elif view["status"] == "awaiting_review" and "status_awaiting_review" in timeline:
+            review.append((timeline["status_awaiting_review"] - received).total_seconds() * 1000)
+    routed_all.sort()
+    third = max(len(routed_all) // 3, 1)
+    return {"counts": counts, "accepted_to_routed": percentiles([ms for _, ms in routed_all]),
+            # Did a backlog build up during the phase? The first and the last third, by arrival.
+            "accepted_to_routed_first_third": percentiles([ms for _, ms in routed_all[:third]]),
+            "accepted_to_routed_last_third": percentiles([ms for _, ms in routed_all[-third:]]),
+            "accepted_to_assigned": percentiles(at_once),
+            "accepted_to_assigned_red": percentiles(at_once_red),
+            "accepted_to_assigned_direct": percentiles(at_once_direct),
+            "accepted_to_awaiting_review": percentiles(review),
+            "accepted_to_screened": percentiles(screened), "screened_to_routed": percentiles(hop)}
+
+
+def per_report_ms(cpu: dict[str, float], reports: int) -> dict[str, float]:
+    skip = {"machine_total", "wall"}
+    return {k: round(v * 1000 / max(reports, 1), 2) for k, v in cpu.items() if k not in skip}
+
+
+async def pipeline_scenario(name: str, *, partitions: int, replicas: int, args: argparse.Namespace,
+                            admin_url: str, bodies: list[tuple[str, bytes]], warm: list[tuple[str, bytes]],
+                            workdir: Path, kafka_limits: bool) -> dict[str, Any]:
+    pipeline = Pipeline(admin_url=admin_url, partitions=partitions, screening_replicas=replicas,
+                        workdir=workdir / name)
+    (workdir / name).mkdir(parents=True, exist_ok=True)
+    out: dict[str, Any] = {"name": name, "partitions": partitions, "screening_replicas": replicas}
+    try:
+        await pipeline.start()
+        assert pipeline.cluster
+        base = pipeline.cluster.base
+        await pipeline.wait_for_group("safetynet-screening", replicas)
+        log(f"{name}: warm-up ({len(warm)} reports)")
+        warmed = await open_loop(base, pipeline.request(warm), rate=10, seconds=len(warm) / 10)
+        await pipeline.wait_settled([o.body["report_id"] for o in warmed.accepted if o.body], 60)
+
+        offset = 0
+        out["rate_phases"] = []
+        for rate in args.rate:
+            count = int(rate * args.seconds)
+            log(f"{name}: open loop {rate}/s for {args.seconds}s ({count} reports)")
+            meter = CpuMeter(pipeline.pids(), db_name(pipeline.url))
+            phase = await open_loop(base, pipeline.request(bodies), rate=rate, seconds=args.seconds,
+                                    first_index=offset)
+            ids = [o.body["report_id"] for o in phase.accepted if o.body]
+            settled, drain = await pipeline.wait_settled(ids, args.drain_timeout)
+            cpu = meter.stop()
+            log(f"{name}: {len(ids)} accepted, {settled} settled {drain:.1f}s after the last answer; reading back ...")
+            counties = {o.body["report_id"]: json.loads(bodies[o.index][1])["county"]
+                        for o in phase.accepted if o.body}
+            views = await pipeline.read_back(ids, counties)
+            out["rate_phases"].append({
+                **phase.summary(), "settled": settled, "unsettled": len(ids) - settled,
+                "settle_seconds_after_last_answer": round(drain, 1), "latency": latencies(views),
+                "cpu_s": cpu, "cpu_ms_per_report": per_report_ms(cpu, len(ids))})
+            offset += count
+
+        # Intake alone at full speed, then the rest of the pipeline drains the backlog.
+        log(f"{name}: intake alone, closed loop x{args.concurrency} for {args.capacity_seconds}s")
+        pipeline.signal_pipeline(signal.SIGSTOP)
+        meter = CpuMeter(pipeline.pids(), db_name(pipeline.url))
+        burst = await closed_loop(base, pipeline.request(bodies), concurrency=args.concurrency,
+                                  seconds=args.capacity_seconds, first_index=offset,
+                                  max_requests=len(bodies) - offset)
+        burst_cpu = meter.stop()
+        burst_ids = [o.body["report_id"] for o in burst.accepted if o.body]
+        await asyncio.sleep(1.0)   # let intake's relay publish its tail
+        out["intake_capacity"] = {**burst.summary(), "cpu_s": burst_cpu,
+                                  "cpu_ms_per_report": per_report_ms(burst_cpu, len(burst_ids))}
+        log(f"{name}: {len(burst_ids)} accepted ({out['intake_capacity']['throughput']}/s); draining ...")
+        meter = CpuMeter(pipeline.pids(), db_name(pipeline.url))
+        pipeline.signal_pipeline(signal.SIGCONT)
+        settled, drain = await pipeline.wait_settled(burst_ids, args.drain_timeout)
+        drain_cpu = meter.stop()
+        rows = await query(pipeline.url, """
+            SELECT min(t.at) FILTER (WHERE t.event = 'screened') AS first_screened,
+                   max(t.at) FILTER (WHERE t.event IN ('status_assigned', 'status_awaiting_review')) AS last_routed,
+                   count(*) FILTER (WHERE t.event IN ('status_assigned', 'status_awaiting_review')) AS routed
+            FROM intake.intake_timeline t WHERE t.report_id = ANY($1)""", burst_ids)
+        first, last, routed = rows[0]["first_screened"], rows[0]["last_routed"], rows[0]["routed"]
+        span = (last - first).total_seconds() if first and last else None
+        out["pipeline_drain"] = {
+            "reports": len(burst_ids), "settled": settled, "routed": routed,
+            "first_screened_to_last_routed_s": round(span, 2) if span else None,
+            "throughput": round(routed / span, 1) if span else None,
+            "cpu_s": drain_cpu, "cpu_ms_per_report": per_report_ms(drain_cpu, len(burst_ids))}
+        log(f"{name}: drained {routed} in {span}s ({out['pipeline_drain']['throughput']}/s)")
+
+        if kafka_limits:
+            out["kafka"] = await measure_kafka(pipeline, args)
+        return out
+    finally:
+        await pipeline.stop(keep_database=args.keep_databases)
+
+
+async def measure_kafka(pipeline: Pipeline, args: argparse.Namespace) -> dict[str, Any]:
+    """The broker's raw limits, with the services stopped."""
+    size = await pipeline.envelope_size()
+    assert pipeline.cluster
+    pipeline.cluster.stop_all()
+    tools = kafka_tools_dir()
+    bootstrap = pipeline.broker.bootstrap
+    await create_topic(bootstrap, "bench.producer-perf", pipeline.partitions)
+    await create_topic(bootstrap, "bench.sequential", pipeline.partitions)
+    props = {"acks": "all", "enable.idempotence": "true", "linger.ms": "2"}
+    log(f"kafka: ProducerPerformance {args.perf_records} x {size} B ({' '.join(f'{k}={v}' for k, v in props.items())})")
+    meter = CpuMeter({"kafka": pipeline.broker.pid or 0})
+    perf = producer_performance(tools, bootstrap, "bench.producer-perf", records=args.perf_records,
+                                record_size=size, props=props)
+    perf_cpu = meter.stop()
+    log(f"kafka: {perf.records_per_sec} records/s; one-at-a-time aiokafka for 5 s ...")
+    sequential = await sequential_sends(bootstrap, "bench.sequential", record_size=size, seconds=5)
+    return {"envelope_bytes": size, "producer_performance": perf.as_dict(), "producer_performance_cpu_s": perf_cpu,
+            "sequential_send_and_wait": sequential}
+
+
+# ---------------------------------------------------------------------------- the baseline
+
+
+async def baseline_scenario(*, args: argparse.Namespace, admin_url: str, bodies: list[tuple[str, bytes]],
+                            warm: list[tuple[str, bytes]], workdir: Path) -> dict[str, Any]:
+    url = await create_database(admin_url)
+    port = free_port()
+    (workdir / "baseline").mkdir(parents=True, exist_ok=True)
+    logfile = open(workdir / "baseline" / "uvicorn.log", "ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bench.baseline_app:app", "--host", "127.0.0.1", "--port", str(port),
+         "--no-access-log", "--log-level", "warning"],
+        cwd=REPO, env={**os.environ, "BENCH_BASELINE_DSN": url}, stdout=logfile, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    out: dict[str, Any] = {"name": "baseline"}
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"baseline app did not start: {(workdir / 'baseline' / 'uvicorn.log').read_text()}")
+            await asyncio.sleep(0.2)
+
+        def request(source: list[tuple[str, bytes]]) -> Any:
+            return lambda i: ("/v1/reports", source[i][1], {})
+
+        await open_loop(base, request(warm), rate=10, seconds=len(warm) / 10)
+        offset = 0
+        out["rate_phases"] = []
+        for rate in args.rate:
+            count = int(rate * args.seconds)
+            log(f"baseline: open loop {rate}/s for {args.seconds}s")
+            meter = CpuMeter({"baseline": process.pid}, db_name(url))
+            phase = await open_loop(base, request(bodies), rate=rate, seconds=args.seconds, first_index=offset)
+            cpu = meter.stop()
+            out["rate_phases"].append({**phase.summary(), "cpu_s": cpu,
+                                       "cpu_ms_per_report": per_report_ms(cpu, len(phase.accepted))})
+            offset += count
+        log(f"baseline: closed loop x{args.concurrency} for {args.capacity_seconds}s")
+        meter = CpuMeter({"baseline": process.pid}, db_name(url))
+        burst = await closed_loop(base, request(bodies), concurrency=args.concurrency,
+                                  seconds=args.capacity_seconds, first_index=offset,
+                                  max_requests=len(bodies) - offset)
+        cpu = meter.stop()
+        out["capacity"] = {**burst.summary(), "cpu_s": cpu, "cpu_ms_per_report": per_report_ms(cpu, len(burst.accepted))}
+        log(f"baseline: {out['capacity']['throughput']}/s at full speed")
+        return out
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, 15)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, 9)
+        logfile.close()
+        if not args.keep_databases:
+            await drop_database(url)
+
+
+# ---------------------------------------------------------------------------- the machine
+
+
+def _run(*cmd: str) -> str:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+
+
+async def machine(admin_url: str) -> dict[str, Any]:
+    from importlib.metadata import version
+    meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+    cpu_model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                      if line.startswith("model name")), "?")
+    pg = await query(admin_url, "SHOW server_version")
+    libs = Path(infra_paths()["KAFKA_LIBS"])
+    kafka_jar = next(iter(sorted(libs.glob("kafka_2.13-*.jar"))), None)
+    from bench.kafka import find_java
+    java = subprocess.run([find_java(), "-version"], capture_output=True, text=True).stderr.splitlines()
+    dirty = _run("git", "-C", str(REPO), "status", "--porcelain")
+    return {
+        "nproc": _run("nproc"), "memory_gib": round(int(meminfo["MemTotal"].split()[0]) / 1024 / 1024, 1),
+        "cpu": cpu_model, "kernel": platform.release(), "python": platform.python_version(),
+        "postgresql": pg[0]["server_version"],
+        "kafka": kafka_jar.name.removeprefix("kafka_2.13-").removesuffix(".jar") if kafka_jar else "?",
+        "java": java[0] if java else "?",
+        "packages": {p: version(p) for p in ("fastapi", "uvicorn", "sqlalchemy", "asyncpg", "aiokafka", "httpx", "uvloop")},
+        "commit": _run("git", "-C", str(REPO), "rev-parse", "--short", "HEAD") + (" (+ uncommitted changes)" if dirty else ""),
+    }
+
+
+# ---------------------------------------------------------------------------- the report
+
+
+def _ms(p: dict[str, Any], key: str) -> str:
+    value = p.get(key)
+    return "–" if value is None else f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def _lat(p: dict[str, Any]) -> str:
+    return f"{_ms(p, 'p50')} / {_ms(p, 'p95')} / {_ms(p, 'p99')} (n={int(p['n'])})"
+
+
+def render(results: dict[str, Any]) -> str:
+    a = results["args"]
+    m = results["machine"]
+    base = results.get("baseline")
+    pipes = [results[k] for k in ("pipeline_3p_1r", "pipeline_2p_2r") if k in results]
+    rates = ", ".join(f"{r:g}/s" for r in a["rate"])
+    lines = [
+        f"Measured {results['finished_at']} with `{results['command']}` "
+        f"(commit {m['commit']}; {results['duration_s'] / 60:.0f} min in all).",
+        "",
+        f"**Machine:** {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB, Linux {m['kernel']}; "
+        f"Python {m['python']}, PostgreSQL {m['postgresql']}, Kafka {m['kafka']} ({m['java']}); "
+        + ", ".join(f"{k} {v}" for k, v in m["packages"].items()) + ". Loopback only: load generator, services, "
+        "broker and database share the machine.",
+        "",
+        f"**Load:** open loop at {rates}, {a['seconds']:g} s each, bodies from bench/mix.py "
+        f"(realised counties {results['mix']['counties']}; mean body {results['mix']['mean_body_bytes']} B); "
+        f"capacity phases: closed loop, {a['concurrency']} connections, {a['capacity_seconds']:g} s.",
+        "",
+        "### Intake over HTTP, as a partner sees it",
+        "",
+        "| configuration | phase | accepted / sent | errors | accepted/s | POST latency p50 / p95 / p99 ms |",
+        "|---|---|---|---|---|---|",
+    ]
+
+    def http_row(config: str, label: str, phase: dict[str, Any]) -> str:
+        errors = ", ".join(f"{k}: {v}" for k, v in phase["errors"].items()) or "–"
+        return (f"| {config} | {label} | {phase['accepted']} / {phase['sent']} | {errors} | {phase['throughput']} | "
+                f"{_lat(phase['latency_ms'])} |")
+
+    if base:
+        for phase in base["rate_phases"]:
+            lines.append(http_row("baseline (FastAPI + asyncpg)", f"open loop {phase['target_rate']:g}/s", phase))
+        lines.append(http_row("baseline (FastAPI + asyncpg)", "capacity", base["capacity"]))
+    for p in pipes:
+        config = f"intake, {p['partitions']} partitions / {p['screening_replicas']} screening"
+        for phase in p["rate_phases"]:
+            lines.append(http_row(config, f"open loop {phase['target_rate']:g}/s", phase))
+        lines.append(http_row(config, "capacity, intake alone", p["intake_capacity"]))
+    lines += ["", "Open-loop latency counts from each request's scheduled start, so queueing in front of a "
+              "busy server is included.", "",
+              "### End to end on Kafka and PostgreSQL (server timestamps, open-loop phases)", "",
+              "| configuration | rate | accepted → assigned (red or direct) | of which red | of which direct "
+              "dispatch | accepted → awaiting_review | accepted → screened | screened → routed | "
+              "accepted → routed, first third → last third (p50) | settled |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for p in pipes:
+        for phase in p["rate_phases"]:
+            lat = phase["latency"]
+            lines.append(
+                f"| {p['partitions']} partitions / {p['screening_replicas']} screening | {phase['target_rate']:g}/s | "
+                f"{_lat(lat['accepted_to_assigned'])} | {_lat(lat['accepted_to_assigned_red'])} | "
+                f"{_lat(lat['accepted_to_assigned_direct'])} | {_lat(lat['accepted_to_awaiting_review'])} | "
+                f"{_lat(lat['accepted_to_screened'])} | {_lat(lat['screened_to_routed'])} | "
+                f"{_ms(lat['accepted_to_routed_first_third'], 'p50')} → {_ms(lat['accepted_to_routed_last_third'], 'p50')} | "
+                f"{phase['settled']} / {phase['accepted']} |")
+    lines += ["", "p50 / p95 / p99 in ms (n = reports). *Assigned*: max(referrals[].assigned_at) − received_at, "
+              "for reports assigned without a dispatcher. *awaiting_review*, *screened*, *routed*: the timeline "
+              "entries' `at` − received_at (routed = status_assigned or status_awaiting_review, whichever came).", ""]
+    if pipes:
+        counts: dict[str, int] = {}
+        for phase in pipes[0]["rate_phases"]:
+            for k, v in phase["latency"]["counts"].items():
+                counts[k] = counts.get(k, 0) + v
+        lines += [f"Outcomes over the open-loop phases ({pipes[0]['name']}): "
+                  + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ".", ""]
+    lines += ["### Capacities and ratios", "", "| figure | value |", "|---|---|"]
+    kafka = next((p["kafka"] for p in pipes if "kafka" in p), None)
+    if base:
+        lines.append(f"| baseline FastAPI + asyncpg, closed loop: accepted/s | {base['capacity']['throughput']} |")
+    for p in pipes:
+        cap = p["intake_capacity"]["throughput"]
+        tag = f"{p['partitions']}p/{p['screening_replicas']}r"
+        ratio = f" ({cap / base['capacity']['throughput']:.1%} of the baseline)" if base and base["capacity"]["throughput"] else ""
+        lines.append(f"| intake alone ({tag}), closed loop: accepted/s | {cap}{ratio} |")
+        d = p["pipeline_drain"]
+        lines.append(f"| pipeline ({tag}) draining a backlog of {d['reports']}: reports screened and routed per s "
+                     f"| {d['throughput']} |")
+    if kafka:
+        perf = kafka["producer_performance"]
+        seq = kafka["sequential_send_and_wait"]
+        lines += [
+            f"| Kafka ProducerPerformance, {perf['records']:,} records of {perf['record_size']} B (the mean "
+            f"ReportReceived envelope), {perf['props']} | {perf['records_per_sec']:,.0f} records/s "
+            f"({perf['mb_per_sec']} MB/s) |",
+            f"| one aiokafka producer, send_and_wait one record at a time (what one outbox relay does) | "
+            f"{seq['records_per_sec']:,.0f} records/s ({seq['mean_ms']} ms each) |",
+        ]
+        for p in pipes:
+            tag = f"{p['partitions']}p/{p['screening_replicas']}r"
+            lines.append(f"| intake alone ({tag}) / broker's raw producer rate | "
+                         f"{p['intake_capacity']['throughput'] / perf['records_per_sec']:.2%} |")
+            lines.append(f"| pipeline drain ({tag}) / broker's raw producer rate | "
+                         f"{(p['pipeline_drain']['throughput'] or 0) / perf['records_per_sec']:.2%} |")
+    lines += ["", "### Where the CPU goes (ms of CPU per report)", "",
+              "| phase | intake | screening | routing | notify | kafka | postgres (our database's backends) | "
+              "load generator | unattributed |", "|---|" + "---|" * 8]
+
+    def cpu_row(label: str, c: dict[str, float]) -> str:
+        screening = [v for k, v in c.items() if k.startswith("screening")]
+        cells = [c.get("intake"), sum(screening) if screening else None, c.get("routing"), c.get("notify"),
+                 c.get("kafka"), c.get("postgres"), c.get("loadgen"), c.get("others")]
+        return f"| {label} | " + " | ".join("–" if v is None else f"{v:.1f}" for v in cells) + " |"
+
+    if base:
+        for phase in base["rate_phases"]:
+            c = dict(phase["cpu_ms_per_report"])
+            c["intake"] = c.pop("baseline")
+            lines.append(cpu_row(f"baseline app, open loop {phase['target_rate']:g}/s (the app in the intake column)", c))
+        c = dict(base["capacity"]["cpu_ms_per_report"])
+        c["intake"] = c.pop("baseline")
+        lines.append(cpu_row("baseline app, capacity", c))
+    for p in pipes:
+        tag = f"{p['partitions']}p/{p['screening_replicas']}r"
+        for phase in p["rate_phases"]:
+            lines.append(cpu_row(f"{tag} open loop {phase['target_rate']:g}/s, until settled", phase["cpu_ms_per_report"]))
+        lines.append(cpu_row(f"{tag} intake alone, capacity", p["intake_capacity"]["cpu_ms_per_report"]))
+        lines.append(cpu_row(f"{tag} pipeline draining the backlog", p["pipeline_drain"]["cpu_ms_per_report"]))
+    lines += ["", "*Unattributed* is the machine's busy time minus every process named: the kernel's loopback "
+              "networking, PostgreSQL's background writers, and anything else running on the machine (other "
+              f"engineers' integration tests on the shared PostgreSQL). Raw figures: `{results['json']}`.", ""]
+    return "\n".join(lines)
+
+
+def write_doc(section: str) -> None:
+    text = DOC.read_text() if DOC.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text or END not in text:
+        text += f"\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    DOC.write_text(f"{head}{BEGIN}\n{section}\n{END}{tail}")
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rate", type=lambda v: [float(r) for r in v.split(",")], default=[10.0, 40.0],
+                   help="open-loop reports per second; a comma list runs one phase per rate (default 10,40)")
+    p.add_argument("--seconds", type=float, default=30, help="open-loop duration (default 30)")
+    p.add_argument("--concurrency", type=int, default=16, help="connections in the capacity phases (default 16)")
+    p.add_argument("--capacity-seconds", type=float, default=10, help="capacity phase duration (default 10)")
+    p.add_argument("--drain-timeout", type=float, default=240, help="max seconds to wait for the pipeline to settle")
+    p.add_argument("--perf-records", type=int, default=200_000, help="ProducerPerformance records (default 200000)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--repeat-share", type=float, default=0.05, help="share of re-reports (default 0.05)")
+    p.add_argument("--only", default="baseline,3p1r,2p2r", help="comma list of baseline, 3p1r, 2p2r")
+    p.add_argument("--keep-databases", action="store_true", help="keep the fresh databases for inspection")
+    p.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
+    a = p.parse_args(argv)
+    if not (all(0 < r <= 500 for r in a.rate) and len(a.rate) <= 4 and 0 < a.seconds <= 600 and 0 < a.capacity_seconds <= 120 and 0 < a.concurrency <= 128):
+        p.error("keep it bounded: at most 4 rates, each <= 500/s, seconds <= 600, capacity-seconds <= 120, concurrency <= 128")
+    return a
+
+
+async def main(argv: list[str]) -> int:
+    args = parse(argv)
+    started = time.monotonic()
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    workdir = REPO / "var" / "bench" / stamp
+    workdir.mkdir(parents=True, exist_ok=True)
+    admin_url = admin_database_url()
+    only = set(args.only.split(","))
+    count = sum(int(rate * args.seconds) for rate in args.rate)
+    # Enough bodies for the open loop and a capacity phase at up to 3,000/s (it stops
+    # early, and says so, if they run out).
+    bodies = mix.generate(count + int(args.capacity_seconds * 3000), seed=args.seed, repeat_share=args.repeat_share)
+    warm = mix.generate(20, seed=args.seed + 1000, repeat_share=0)
+    results: dict[str, Any] = {
+        "command": ".venv/bin/python -m bench.run " + " ".join(argv) if argv else ".venv/bin/python -m bench.run",
+        "args": vars(args), "machine": await machine(admin_url), "mix": mix.describe(bodies[:count]),
+        "json": str((workdir / "results.json").relative_to(REPO)),
+    }
+    if "baseline" in only:
+        results["baseline"] = await baseline_scenario(args=args, admin_url=admin_url, bodies=bodies, warm=warm,
+                                                      workdir=workdir)
+    if "3p1r" in only:
+        results["pipeline_3p_1r"] = await pipeline_scenario("pipeline_3p_1r", partitions=3, replicas=1, args=args,
+                                                            admin_url=admin_url, bodies=bodies, warm=warm,
+                                                            workdir=workdir, kafka_limits=True)
+    if "2p2r" in only:
+        results["pipeline_2p_2r"] = await pipeline_scenario("pipeline_2p_2r", partitions=2, replicas=2, args=args,
+                                                            admin_url=admin_url, bodies=bodies, warm=warm,
+                                                            workdir=workdir, kafka_limits="3p1r" not in only)
+    results["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    results["duration_s"] = time.monotonic() - started
+    (workdir / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    section = render(results)
+    if not args.no_doc:
+        write_doc(section)
+        log(f"wrote {DOC.relative_to(REPO)}")
+    print(section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1:])))

@@ -1,0 +1,93 @@
+"""OpenTelemetry and logging, set up once per process by the entrypoint.
+
+Exporters follow the standard OTEL_* variables: OTEL_EXPORTER_OTLP_ENDPOINT (or
+OTEL_TRACES_EXPORTER=otlp) sends spans over OTLP/HTTP, OTEL_TRACES_EXPORTER=console
+prints them, OTEL_SDK_DISABLED=true turns the SDK off. Without an exporter the SDK still
+makes real trace ids, so logs and Kafka headers carry them.
+"""
+
+import json
+import logging
+import os
+from datetime import datetime, timezone
+from typing import Any
+
+from opentelemetry import metrics, trace
+from opentelemetry.exporter.prometheus import PrometheusMetricReader
+from opentelemetry.instrumentation.aiokafka import AIOKafkaInstrumentor
+from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+
+_configured = False
+
+
+def setup(service: str, *, span_exporter: SpanExporter | None = None, kafka: bool = False) -> None:
+    """Tracing, metrics and library instrumentation for this process (idempotent)."""
+    global _configured
+    if _configured or os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
+        return
+    _configured = True
+    resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", f"safetynet-{service}"),
+                                "service.namespace": "safetynet"})
+    provider = TracerProvider(resource=resource)
+    exporter = span_exporter or _exporter_from_environment()
+    if exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    # The Prometheus reader registers with prometheus_client's default registry, which
+    # /metrics serves.
+    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[PrometheusMetricReader()]))
+    if kafka:
+        AIOKafkaInstrumentor().instrument()
+    AsyncPGInstrumentor().instrument()
+
+
+def instrument_engine(engine: Any) -> None:
+    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
+
+
+def instrument_app(app: Any) -> None:
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+
+
+def _exporter_from_environment() -> SpanExporter | None:
+    chosen = os.environ.get("OTEL_TRACES_EXPORTER", "").lower()
+    if chosen == "console":
+        return ConsoleSpanExporter()
+    if chosen == "otlp" or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        return OTLPSpanExporter()
+    return None
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the trace and span ids of the current span, so a
+    log line leads to its trace."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+            "level": record.levelname, "logger": record.name, "message": record.getMessage(),
+        }
+        context = trace.get_current_span().get_span_context()
+        if context.is_valid:
+            entry["trace_id"] = format(context.trace_id, "032x")
+            entry["span_id"] = format(context.span_id, "016x")
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    if os.environ.get("SAFETYNET_LOG_FORMAT", "json") == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)

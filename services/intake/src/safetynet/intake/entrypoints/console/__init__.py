@@ -1,0 +1,24 @@
+"""The web console for county dispatch staff, served by intake at /console.
+
+Server-rendered Jinja2 pages; a small vanilla script (static/console.js) listens to
+/console/events and re-fetches the page's fragment when the county's reports change.
+"""
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from safetynet.intake.entrypoints.console import auth, events, forms, pages
+from safetynet.intake.entrypoints.console.headers import ConsoleHeaders
+from safetynet.intake.entrypoints.console.templating import STATIC
+
+
+def install(app: FastAPI) -> None:
+    """Add the console's routes, static files, error pages and security headers to `app`."""
+    app.include_router(pages.router)
+    app.include_router(forms.router)
+    app.include_router(events.router)
+    app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
+    app.add_exception_handler(auth.SignInRequired, auth.on_sign_in_required)
+    app.add_exception_handler(auth.NotStaff, auth.on_not_staff)
+    app.add_exception_handler(auth.CsrfRejected, auth.on_csrf_rejected)
+    app.add_middleware(ConsoleHeaders)

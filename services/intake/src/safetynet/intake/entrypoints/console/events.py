@@ -1,0 +1,104 @@
+"""GET /console/events: Server-Sent Events that say "something in your county changed".
+
+Design: no in-process pub/sub, so it works with any number of intake processes. Every
+change to a report view comes with a timeline row (acceptance, each projected event,
+each requested action), and timeline ids only grow; so the stream polls the newest
+timeline ids of the county about once a second, an index range scan on the primary key.
+
+Ids from a sequence can commit out of order on PostgreSQL (id 10 may commit after id
+11), so a plain "max id went up" check could miss one; instead the stream remembers
+which ids it has seen among the newest WINDOW and reports any it has not.
+
+The event carries no report data: the page re-fetches its own fragment, with the
+viewer's own authorization. Each event's id is the watermark, so a reconnecting
+EventSource sends Last-Event-ID and misses nothing. A stream lasts STREAM_SECONDS and
+the browser reconnects: that re-checks the session (a revoked key stops getting events)
+and never holds a graceful server shutdown for long.
+"""
+
+import asyncio
+import time
+from typing import AsyncIterator
+
+from fastapi import APIRouter, Request
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.responses import StreamingResponse
+
+from safetynet.intake.adapters import orm
+from safetynet.intake.entrypoints.api.deps import Context
+from safetynet.intake.entrypoints.console.auth import FragmentStaff
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+POLL_SECONDS = 1.0
+STREAM_SECONDS = 25.0
+KEEPALIVE_SECONDS = 10.0
+WINDOW = 500  # the newest timeline ids re-checked on each poll (late commits land here)
+RETRY_MS = 1000
+
+
+async def watermark(engine: AsyncEngine) -> int:
+    """The newest timeline id: where a page's event stream starts."""
+    async with engine.connect() as conn:
+        return int(await conn.scalar(select(func.coalesce(func.max(orm.timeline.c.id), 0))) or 0)
+
+
+async def county_ids(engine: AsyncEngine, county: str) -> set[int]:
+    """The county's timeline ids among the newest WINDOW of all counties."""
+    t, r = orm.timeline.c, orm.reports.c
+    newest = select(func.coalesce(func.max(t.id), 0) - WINDOW).scalar_subquery()
+    query = (select(t.id).select_from(orm.timeline.join(orm.reports, r.report_id == t.report_id))
+             .where(t.id > newest, r.county == county))
+    async with engine.connect() as conn:
+        return set((await conn.execute(query)).scalars())
+
+
+def _message(event: str, event_id: int, data: str = "") -> bytes:
+    return f"event: {event}\nid: {event_id}\ndata: {data}\n\n".encode()
+
+
+async def changes(engine: AsyncEngine, county: str, since: int, *, is_gone: "Disconnected",
+                  lifetime: float = STREAM_SECONDS) -> AsyncIterator[bytes]:
+    """The stream: `ready` at once, then `changed` whenever a county timeline id appears
+    that the viewer has not seen (any id above `since` counts as unseen)."""
+    yield f"retry: {RETRY_MS}\n".encode() + _message("ready", since)
+    seen = {i for i in await county_ids(engine, county) if i <= since}
+    mark, started, quiet_since = since, time.monotonic(), time.monotonic()
+    while time.monotonic() - started < lifetime:
+        current = await county_ids(engine, county)
+        if current - seen:
+            mark = max(mark, *current)
+            yield _message("changed", mark, "changed")
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > KEEPALIVE_SECONDS:
+            yield b": keep-alive\n\n"  # proxies close connections that stay silent
+            quiet_since = time.monotonic()
+        seen = current
+        if await is_gone():
+            return
+        await asyncio.sleep(POLL_SECONDS)
+
+
+class Disconnected:
+    def __init__(self, request: Request):
+        self._request = request
+
+    async def __call__(self) -> bool:
+        return await self._request.is_disconnected()
+
+
+def _start(request: Request, fallback: int) -> int:
+    for raw in (request.headers.get("last-event-id"), request.query_params.get("since")):
+        if raw and raw.isdigit() and len(raw) < 19:
+            return int(raw)
+    return fallback
+
+
+@router.get("/events")
+async def events(request: Request, ctx: Context, staff: FragmentStaff) -> StreamingResponse:
+    since = _start(request, fallback=await watermark(ctx.engine))
+    return StreamingResponse(
+        changes(ctx.engine, staff.principal.county, since, is_gone=Disconnected(request)),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})  # nginx: do not buffer the stream

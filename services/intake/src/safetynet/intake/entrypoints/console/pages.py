@@ -1,0 +1,149 @@
+"""The console's pages: sign-in, the dispatch queue and a report, each with a fragment
+that the page's script re-fetches when the event stream says something changed."""
+
+from datetime import datetime, timezone
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from safetynet.intake.domain.actions import DISPATCH_STAFF
+from safetynet.intake.entrypoints.api.deps import Context
+from safetynet.intake.entrypoints.console import session as cookies
+from safetynet.intake.entrypoints.console.auth import FormStaff, FragmentStaff, PageStaff, Staff, safe_next, signer
+from safetynet.intake.entrypoints.console.events import watermark
+from safetynet.intake.entrypoints.console.present import KINDS, RISKS, Units, queue_rows, report_page
+from safetynet.intake.entrypoints.console.templating import render
+from safetynet.intake.service_layer import handlers
+from safetynet.intake.service_layer.queue import dispatch_queue
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+# What a finished action says on the page it returns to (codes, so no text from the URL
+# is ever shown).
+DONE = {
+    "confirm": "已送出確認派案，等待派案系統處理。 Confirmation sent; routing will apply it.",
+    "change": "已送出變更派案單位。 Change of destinations sent.",
+    "reassign": "已送出改派。 Reassignment sent.",
+    "acknowledge": "已代單位送出簽收。 Acknowledgement recorded for the unit.",
+}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _filters(request: Request) -> dict[str, str | None]:
+    kind, risk = request.query_params.get("kind"), request.query_params.get("risk")
+    return {"kind": kind if kind in KINDS else None, "risk": risk if risk in RISKS else None}
+
+
+# Sign-in and sign-out ----------------------------------------------------------------
+
+@router.get("/sign-in")
+async def sign_in_page(request: Request, next: str | None = None, signed_out: bool = False) -> Response:
+    return _sign_in_form(request, next_path=safe_next(next),
+                         notice="您已登出。 You have signed out." if signed_out else None)
+
+
+def _sign_in_form(request: Request, *, next_path: str, error: str | None = None, notice: str | None = None,
+                  status_code: int = 200) -> Response:
+    nonce, token = signer(request).new_signin_nonce()
+    response = render(request, "console/sign_in.html", status_code=status_code, next_path=next_path,
+                      signin_token=token, error=error, notice=notice)
+    ctx = request.app.state.intake
+    cookies.set_cookie(response, cookies.PRE_COOKIE, nonce, secure=cookies.is_https(request, ctx.settings.public_base_url),
+                       max_age=cookies.PRE_LIFETIME_SECONDS)
+    return response
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request, ctx: Context) -> Response:
+    form = await request.form()
+    next_path = safe_next(str(form.get("next") or ""))
+    if not signer(request).check_signin(request.cookies.get(cookies.PRE_COOKIE), str(form.get("signin_token") or "")):
+        return _sign_in_form(request, next_path=next_path, status_code=403,
+                             error="登入表單已失效，請再試一次。 The sign-in form expired: try again.")
+    secret = str(form.get("key") or "").strip()
+    principal = await handlers.authenticate(secret=secret, uow=ctx.uow()) if secret else None
+    if principal is None:
+        return _sign_in_form(request, next_path=next_path, status_code=401,
+                             error="金鑰無效或已停用。 Unknown or revoked key.")
+    if principal.role not in DISPATCH_STAFF:
+        return _sign_in_form(request, next_path=next_path, status_code=403,
+                             error="這不是派案人員或督導的金鑰。 This is not a dispatcher or supervisor key.")
+    _, value = signer(request).new_session(principal.key_id)
+    response = RedirectResponse(next_path, status_code=303)
+    secure = cookies.is_https(request, ctx.settings.public_base_url)
+    cookies.set_cookie(response, cookies.COOKIE, value, secure=secure, max_age=cookies.LIFETIME_SECONDS)
+    cookies.clear_cookie(response, cookies.PRE_COOKIE, secure=secure)
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, ctx: Context, staff: FormStaff) -> Response:
+    response = RedirectResponse("/console/sign-in?signed_out=true", status_code=303)
+    cookies.clear_cookie(response, cookies.COOKIE, secure=cookies.is_https(request, ctx.settings.public_base_url))
+    return response
+
+
+# The queue ---------------------------------------------------------------------------
+
+async def _queue_context(ctx: Context, staff: Staff, filters: dict[str, str | None]) -> dict[str, Any]:
+    items = await dispatch_queue(principal=staff.principal, uow=ctx.uow(), **filters)
+    rows = queue_rows(items, Units(ctx.directory, staff.principal.county), _now())
+    return {"rows": rows, "filters": filters}
+
+
+@router.get("")
+async def queue_page(request: Request, ctx: Context, staff: PageStaff) -> Response:
+    filters = _filters(request)
+    since = await watermark(ctx.engine)
+    query = request.url.query
+    return render(request, "console/queue.html", staff=staff, since=since,
+                  fragment_url="/console/queue" + (f"?{query}" if query else ""),
+                  **await _queue_context(ctx, staff, filters))
+
+
+@router.get("/queue")
+async def queue_fragment(request: Request, ctx: Context, staff: FragmentStaff) -> Response:
+    return render(request, "console/_queue.html", staff=staff, **await _queue_context(ctx, staff, _filters(request)))
+
+
+# A report ----------------------------------------------------------------------------
+
+async def report_context(ctx: Context, staff: Staff, report_id: str) -> dict[str, Any] | None:
+    found = await handlers.read_report(principal=staff.principal, report_id=report_id, uow=ctx.uow())
+    if found is None or found["view"] is None:
+        return None
+    return {"r": report_page(found, Units(ctx.directory, staff.principal.county), _now())}
+
+
+def not_found(request: Request, staff: Staff) -> Response:
+    return render(request, "console/error.html", status_code=404, staff=staff, title="找不到通報 Not found",
+                  message="找不到這筆通報，或它不屬於您的縣市。 No such report in your county.")
+
+
+async def render_report(request: Request, ctx: Context, staff: Staff, report_id: str, *,
+                        status_code: int = 200, error: dict[str, str] | None = None,
+                        form: dict[str, Any] | None = None) -> Response:
+    context = await report_context(ctx, staff, report_id)
+    if context is None:
+        return not_found(request, staff)
+    done = DONE.get(request.query_params.get("done", ""))
+    return render(request, "console/report.html", status_code=status_code, staff=staff,
+                  since=await watermark(ctx.engine), fragment_url=f"/console/reports/{report_id}/live",
+                  done=done, error=error, form=form or {}, **context)
+
+
+@router.get("/reports/{report_id}")
+async def report(request: Request, report_id: str, ctx: Context, staff: PageStaff) -> Response:
+    return await render_report(request, ctx, staff, report_id)
+
+
+@router.get("/reports/{report_id}/live")
+async def report_fragment(request: Request, report_id: str, ctx: Context, staff: FragmentStaff) -> Response:
+    context = await report_context(ctx, staff, report_id)
+    if context is None:
+        return not_found(request, staff)
+    return render(request, "console/_report.html", staff=staff, form={}, error=None, **context)

@@ -1,0 +1,38 @@
+"""KPIs of a county over a period, and the monthly high-danger list."""
+
+from datetime import date, datetime
+from typing import Any
+
+from safetynet.intake.adapters.kpi_queries import KpiQueries
+from safetynet.intake.domain import kpis
+from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+
+
+async def county_kpis(*, county: str, first: date, last: date, now: datetime,
+                      uow: IntakeUnitOfWork) -> dict[str, Any]:
+    """The indicators over reports of `county` received in the Taipei dates `[first, last]`,
+    as of `now`. The caller has checked the period (kpis.period_problems)."""
+    start, end = kpis.period_bounds(first, last)
+    async with uow:
+        queries = KpiQueries(uow.session)
+        reports = await queries.reports(county, start, end)
+        protection = {h for r in reports if r.protection for h in r.subject_hashes}
+        vulnerable = {h for r in reports if r.vulnerable_family for h in r.subject_hashes}
+        # A closure counts only before the report it precedes, so before `end`.
+        closed = await queries.closed_referrals(protection, before=end)
+        naming = await queries.naming_reports(vulnerable, after=start, before=end + kpis.VULNERABLE_WINDOW)
+    return {"county": county, "from": first.isoformat(), "to": last.isoformat(), "timezone": "Asia/Taipei",
+            "as_of": now.isoformat(),
+            **kpis.compute(reports, closed=closed, naming=naming, now=now)}
+
+
+async def high_danger(*, county: str, year: int, month: int, uow: IntakeUnitOfWork) -> list[dict[str, Any]]:
+    """Reports of `county` received in the Taipei month with TIPVDA 8 or more, oldest first."""
+    start, end = kpis.month_bounds(year, month)
+    async with uow:
+        candidates = await KpiQueries(uow.session).month_reports(county, start, end)
+    rows = (kpis.high_danger_row(report_id=c["report_id"], received_at=c["received_at"], township=c["township"],
+                                 categories=c["categories"], submission=c["submission"],
+                                 risk_level=c["risk_level"], status=c["status"], referrals=c["referrals"])
+            for c in candidates)
+    return kpis.sort_rows(r for r in rows if r is not None)
