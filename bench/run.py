@@ -206,6 +206,15 @@ class Pipeline:
                     return response.json()  # type: ignore[no-any-return]
             return await asyncio.gather(*(one(r) for r in report_ids))
 
+    async def events_per_report(self) -> dict[str, float]:
+        """Events each service published through Kafka, per report accepted."""
+        reports = (await query(self.url, "SELECT count(*) AS n FROM intake.intake_reports"))[0]["n"]
+        out = {}
+        for service in ("intake", *PIPELINE_SERVICES):
+            n = (await query(self.url, f"SELECT count(*) AS n FROM {service}.{service}_outbox"))[0]["n"]
+            out[service] = round(n / max(reports, 1), 2)
+        return out
+
     async def envelope_size(self) -> int:
         rows = await query(self.url, "SELECT avg(length(value))::int AS n FROM intake.intake_outbox WHERE topic = $1",
                            topics.REPORTS)
@@ -258,7 +267,9 @@ def latencies(views: list[dict[str, Any]]) -> dict[str, Any]:
 
 def per_report_ms(cpu: dict[str, float], reports: int) -> dict[str, float]:
     skip = {"machine_total", "wall"}
-    return {k: round(v * 1000 / max(reports, 1), 2) for k, v in cpu.items() if k not in skip}
+    out = {k: round(v * 1000 / max(reports, 1), 2) for k, v in cpu.items() if k not in skip}
+    out["others_share"] = round(cpu["others"] / cpu["machine_total"], 3) if cpu.get("machine_total") else 0.0
+    return out
 
 
 async def pipeline_scenario(name: str, *, partitions: int, replicas: int, args: argparse.Namespace,
@@ -329,6 +340,7 @@ async def pipeline_scenario(name: str, *, partitions: int, replicas: int, args: 
             "cpu_s": drain_cpu, "cpu_ms_per_report": per_report_ms(drain_cpu, len(burst_ids))}
         log(f"{name}: drained {routed} in {span}s ({out['pipeline_drain']['throughput']}/s)")
 
+        out["events_per_report"] = await pipeline.events_per_report()
         if kafka_limits:
             out["kafka"] = await measure_kafka(pipeline, args)
         return out
@@ -524,6 +536,10 @@ def render(results: dict[str, Any]) -> str:
     lines += ["", "p50 / p95 / p99 in ms (n = reports). *Assigned*: max(referrals[].assigned_at) − received_at, "
               "for reports assigned without a dispatcher. *awaiting_review*, *screened*, *routed*: the timeline "
               "entries' `at` − received_at (routed = status_assigned or status_awaiting_review, whichever came).", ""]
+    for p in pipes:
+        if "events_per_report" in p:
+            lines += [f"Kafka events published per report ({p['name']}, all phases): "
+                      + ", ".join(f"{k} {v}" for k, v in p["events_per_report"].items()) + ".", ""]
     if pipes:
         counts: dict[str, int] = {}
         for phase in pipes[0]["rate_phases"]:
@@ -561,13 +577,15 @@ def render(results: dict[str, Any]) -> str:
                          f"{(p['pipeline_drain']['throughput'] or 0) / perf['records_per_sec']:.2%} |")
     lines += ["", "### Where the CPU goes (ms of CPU per report)", "",
               "| phase | intake | screening | routing | notify | kafka | postgres (our database's backends) | "
-              "load generator | unattributed |", "|---|" + "---|" * 8]
+              "load generator | unattributed | unattributed, % of the machine |", "|---|" + "---|" * 9]
 
     def cpu_row(label: str, c: dict[str, float]) -> str:
         screening = [v for k, v in c.items() if k.startswith("screening")]
         cells = [c.get("intake"), sum(screening) if screening else None, c.get("routing"), c.get("notify"),
                  c.get("kafka"), c.get("postgres"), c.get("loadgen"), c.get("others")]
-        return f"| {label} | " + " | ".join("–" if v is None else f"{v:.1f}" for v in cells) + " |"
+        share = c.get("others_share")
+        return (f"| {label} | " + " | ".join("–" if v is None else f"{v:.1f}" for v in cells)
+                + f" | {'–' if share is None else f'{share:.0%}'} |")
 
     if base:
         for phase in base["rate_phases"]:

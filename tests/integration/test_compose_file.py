@@ -14,14 +14,18 @@ SETTINGS_ENV = {f"SAFETYNET_{name.upper()}" for name in Settings.model_fields}
 REQUIRED_IN_PRODUCTION = {"SAFETYNET_DATABASE_URL", "SAFETYNET_KAFKA_BOOTSTRAP", "SAFETYNET_SUBJECT_HASH_KEY"}
 
 
-def test_it_runs_kafka_postgres_a_migration_job_and_the_four_services():
-    assert set(COMPOSE["services"]) == {"kafka", "postgres", "migrate", *SERVICE_NAMES}
+OBSERVABILITY = {"otel-collector", "jaeger", "prometheus", "grafana"}
+ROOT = Path(__file__).parents[2]
+
+
+def test_it_runs_kafka_postgres_a_migration_job_the_four_services_and_observability():
+    assert set(COMPOSE["services"]) == {"kafka", "postgres", "migrate", *SERVICE_NAMES, *OBSERVABILITY}
     assert COMPOSE["services"]["migrate"]["command"] == ["migrate"]
 
 
 @pytest.mark.parametrize("service", [*SERVICE_NAMES, "migrate"])
 def test_every_environment_variable_is_a_setting(service):
-    env = set(COMPOSE["services"][service]["environment"])
+    env = {k for k in COMPOSE["services"][service]["environment"] if not k.startswith("OTEL_")}
     unknown = env - SETTINGS_ENV
     assert not unknown, f"{service} sets variables no settings class reads: {unknown}"
     assert REQUIRED_IN_PRODUCTION <= env
@@ -55,3 +59,27 @@ def test_the_sla_settings_in_compose_are_valid():
     env = COMPOSE["services"]["notify"]["environment"]
     settings = Settings(sla_seconds=env["SAFETYNET_SLA_SECONDS"], sla_warn_seconds=env["SAFETYNET_SLA_WARN_SECONDS"])
     assert settings.sla_warn_seconds == [57600, 79200]
+
+
+def test_services_send_traces_to_the_collector_and_prometheus_scrapes_each_one():
+    env = COMPOSE["services"]["intake"]["environment"]
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http://otel-collector:")
+    scrape = yaml.safe_load((ROOT / "deploy/observability/prometheus.yaml").read_text())
+    targets = {t for job in scrape["scrape_configs"] for c in job["static_configs"] for t in c["targets"]}
+    assert targets == {f"{name}:8000" for name in SERVICE_NAMES}
+
+
+def test_every_mounted_observability_file_exists():
+    for name in OBSERVABILITY:
+        for volume in COMPOSE["services"][name].get("volumes", []):
+            source = volume.split(":")[0]
+            assert (ROOT / source).exists(), f"{name} mounts missing {source}"
+
+
+def test_the_dashboard_queries_metrics_the_services_export():
+    import json
+    dashboard = json.loads((ROOT / "deploy/observability/grafana/safetynet-sla.json").read_text())
+    exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
+    for metric in ("safetynet_sla_events", "safetynet_time_to_assign_seconds", "safetynet_consumer_lag",
+                   "safetynet_outbox_backlog", "safetynet_dead_letters"):
+        assert metric in exprs

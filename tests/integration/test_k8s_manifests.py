@@ -93,7 +93,7 @@ def test_the_script_exits_1_and_names_a_broken_overlay(kustomize, tmp_path, caps
     module.OVERLAYS_DIR = tmp_path / "overlays"
     assert module.main(["broken"]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("FAIL broken: 1 problem(s) in 29 resources")
+    assert out.startswith("FAIL broken: 1 problem(s) in 32 resources")
     assert "'safetynet.intake.report.v1'" in out
 
 
@@ -122,6 +122,10 @@ BREAKAGES = {
     "a Secret nobody makes": (
         lambda d: container(d, "Deployment", "safetynet-screening")["env"][0]["valueFrom"]["secretKeyRef"].update(
             name="postgres-app"), "reads Secret 'postgres-app' key 'uri'"),
+    "a secret setting as a plain value": (
+        lambda d: container(d, "Deployment", "safetynet-notify")["env"].append(
+            {"name": "SAFETYNET_SMTP_URL", "value": "smtps://u:pw@relay:465"}),
+        "SAFETYNET_SMTP_URL is a secret: it must come from a Secret"),
     "Kafka without KRaft": (
         lambda d: one(d, "Kafka", "safetynet")["metadata"]["annotations"].pop("strimzi.io/kraft"),
         "strimzi.io/kraft] must be 'enabled'"),
@@ -209,6 +213,13 @@ def test_the_configmap_loads_as_settings(rendered, overlay):
     assert not settings.embedded
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_notify_takes_its_channel_secrets_from_the_operators_secret_if_there(rendered, overlay):
+    env = k8s.container_env(rendered[overlay], container(rendered[overlay], "Deployment", "safetynet-notify"))
+    for name, key in (("SAFETYNET_WEBHOOK_SECRET", "webhook-secret"), ("SAFETYNET_SMTP_URL", "smtp-url")):
+        assert env[name] == {"secretKeyRef": {"name": "safetynet-secrets", "key": key, "optional": True}}
+
+
 def test_cloudnativepg_app_uri_works_as_the_database_url():
     # The `uri` key of `<cluster>-app` is plain postgresql://; the services need asyncpg.
     uri = "postgresql://safetynet:s3cret@safetynet-pg-rw.safetynet:5432/safetynet"
@@ -228,6 +239,8 @@ def test_each_service_runs_itself_with_probes_and_resources(rendered, overlay, s
     assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     assert c["resources"]["requests"]["cpu"] and c["resources"]["limits"]["memory"]
+    annotations = one(docs, "Deployment", f"safetynet-{service}")["spec"]["template"]["metadata"]["annotations"]
+    assert annotations == {"prometheus.io/scrape": "true", "prometheus.io/port": "8000", "prometheus.io/path": "/metrics"}
     assert c["image"] == {"dev": "safetynet-dispatch:dev", "prod": "safetynet-dispatch:0.1.0"}[overlay]
     hpa = one(docs, "HorizontalPodAutoscaler", f"safetynet-{service}")
     assert hpa["apiVersion"] == "autoscaling/v2"
@@ -245,9 +258,10 @@ def test_migrations_run_as_a_job_and_intake_has_a_service(rendered, overlay):
     job = one(docs, "Job", "safetynet-migrate")
     assert job["spec"]["template"]["spec"]["containers"][0]["args"] == ["migrate"]
     assert job["spec"]["template"]["spec"]["restartPolicy"] in ("Never", "OnFailure")
-    service = one(docs, "Service", "safetynet-intake")
-    assert service["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": "http"}]
-    assert service["spec"]["selector"] == {"app.kubernetes.io/name": "safetynet", "app.kubernetes.io/component": "intake"}
+    for service in SERVICE_NAMES:  # intake's API on 80; the others' ops port for monitoring
+        spec = one(docs, "Service", f"safetynet-{service}")["spec"]
+        assert spec["ports"] == [{"name": "http", "port": 80 if service == "intake" else 8000, "targetPort": "http"}]
+        assert spec["selector"] == {"app.kubernetes.io/name": "safetynet", "app.kubernetes.io/component": service}
     assert {d["metadata"]["namespace"] for d in docs if d["kind"] != "Namespace"} == \
         {{"dev": "safetynet-dev", "prod": "safetynet"}[overlay]}
 

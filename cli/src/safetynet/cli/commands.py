@@ -48,6 +48,8 @@ async def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "keys":
         return await create_key(settings, args)
+    if args.command == "notify":
+        return await notify_replay(settings, notification_ids=args.notification_id or [], all_dead=args.all_dead)
     if args.command == "dev":
         return await dev(settings, host=args.host, port=args.port)
     if args.command == "serve":
@@ -89,6 +91,31 @@ async def create_key(settings: Settings, args: argparse.Namespace) -> int:
     print(f"created {principal.role} key {principal.key_id} for {principal.name} ({principal.county})")
     print(secret)
     return 0
+
+
+async def notify_replay(settings: Settings, *, notification_ids: list[str], all_dead: bool) -> int:
+    """Put dead-lettered notifications back in notify's queue; the running delivery
+    worker sends them at its next tick, to the unit directory's current addresses."""
+    from datetime import datetime, timezone
+
+    from safetynet.notify.adapters.directory import UnitDirectory
+    from safetynet.notify.service_layer import handlers
+    from safetynet.notify.service_layer.unit_of_work import NotifyUnitOfWork
+
+    directory = UnitDirectory.load(settings.notify_directory)
+    engine = make_engine(settings.database_url)
+    try:
+        results = await handlers.replay_notifications(
+            notification_ids=notification_ids, all_dead=all_dead, directory=directory,
+            now=datetime.now(timezone.utc), uow=NotifyUnitOfWork(engine))
+    finally:
+        await engine.dispose()
+    for result in results:
+        print(("replayed " if result.replayed else "not replayed: ") + result.describe())
+    replayed = sum(r.replayed for r in results)
+    print(f"{replayed} notification{'s' if replayed != 1 else ''} replayed"
+          + ("" if results or not all_dead else " (none is dead-lettered)"))
+    return 0 if all(r.replayed for r in results) else 1
 
 
 def build(name: str, *, settings: Settings, engine: Any, broker: Broker) -> Any:
@@ -154,7 +181,8 @@ async def run_until_signal(runtimes: list[ServiceRuntime], *, app: Any, host: st
     tasks = [asyncio.create_task(r.run(stop), name=r.name) for r in runtimes]
     if app is not None:
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info",
-                                               lifespan="off", access_log=False))
+                                               lifespan="off", access_log=False,
+                                               log_config=None))  # our JSON root logger
         server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         tasks.append(asyncio.create_task(server.serve(), name="http"))
         tasks.append(asyncio.create_task(_stop_server_on(stop, server)))

@@ -36,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--agency-type", help="for agency keys: police, school, hospital, …")
     create.add_argument("--unit", help="for unit keys: the unit id, e.g. 苗栗縣/protection")
 
+    notify = sub.add_parser("notify", help="notifications").add_subparsers(dest="notify_command", required=True)
+    replay = notify.add_parser("replay", help="send dead-lettered notifications again (a fresh round of attempts)")
+    chosen = replay.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--notification-id", action="append", metavar="ID", help="one notification (repeatable)")
+    chosen.add_argument("--all-dead", action="store_true", help="every dead-lettered notification")
+
     contracts = sub.add_parser("contracts", help="public contracts").add_subparsers(dest="contracts_command", required=True)
     export = contracts.add_parser("export", help="write the JSON Schemas of the report and every event")
     export.add_argument("--out", default="docs/schemas")

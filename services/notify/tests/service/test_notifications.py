@@ -43,7 +43,8 @@ async def test_one_notification_per_referral_even_when_delivered_twice(harness) 
     [sent] = await harness.outbox("NotificationSent")
     assert sent["payload"] | {"at": None} == {
         "report_id": "r1", "referral_id": "ref-1", "unit": "苗栗縣/protection", "channel": "recording",
-        "urgent": True, "at": None, "outcome": "recorded", "detail": None}
+        "urgent": True, "at": None, "outcome": "recorded", "detail": "attempt 1: recorded", "attempt": 1,
+        "dead_lettered": False}
 
 
 async def test_each_referral_and_channel_gets_its_own_notification(harness) -> None:
@@ -77,8 +78,12 @@ async def test_a_failed_delivery_is_retried_with_backoff_and_every_attempt_recor
     assert [n.attempt for n in webhook.calls] == [1, 2, 3]
     attempts = [(d.attempt, d.outcome) for d in await harness.rows(orm.deliveries)]
     assert attempts == [(1, "failed"), (2, "failed"), (3, "delivered")]
-    [sent] = await harness.outbox("NotificationSent")
-    assert sent["payload"]["outcome"] == "delivered"
+    # Every attempt reaches the report's timeline, not only the last one.
+    sent = [e["payload"] for e in await harness.outbox("NotificationSent")]
+    assert [(p["attempt"], p["outcome"], p["dead_lettered"]) for p in sent] == [
+        (1, "failed", False), (2, "failed", False), (3, "delivered", False)]
+    assert sent[0]["detail"].startswith("attempt 1: 503 on attempt 1; retrying in ")
+    assert sent[2]["detail"] == "attempt 3: 200"
 
 
 async def test_dead_letter_after_max_attempts(harness, clock) -> None:
@@ -92,8 +97,10 @@ async def test_dead_letter_after_max_attempts(harness, clock) -> None:
     assert len(webhook.calls) == 3
     [notification] = await harness.rows(orm.notifications)
     assert (notification.status, notification.attempts) == ("failed", 3)
-    [sent] = await harness.outbox("NotificationSent")
-    assert (sent["payload"]["outcome"], sent["payload"]["detail"]) == ("failed", "503 on attempt 3")
+    *retried, dead = [e["payload"] for e in await harness.outbox("NotificationSent")]
+    assert [(p["attempt"], p["dead_lettered"]) for p in retried] == [(1, False), (2, False)]
+    assert (dead["attempt"], dead["outcome"], dead["dead_lettered"], dead["detail"]) == (
+        3, "failed", True, "attempt 3: 503 on attempt 3; dead-lettered after 3 attempts")
 
 
 async def test_a_permanent_failure_or_missing_channel_is_not_retried(harness, clock) -> None:
@@ -105,10 +112,11 @@ async def test_a_permanent_failure_or_missing_channel_is_not_retried(harness, cl
         await harness.tick()
         clock.now += timedelta(hours=1)
     assert len(webhook.calls) == 1
-    outcomes = sorted((e["payload"]["channel"], e["payload"]["outcome"], e["payload"]["detail"])
-                      for e in await harness.outbox("NotificationSent"))
-    assert outcomes == [("email", "failed", "channel 'email' is not configured"),
-                        ("webhook", "failed", "503 on attempt 1")]
+    outcomes = sorted((e["payload"]["channel"], e["payload"]["outcome"], e["payload"]["dead_lettered"],
+                       e["payload"]["detail"]) for e in await harness.outbox("NotificationSent"))
+    assert outcomes == [
+        ("email", "failed", True, "attempt 1: channel 'email' is not configured; dead-lettered (not retryable)"),
+        ("webhook", "failed", True, "attempt 1: 503 on attempt 1; dead-lettered (not retryable)")]
 
 
 async def test_a_channel_that_raises_is_retried(harness, clock) -> None:

@@ -26,6 +26,8 @@ CATEGORY = {
 ROLE = {"victim": "被害人 Victim", "offender": "相對人 Offender", "child": "兒童 Child", "youth": "少年 Youth",
         "adult": "成人 Adult"}
 
+STAFF_ROLE = {"dispatcher": "派案人員 Dispatcher", "supervisor": "督導 Supervisor"}
+
 SEX = {"F": "女 F", "M": "男 M", "X": "其他 X"}
 
 AGENCY = {"police": "警政", "school": "教育", "hospital": "醫療", "health": "衛政", "social_welfare": "社政",

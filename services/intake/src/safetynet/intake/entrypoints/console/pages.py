@@ -41,8 +41,9 @@ def _filters(request: Request) -> dict[str, str | None]:
 # Sign-in and sign-out ----------------------------------------------------------------
 
 @router.get("/sign-in")
-async def sign_in_page(request: Request, next: str | None = None, signed_out: bool = False) -> Response:
-    return _sign_in_form(request, next_path=safe_next(next),
+async def sign_in_page(request: Request) -> Response:
+    signed_out = request.query_params.get("signed_out") == "true"
+    return _sign_in_form(request, next_path=safe_next(request.query_params.get("next")),
                          notice="您已登出。 You have signed out." if signed_out else None)
 
 

@@ -1,6 +1,7 @@
 """Turns the queue and the report view into what the templates show: Taipei times, time
 left on the SLA, unit names, and the choices each form offers."""
 
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -11,6 +12,7 @@ TAIPEI = timezone(timedelta(hours=8), "Asia/Taipei")
 SOON = timedelta(hours=4)  # under this much time left, the row is marked as due soon
 KINDS = ("protection", "welfare_center", "mental_health", "youth_counseling")
 RISKS = ("red", "orange", "yellow", "green")
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2}|Z)")
 
 
 def _dt(value: datetime | str | None) -> datetime | None:
@@ -23,6 +25,11 @@ def when(value: datetime | str | None) -> str:
     """A timestamp as staff read it: Taipei time, to the minute."""
     moment = _dt(value)
     return moment.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def readable(detail: str | None) -> str | None:
+    """Timeline details quote UTC ISO timestamps; staff read Taipei time."""
+    return ISO_TIME.sub(lambda m: when(m.group()), detail) if detail else detail
 
 
 def _duration(delta: timedelta) -> str:
@@ -109,7 +116,7 @@ def report_page(found: dict[str, Any], units: Units, now: datetime) -> dict[str,
         "recommended": [{**d, "unit_name": units.name(d.get("unit"))} for d in view.recommended],
         "destinations": destinations, "referrals": referrals,
         "sla": {**view.sla, **sla_left(view.sla, now), "closed": when(view.sla.get("closed_at"))},
-        "timeline": [{**e, "when": when(e["at"]), "label": labels.event_label(e["event"])}
+        "timeline": [{**e, "when": when(e["at"]), "label": labels.event_label(e["event"]), "detail": readable(e["detail"])}
                      for e in reversed(found["timeline"])],  # newest first: what just happened is on top
         "categories": report["categories"], "narrative": submission.get("narrative", ""),
         "subjects": submission.get("subjects", []), "source": submission.get("source", {}),

@@ -68,12 +68,22 @@ class EmailChannel:
         if not recipients:
             return DeliveryResult("failed", f"no email address for {notification.recipient}", retryable=False)
         try:
-            await aiosmtplib.send(message_for(notification, sender=self._sender), sender=self._sender,
-                                  recipients=recipients, **self._smtp)  # type: ignore[arg-type]
+            refused, _ = await aiosmtplib.send(message_for(notification, sender=self._sender), sender=self._sender,
+                                               recipients=recipients, **self._smtp)  # type: ignore[arg-type]
         except aiosmtplib.SMTPRecipientsRefused as error:
-            return DeliveryResult("failed", f"recipients refused: {error}", retryable=False)
+            # Every recipient refused: worth retrying only if some refusal was temporary
+            # (a 4xx like "mailbox busy"); 5xx ones are for good.
+            return DeliveryResult("failed", f"recipients refused: {_refusals(error.recipients)}",
+                                  retryable=False)
         except aiosmtplib.SMTPResponseException as error:
             return DeliveryResult("failed", f"SMTP {error.code}: {error.message}", retryable=error.code < 500)
         except (aiosmtplib.SMTPException, OSError) as error:
             return DeliveryResult("failed", f"{type(error).__name__}: {error}")
-        return DeliveryResult("delivered", f"accepted by {self._smtp['hostname']}")
+        detail = f"accepted by {self._smtp['hostname']}"
+        if refused:  # some recipients got it: a retry would send it to them again, so say so instead
+            detail += "; refused: " + ", ".join(f"{who} ({r.code} {r.message})" for who, r in refused.items())
+        return DeliveryResult("delivered", detail)
+
+
+def _refusals(refusals: list[aiosmtplib.SMTPRecipientRefused]) -> str:
+    return ", ".join(f"{r.recipient} ({r.code} {r.message})" for r in refusals)
