@@ -11,6 +11,7 @@ import csv
 import io
 import random
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,6 +32,8 @@ FIRSTS = ["intimate_partner_violence", "child_maltreatment", "vulnerable_family"
           "other_family_violence", "sexual_assault", "elder_abuse", "social_assistance", "suicide_risk", "other"]
 AGENCIES = ["police", "school", "hospital", "health", "social_welfare", "ngo", "public"]
 POOL = [f"subject-{i:02d}" for i in range(30)]
+HEADER = ["report_id", "received_at", "township", "categories", "tipvda_score", "risk_level", "status",
+          "referral_units", "subjects"]
 
 
 @dataclass
@@ -195,16 +198,10 @@ def hand_count(county: str, first: date, last: date, now: datetime) -> dict[str,
                     and 0 < seconds < 90 * 24 * 3600:
                 found = True
         vulnerable[0] += found
-    by_category: dict[str, int] = {}
-    by_source: dict[str, int] = {}
-    by_risk: dict[str, int] = {}
-    for r in mine:
-        for c in r.categories:
-            by_category[c] = by_category.get(c, 0) + 1
-        by_source[r.agency_type] = by_source.get(r.agency_type, 0) + 1
-        by_risk[r.risk_level or "unscreened"] = by_risk.get(r.risk_level or "unscreened", 0) + 1
     return {"reports": len(mine), "dispatch": dispatch, "rereport": rereport, "vulnerable": vulnerable,
-            "by_category": by_category, "by_source": by_source, "by_risk": by_risk}
+            "by_category": Counter(c for r in mine for c in r.categories),
+            "by_source": Counter(r.agency_type for r in mine),
+            "by_risk": Counter(r.risk_level or "unscreened" for r in mine)}
 
 
 def nonzero(counts: dict[str, int]) -> dict[str, int]:
@@ -372,8 +369,7 @@ async def test_high_danger_csv_for_excel(seeded: None, staff: dict[str, Any], cl
     assert response.content.startswith(b"\xef\xbb\xbf")
     text = response.content.decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(text)))
-    assert table[0] == ["report_id", "received_at", "township", "categories", "tipvda_score", "risk_level",
-                        "status", "referral_units", "subjects"]
+    assert table[0] == HEADER
     expected = hand_high_danger(MIAOLI)
     assert [line[0] for line in table[1:]] == [r.report_id for r in expected]
     first = table[1]
@@ -389,6 +385,4 @@ async def test_another_month_and_county_have_their_own_lists(seeded: None, staff
     assert [r["report_id"] for r in response.json()["reports"]] == [r.report_id for r in hand_high_danger(NANTOU)]
     empty = await client.get("/v1/high-danger", params={**HIGH_DANGER, "month": "2030-01", "format": "csv"},
                              headers=staff["dispatcher"].headers)
-    assert empty.content.decode("utf-8-sig").splitlines() == [",".join(
-        ["report_id", "received_at", "township", "categories", "tipvda_score", "risk_level", "status",
-         "referral_units", "subjects"])]
+    assert empty.content.decode("utf-8-sig").splitlines() == [",".join(HEADER)]

@@ -151,7 +151,7 @@ async def serve(settings: Settings, name: str, *, host: str, port: int) -> int:
     telemetry.setup(name, kafka=True)
     broker = KafkaBroker(settings.kafka_bootstrap or "", client_id=f"safetynet-{name}",
                          partitions=settings.kafka_partitions, instrumented=True)
-    await broker.ensure_topics(topics.ALL_WITH_DEAD_LETTERS)
+    await broker.ensure_topics(topics.ALL_WITH_DEAD_LETTERS, replication_factor=settings.kafka_replication_factor)
     await broker.start()
     engine = make_engine(settings.database_url)
     telemetry.instrument_engine(engine)

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     kafka_bootstrap: str | None = None
     kafka_partitions: int = Field(default=3, ge=1, le=256)
+    # For the topics a service creates when they are missing (a topic operator may
+    # create them first); it must not exceed the number of brokers.
+    kafka_replication_factor: int = Field(default=1, ge=1, le=16)
     subject_hash_key: SecretStr = SecretStr(DEV_SUBJECT_HASH_KEY)
     county_data: Path | None = None
     sla_seconds: int = Field(default=24 * 3600, gt=0)

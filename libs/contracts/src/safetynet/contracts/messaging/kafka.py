@@ -42,13 +42,13 @@ class KafkaBroker:
     def consumer(self, *, group: str, topics: Sequence[str]) -> "KafkaConsumer":
         return KafkaConsumer(self._bootstrap, group=group, topics=topics, client_id=self._client_id)
 
-    async def ensure_topics(self, topics: Sequence[str]) -> None:
+    async def ensure_topics(self, topics: Sequence[str], *, replication_factor: int = 1) -> None:
         """Create `topics` with the configured partition count; auto-creation gives one."""
         admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=self._client_id)
         await admin.start()
         try:
             existing = set(await admin.list_topics())
-            missing = [NewTopic(t, num_partitions=self.partitions, replication_factor=1)
+            missing = [NewTopic(t, num_partitions=self.partitions, replication_factor=replication_factor)
                        for t in topics if t not in existing]
             if missing:
                 try:

@@ -74,7 +74,7 @@ class EmailChannel:
             # Every recipient refused: worth retrying only if some refusal was temporary
             # (a 4xx like "mailbox busy"); 5xx ones are for good.
             return DeliveryResult("failed", f"recipients refused: {_refusals(error.recipients)}",
-                                  retryable=False)
+                                  retryable=any(r.code < 500 for r in error.recipients))
         except aiosmtplib.SMTPResponseException as error:
             return DeliveryResult("failed", f"SMTP {error.code}: {error.message}", retryable=error.code < 500)
         except (aiosmtplib.SMTPException, OSError) as error:
