@@ -136,7 +136,7 @@ async def replay_notifications(*, now: datetime, uow: NotifyUnitOfWork, notifica
             if status != "failed":
                 results.append(Replay(notification_id, False, f"not dead-lettered ({status})", n))
                 continue
-            address = n.address
+            address = _current_address(n, directory) or n.address
             if await uow.notifications.replay(n, at=now, address=address):
                 results.append(Replay(notification_id, True, notification=replace(n, address=address),
                                       address_changed=address != n.address))
