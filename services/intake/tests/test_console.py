@@ -10,7 +10,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 import httpx
-import pytest
 import uvicorn
 from sqlalchemy import update
 
@@ -284,7 +283,10 @@ async def test_reassign_a_rejected_referral_through_the_form(tmp_path):
         await system.wait_for(rid, dispatcher, status_is("awaiting_review"))
 
         path = f"/console/reports/{rid}/referrals/{referral}/reassign"
-        assert (await system.client.post(path, data={"csrf_token": token, "unit": "新竹縣/welfare_center/竹東"})).status_code == 422
+        no_reason = await system.client.post(path, data={"csrf_token": token, "unit": "新竹縣/welfare_center/竹東"})
+        assert no_reason.status_code == 422 and "改派需要書面理由" in no_reason.text
+        elsewhere = await system.client.post(path, data={"csrf_token": token, "unit": "苗栗縣/protection", "reason": "r"})
+        assert elsewhere.status_code == 422 and "請選擇本縣市的單位" in elsewhere.text
         moved = await system.client.post(path, data={"csrf_token": token, "unit": "新竹縣/welfare_center/竹東",
                                                      "reason": "改派竹東"})
         assert moved.status_code == 303
@@ -342,33 +344,33 @@ async def test_the_event_stream_says_changed_when_a_report_of_the_county_changes
     try:
         while not server.started:
             await asyncio.sleep(0.02)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
-            async with http.stream("GET", "/console/events", headers=keys.dispatcher_nantou.headers) as stream:
-                assert stream.status_code == 200
-                assert stream.headers["content-type"].startswith("text/event-stream")
-                assert stream.headers["cache-control"] == "no-store"
-                lines = stream.aiter_lines()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http, \
+                http.stream("GET", "/console/events", headers=keys.dispatcher_nantou.headers) as stream:
+            assert stream.status_code == 200
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            assert stream.headers["cache-control"] == "no-store"
+            lines = stream.aiter_lines()
 
-                async def next_event() -> dict[str, str]:
-                    fields: dict[str, str] = {}
-                    async for line in lines:
-                        if not line:
-                            if "event" in fields:
-                                return fields
-                            continue
-                        name, _, value = line.partition(":")
-                        fields[name] = value.strip()
-                    raise AssertionError("the stream ended")
+            async def next_event() -> dict[str, str]:
+                fields: dict[str, str] = {}
+                async for line in lines:
+                    if not line:
+                        if "event" in fields:
+                            return fields
+                        continue
+                    name, _, value = line.partition(":")
+                    fields[name] = value.strip()
+                raise AssertionError("the stream ended")
 
-                ready = await asyncio.wait_for(next_event(), 5)
-                assert ready["event"] == "ready"
-                pending = asyncio.ensure_future(next_event())
-                await post_report(report())  # 苗栗縣: not this dispatcher's county
-                done, _ = await asyncio.wait({pending}, timeout=2.5)
-                assert not done, pending.result()
-                await post_report(report(county="南投縣", township="埔里鎮"))
-                changed = await asyncio.wait_for(pending, 5)
-                assert changed["event"] == "changed" and int(changed["id"]) > int(ready["id"])
+            ready = await asyncio.wait_for(next_event(), 5)
+            assert ready["event"] == "ready"
+            pending = asyncio.ensure_future(next_event())
+            await post_report(report())  # 苗栗縣: not this dispatcher's county
+            done, _ = await asyncio.wait({pending}, timeout=2.5)
+            assert not done, pending.result()
+            await post_report(report(county="南投縣", township="埔里鎮"))
+            changed = await asyncio.wait_for(pending, 5)
+            assert changed["event"] == "changed" and int(changed["id"]) > int(ready["id"])
     finally:
         server.should_exit = server.force_exit = True
         await asyncio.wait_for(serving, 10)

@@ -10,7 +10,7 @@ P = TypeVar("P", bound=BaseModel)
 
 
 class Envelope(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")  # tolerant reader: see events._Payload
 
     event_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
     type: str

@@ -22,7 +22,9 @@ from safetynet.contracts.report import (
 
 
 class _Payload(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Tolerant reader: a consumer ignores fields it does not know yet, so a producer can
+    # add an optional field and deploy first (the compatibility test guards the rest).
+    model_config = ConfigDict(extra="ignore")
 
 
 class SubjectFacts(_Payload):

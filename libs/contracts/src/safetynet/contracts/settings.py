@@ -14,7 +14,8 @@ DEV_SUBJECT_HASH_KEY = "dev-only-subject-hash-key-change-me"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SAFETYNET_", extra="ignore")
+    # hide_input_in_errors: a bad URL must not print its password in the error.
+    model_config = SettingsConfigDict(env_prefix="SAFETYNET_", extra="ignore", hide_input_in_errors=True)
 
     database_url: str = DEFAULT_DATABASE_URL
     kafka_bootstrap: str | None = None

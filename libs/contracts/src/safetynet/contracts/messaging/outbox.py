@@ -9,6 +9,8 @@ changes nothing.
 import asyncio
 import logging
 import zlib
+from contextlib import contextmanager
+from typing import Iterator, Mapping
 from datetime import datetime, timezone
 
 from opentelemetry import context as otel_context
@@ -52,6 +54,20 @@ def inbox_table(metadata: MetaData, prefix: str) -> Table:
         Column("event_id", String(36), primary_key=True),
         Column("processed_at", UtcDateTime, nullable=False),
     )
+
+
+@contextmanager
+def in_trace(carrier: Mapping[str, str] | None) -> Iterator[None]:
+    """Make a stored W3C trace context current, so work done later (a timer firing, a
+    delivery retry) joins the trace of what caused it."""
+    if not carrier:
+        yield
+        return
+    token = otel_context.attach(propagate.extract(dict(carrier)))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
 
 
 def current_trace() -> dict[str, str]:

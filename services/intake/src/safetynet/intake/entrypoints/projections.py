@@ -50,8 +50,9 @@ def event_handlers(*, uow_factory: Callable[[], IntakeUnitOfWork]) -> dict[str, 
 
     async def on_notification(envelope: Envelope) -> None:
         e = envelope.payload_as(events.NotificationSent)
-        await apply(envelope, lambda v: False,
-                    (e.at, f"notification_{e.outcome}", "notify", f"{e.channel} → {e.unit}"))
+        detail = f"{e.channel} → {e.unit}" + (f": {e.detail}" if e.detail else "")
+        event = "notification_dead_lettered" if e.dead_lettered else f"notification_{e.outcome}"
+        await apply(envelope, lambda v: False, (e.at, event, "notify", detail))
 
     async def on_sla(envelope: Envelope) -> None:
         e = envelope.payload_as(events.SlaChanged)

@@ -3,6 +3,7 @@
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
+from safetynet.contracts.messaging.outbox import current_trace
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +26,7 @@ class NotificationRepository:
                 report_id=n.report_id, referral_id=n.referral_id, county=n.county,
                 recipient=n.recipient, channel=n.channel, address=n.address, urgent=n.urgent,
                 subject=n.subject, content=dict(n.content), status="pending", attempts=0,
+                trace=dict(n.trace) or current_trace(),
                 next_attempt_at=send_at, created_at=datetime.now(timezone.utc),
             ).on_conflict_do_nothing(index_elements=["dedupe_key"])
         )
@@ -111,4 +113,4 @@ def _to_notification(m: Any) -> Notification:
                         recipient=m["recipient"], channel=m["channel"], urgent=m["urgent"],
                         subject=m["subject"], content=m["content"], referral_id=m["referral_id"],
                         address=m["address"], attempt=m["attempts"] + 1,
-                        attempts_before_replay=m["attempts_before_replay"])
+                        attempts_before_replay=m["attempts_before_replay"], trace=m.get("trace") or {})

@@ -24,6 +24,8 @@ sla_clocks = Table(
     Column("snapshot_seq", Integer, nullable=True),
     Column("deadline_from_screening", Boolean, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # W3C trace context of the report, so timer-fired events join the report's trace.
+    Column("trace", JsonDocument, nullable=True),
 )
 
 # Durable timers. A fired timer keeps its row with fired_at set (the record that it fired
@@ -57,6 +59,8 @@ notifications = Table(
     Column("urgent", Boolean, nullable=False),
     Column("subject", String(400), nullable=False),
     Column("content", JsonDocument, nullable=False),
+    # W3C trace context of the decision to notify: each attempt is told in that trace.
+    Column("trace", JsonDocument, nullable=True),
     # failed = dead-lettered: out of attempts (or refused for good); `safetynet notify
     # replay` puts it back to pending with a fresh round of attempts.
     Column("status", String(10), nullable=False),     # pending | delivered | failed

@@ -3,6 +3,7 @@
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
+from safetynet.contracts.messaging.outbox import current_trace
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +23,8 @@ class SlaRepository:
         insert = upsert_for(self._session)
         await self._session.execute(
             insert(sla_clocks).values(report_id=report_id, county=county, state="open",
-                                      deadline_from_screening=False, updated_at=_now())
+                                      deadline_from_screening=False, updated_at=_now(),
+                                      trace=current_trace())
             .on_conflict_do_nothing(index_elements=["report_id"])
         )
         row = (await self._session.execute(
@@ -100,7 +102,8 @@ def _to_clock(row: Row[Any] | dict[str, Any]) -> SlaClock:
     m = row._mapping if isinstance(row, Row) else row
     return SlaClock(report_id=m["report_id"], county=m["county"], received_at=m["received_at"],
                     due_at=m["due_at"], state=m["state"], closed_at=m["closed_at"],
-                    snapshot_seq=m["snapshot_seq"], deadline_from_screening=m["deadline_from_screening"])
+                    snapshot_seq=m["snapshot_seq"], deadline_from_screening=m["deadline_from_screening"],
+                    trace=m.get("trace") or {})
 
 
 def _now() -> datetime:

@@ -41,6 +41,7 @@ class Notification:
     address: str | None = None
     attempt: int = 1               # the attempt about to be made; counts on across replays
     attempts_before_replay: int = 0  # attempts made before the latest replay
+    trace: Mapping[str, Any] = field(default_factory=dict)  # opaque W3C context it was planned in
 
     @property
     def attempt_in_round(self) -> int:

@@ -4,9 +4,9 @@ Pure: every method takes the facts and the time it needs and returns the events 
 causes; persisting the clock, its timers and the events is the service layer's job.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable, Literal, Sequence
+from typing import Iterable, Literal, Mapping, Sequence
 
 SlaState = Literal["open", "met", "breached"]
 TimerKind = Literal["warning", "deadline"]
@@ -81,6 +81,7 @@ class SlaClock:
     closed_at: datetime | None = None      # when dispatch completed, whatever the state
     snapshot_seq: int | None = None        # newest ReportStatusChanged seen
     deadline_from_screening: bool = False  # for operators: is this screening's per-risk deadline?
+    trace: Mapping[str, str] = field(default_factory=dict)  # opaque W3C context of the report
 
     @property
     def started(self) -> bool:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Callable, Mapping
 
 from safetynet.contracts import topics
+from safetynet.contracts.messaging.outbox import in_trace
 from safetynet.notify import domain
 from safetynet.notify.adapters.channels import NotificationChannel
 from safetynet.notify.adapters.contracts import notification_sent
@@ -32,9 +33,10 @@ async def deliver_due(*, uow_factory: Callable[[], NotifyUnitOfWork], channels: 
 
     async def attempt(notification: domain.Notification) -> None:
         channel = channels.get(notification.channel)
-        result = await send_once(channel, notification, timeout=send_timeout)
-        await record_delivery(notification=notification, result=result,
-                              retry=channel.retry if channel else DEFAULT_RETRY, uow=uow_factory(), now=clock())
+        with in_trace(notification.trace):  # each attempt is told in the report's trace
+            result = await send_once(channel, notification, timeout=send_timeout)
+            await record_delivery(notification=notification, result=result,
+                                  retry=channel.retry if channel else DEFAULT_RETRY, uow=uow_factory(), now=clock())
 
     await asyncio.gather(*(attempt(n) for n in batch))
     return len(batch)

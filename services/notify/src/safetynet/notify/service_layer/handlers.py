@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Sequence
 
 from safetynet.contracts import topics
+from safetynet.contracts.messaging.outbox import in_trace
 from safetynet.notify import domain
 from safetynet.notify.adapters.contracts import sla_changed
 from safetynet.notify.adapters.directory import UnitDirectory
@@ -67,9 +68,10 @@ async def fire_due_timers(*, now: datetime, limit: int, uow: NotifyUnitOfWork, p
     async with uow:
         due = await uow.clocks.lock_due(now, limit=limit)
         for clock, timer in due:
-            await uow.clocks.mark_fired(clock.report_id, timer, at=now)
-            events = clock.fire(timer, supervisors=directory.supervisors(clock.county))
-            await _apply(uow, clock, events, now=now, policy=policy, directory=directory)
+            with in_trace(clock.trace):  # the warning or breach joins the report's trace
+                await uow.clocks.mark_fired(clock.report_id, timer, at=now)
+                events = clock.fire(timer, supervisors=directory.supervisors(clock.county))
+                await _apply(uow, clock, events, now=now, policy=policy, directory=directory)
         await uow.commit()
         return len(due)
 

@@ -95,11 +95,14 @@ async def reassign(request: Request, report_id: str, referral_id: str, ctx: Cont
     form = await request.form()
     reason, unit = _reason(form), form.get("unit")
     kept = {"reason": reason, "referral_id": referral_id, "unit": unit}
-    if not isinstance(unit, str) or ctx.directory.unit_kind(unit) is None \
-            or ctx.directory.unit_kind(unit)[0] != staff.principal.county:  # type: ignore[index]
-        return await _invalid(request, ctx, staff, report_id, "reassign", "請選擇本縣市的單位。 Choose a unit of your county.", kept)
-    if not reason or len(reason) > MAX_REASON:
-        return await _invalid(request, ctx, staff, report_id, "reassign", "改派需要書面理由。 A reassignment needs a written reason.", kept)
+    found = ctx.directory.unit_kind(unit) if isinstance(unit, str) else None
+    problem = None
+    if found is None or found[0] != staff.principal.county:
+        problem = "請選擇本縣市的單位。 Choose a unit of your county."
+    elif not reason or len(reason) > MAX_REASON:
+        problem = "改派需要書面理由。 A reassignment needs a written reason."
+    if problem:
+        return await _invalid(request, ctx, staff, report_id, "reassign", problem, kept)
     return await _send(request, ctx, staff, report_id, "ReassignReferral", "reassign", form=kept,
                        referral_id=referral_id, fields={"unit": unit, "reason": reason})
 
