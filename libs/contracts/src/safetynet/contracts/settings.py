@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     sla_warn_seconds: Annotated[list[int], NoDecode] = [16 * 3600, 22 * 3600]
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     public_base_url: str = ""
+    # Where ops open a trace: {trace_id} is replaced (Jaeger by default, as in compose).
+    trace_url_template: str = "http://localhost:16686/trace/{trace_id}"
     # Notify: the unit directory (None: the packaged one), the channels and their retries.
     notify_directory: Path | None = None
     webhook_secret: SecretStr | None = None      # no secret: no webhook channel

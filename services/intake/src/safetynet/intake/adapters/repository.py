@@ -75,6 +75,14 @@ class ReportRepository:
             select(orm.reports).where(orm.reports.c.report_id == report_id))).first()
         return dict(row._mapping) if row else None
 
+    async def traces(self, report_ids: list[str]) -> dict[str, dict[str, str]]:
+        """The W3C trace context each report was accepted in."""
+        if not report_ids:
+            return {}
+        t = orm.reports.c
+        rows = await self._session.execute(select(t.report_id, t.trace).where(t.report_id.in_(report_ids)))
+        return {r.report_id: r.trace for r in rows if r.trace}
+
     async def ownership(self, report_id: str) -> ReportOwnership | None:
         t = orm.reports.c
         row = (await self._session.execute(

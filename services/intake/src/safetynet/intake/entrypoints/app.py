@@ -8,7 +8,7 @@ from sqlalchemy import text
 from safetynet.contracts.report import ReportSubmission
 from safetynet.intake.entrypoints import console
 from safetynet.intake.entrypoints.api import actions, queue, reports
-from safetynet.intake.entrypoints.api import kpis
+from safetynet.intake.entrypoints.api import kpis, ops
 from safetynet.intake.entrypoints.api.deps import IntakeContext
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ def create_app(ctx: IntakeContext) -> FastAPI:
     app.include_router(actions.router)
     app.include_router(queue.router)
     app.include_router(kpis.router)
+    app.include_router(ops.router)
     console.install(app)  # the dispatch staff's web console at /console
 
     @app.get("/healthz", tags=["ops"], summary="The process is alive")

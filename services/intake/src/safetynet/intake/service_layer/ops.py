@@ -1,0 +1,41 @@
+"""The ops view: open SLAs, soonest first, with where each report waits."""
+
+from datetime import datetime, timezone
+from typing import Any
+
+from opentelemetry import propagate, trace
+
+from safetynet.intake.domain.access import Principal
+from safetynet.intake.domain.waiting import waiting_on
+from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+
+
+async def open_slas(*, principal: Principal, uow: IntakeUnitOfWork, trace_url_template: str,
+                    now: datetime | None = None) -> list[dict[str, Any]]:
+    """Every report of the county whose SLA is still open, soonest deadline first."""
+    now = now or datetime.now(timezone.utc)
+    async with uow:
+        rows = await uow.views.open_reports(principal.county)
+        traces = await uow.reports.traces([view.report_id for view, _ in rows])
+    items = []
+    for view, meta in rows:
+        if view.sla.get("state") != "open":
+            continue
+        due = datetime.fromisoformat(view.sla["due_at"])
+        trace_id = _trace_id(traces.get(view.report_id))
+        items.append({
+            "report_id": view.report_id, "status": view.status, "risk_level": view.risk_level,
+            "received_at": meta["received_at"].isoformat(), "due_at": view.sla["due_at"],
+            "seconds_left": int((due - now).total_seconds()), "waiting_on": waiting_on(view),
+            "trace_id": trace_id,
+            "trace_url": trace_url_template.format(trace_id=trace_id) if trace_id and trace_url_template else None,
+        })
+    items.sort(key=lambda i: i["due_at"])
+    return items
+
+
+def _trace_id(carrier: dict[str, str] | None) -> str | None:
+    if not carrier:
+        return None
+    context = trace.get_current_span(propagate.extract(carrier)).get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None
