@@ -7,6 +7,7 @@ streams and reads Content-Length or chunked responses: tens of microseconds each
 """
 
 import asyncio
+import time
 from urllib.parse import urlsplit
 
 
@@ -14,16 +15,25 @@ class HttpError(Exception):
     pass
 
 
+class _Stale(HttpError):
+    """A kept-alive connection the server had closed: nothing was answered."""
+
+
+# uvicorn closes a connection idle for 5 s (timeout_keep_alive); reuse younger ones only.
+MAX_IDLE = 3.0
+
+
 class _Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
         self.reader, self.writer = reader, writer
+        self.idle_since = time.monotonic()
 
     async def request(self, raw: bytes) -> tuple[int, bytes, bool]:
         """Send one request; (status, body, server keeps the connection open)."""
         self.writer.write(raw)
         status_line = await self.reader.readline()
         if not status_line:
-            raise HttpError("connection closed")
+            raise _Stale("connection closed before an answer")
         status = int(status_line.split(b" ", 2)[1])
         length, chunked, keep = None, False, True
         while True:
@@ -73,19 +83,29 @@ class HttpClient:
 
     async def send(self, raw: bytes) -> tuple[int, bytes]:
         async with self._slots:
-            conn = self._idle.pop() if self._idle else None
-            if conn is None:
-                conn = _Connection(*await asyncio.open_connection(self.host, self.port))
-            try:
-                status, body, keep = await asyncio.wait_for(conn.request(raw), self.timeout)
-            except BaseException:
+            while self._idle:
+                conn = self._idle.pop()
+                if time.monotonic() - conn.idle_since < MAX_IDLE:
+                    try:
+                        return await self._exchange(conn, raw)
+                    except (_Stale, ConnectionResetError, BrokenPipeError):
+                        continue   # closed under us before any answer: try a fresh one
                 conn.close()
-                raise
-            if keep:
-                self._idle.append(conn)
-            else:
-                conn.close()
-            return status, body
+            conn = _Connection(*await asyncio.open_connection(self.host, self.port))
+            return await self._exchange(conn, raw)
+
+    async def _exchange(self, conn: _Connection, raw: bytes) -> tuple[int, bytes]:
+        try:
+            status, body, keep = await asyncio.wait_for(conn.request(raw), self.timeout)
+        except BaseException:
+            conn.close()
+            raise
+        if keep:
+            conn.idle_since = time.monotonic()
+            self._idle.append(conn)
+        else:
+            conn.close()
+        return status, body
 
     async def close(self) -> None:
         for conn in self._idle:

@@ -12,6 +12,7 @@ import asyncpg
 import httpx
 
 from safetynet.cli.commands import SERVICE_NAMES
+from safetynet.contracts.crypto import new_key
 from tests.support.processes import Process, free_port, mint_key, safetynet
 
 
@@ -44,6 +45,7 @@ class Cluster:
         self.workdir = workdir
         self.env = {"SAFETYNET_DATABASE_URL": database_url, "SAFETYNET_KAFKA_BOOTSTRAP": kafka,
                     "SAFETYNET_SUBJECT_HASH_KEY": "integration-" + secrets.token_hex(8),
+                    "SAFETYNET_KEY_RING": "it1:" + new_key(),
                     "SAFETYNET_KAFKA_PARTITIONS": "3", **settings}
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"

@@ -262,7 +262,7 @@ async def test_another_key_of_the_same_agency_sees_the_report(client: httpx.Asyn
 DISPATCHER_VIEW_KEYS = {
     "report_id", "status", "received_at", "county", "township", "risk_level", "urgent", "direct_dispatch",
     "rule_version", "reasons", "recommended", "destinations", "referrals", "sla", "timeline", "source",
-    "subjects", "categories", "occurred_at", "household", "indicators", "narrative",
+    "subjects", "categories", "occurred_at", "household", "indicators", "narrative", "personal_data_purged_at",
 }
 
 

@@ -237,6 +237,9 @@ async def test_every_form_post_needs_the_sessions_csrf_token(tmp_path):
         assert not any(e["event"].startswith("requested_") for e in report["timeline"])
         # A bearer key needs no token: browsers never add that header by themselves.
         system.client.cookies.clear()
+        started_elsewhere = await system.client.post(f"/console/reports/{rid}/confirm",
+                                                     headers={**dispatcher, "Sec-Fetch-Site": "cross-site"})
+        assert started_elsewhere.status_code == 403  # unless another site started the post
         by_bearer = await system.client.post(f"/console/reports/{rid}/confirm", headers=dispatcher)
         assert by_bearer.status_code == 303
 
@@ -281,6 +284,14 @@ async def test_reassign_a_rejected_referral_through_the_form(tmp_path):
         referral = (await system.wait_for(rid, dispatcher, status_is("assigned")))["referrals"][0]["referral_id"]
         await system.client.post(f"/v1/referrals/{referral}/reject", headers=竹北, json={"reason": "非本轄"})
         await system.wait_for(rid, dispatcher, status_is("awaiting_review"))
+        page = (await system.client.get(f"/console/reports/{rid}")).text
+        assert "請在下方改派" in page and 'id="change-button"' not in page and 'id="confirm-button"' not in page
+        assert f'action="/console/reports/{rid}/referrals/{referral}/reassign"' in page
+
+        dropping = await system.client.post(f"/console/reports/{rid}/destinations", data={
+            "csrf_token": token, "unit": "新竹縣/welfare_center/竹東", "reason": "改派"})
+        assert dropping.status_code == 422 and "已有派案的單位須保留" in dropping.text
+        assert "新竹縣竹北社會福利服務中心" in dropping.text  # named, not by id
 
         path = f"/console/reports/{rid}/referrals/{referral}/reassign"
         no_reason = await system.client.post(path, data={"csrf_token": token, "unit": "新竹縣/welfare_center/竹東"})

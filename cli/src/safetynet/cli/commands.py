@@ -50,6 +50,10 @@ async def run(args: argparse.Namespace) -> int:
         return await create_key(settings, args)
     if args.command == "notify":
         return await notify_replay(settings, notification_ids=args.notification_id or [], all_dead=args.all_dead)
+    if args.command == "crypto":
+        return await crypto_rotate(settings, batch_size=args.batch_size)
+    if args.command == "retention":
+        return await retention_run(settings, dry_run=args.dry_run, batch_size=args.batch_size)
     if args.command == "dev":
         return await dev(settings, host=args.host, port=args.port)
     if args.command == "serve":
@@ -118,6 +122,51 @@ async def notify_replay(settings: Settings, *, notification_ids: list[str], all_
     return 0 if all(r.replayed for r in results) else 1
 
 
+async def crypto_rotate(settings: Settings, *, batch_size: int) -> int:
+    """Seal every report's personal data under the key ring's newest key."""
+    from safetynet.contracts.crypto import DEV_KEY
+    from safetynet.intake.adapters.crypto import ReportCipher
+    from safetynet.intake.service_layer import privacy
+    from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+
+    ring = settings.key_ring_keys()
+    if ring.holds(DEV_KEY) and not is_sqlite(settings.database_url):
+        raise UsageError("set SAFETYNET_KEY_RING: the development key is not for production")
+    cipher = ReportCipher(ring)
+    engine = make_engine(settings.database_url)
+    try:
+        counts = await privacy.rotate_keys(uow=lambda: IntakeUnitOfWork(engine, cipher=cipher), batch_size=batch_size)
+        code, failure = 0, ""
+    except privacy.RotationFailed as error:
+        counts, code, failure = error.counts, 1, str(error)
+    finally:
+        await engine.dispose()
+    print(f"key {ring.active_id}: {counts.resealed} reports sealed again, {counts.encrypted} sealed for the "
+          f"first time, {counts.skipped} changed meanwhile (left), in {counts.batches} batches")
+    if failure:
+        print(f"stopped: {failure}")
+    return code
+
+
+async def retention_run(settings: Settings, *, dry_run: bool, batch_size: int) -> int:
+    """Purge the personal data of reports past their county's retention period."""
+    from datetime import datetime, timezone
+
+    from safetynet.intake.service_layer import privacy
+    from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+
+    directory = CountyDirectory.load(settings.county_data)
+    engine = make_engine(settings.database_url)
+    try:
+        counts = await privacy.run_retention(uow=lambda: IntakeUnitOfWork(engine), directory=directory,
+                                             now=datetime.now(timezone.utc), dry_run=dry_run, batch_size=batch_size)
+    finally:
+        await engine.dispose()
+    print(f"{counts.closed} closed reports hold personal data, {counts.due} past their county's retention period, "
+          f"{counts.purged} purged" + (" (dry run: nothing purged)" if dry_run else ""))
+    return 0
+
+
 def build(name: str, *, settings: Settings, engine: Any, broker: Broker) -> Any:
     return service_module(name).bootstrap(settings=settings, engine=engine, broker=broker)
 
@@ -145,7 +194,7 @@ async def dev(settings: Settings, *, host: str, port: int) -> int:
 
 async def serve(settings: Settings, name: str, *, host: str, port: int) -> int:
     """One service as its own process, as production runs it."""
-    settings.require_production()
+    settings.require_production(personal_data=name == "intake")
     if is_sqlite(settings.database_url):
         raise UsageError("set SAFETYNET_DATABASE_URL to PostgreSQL for the production services")
     telemetry.setup(name, kafka=True)

@@ -42,6 +42,18 @@ def _parser() -> argparse.ArgumentParser:
     chosen.add_argument("--notification-id", action="append", metavar="ID", help="one notification (repeatable)")
     chosen.add_argument("--all-dead", action="store_true", help="every dead-lettered notification")
 
+    crypto = sub.add_parser("crypto", help="personal data at rest").add_subparsers(dest="crypto_command", required=True)
+    rotate = crypto.add_parser("rotate", help="seal every report's personal data under the newest key of "
+                                              "SAFETYNET_KEY_RING (batches; safe while the services run)")
+    rotate.add_argument("--batch-size", type=int, default=200)
+
+    retention = sub.add_parser("retention", help="retention of personal data").add_subparsers(
+        dest="retention_command", required=True)
+    purge = retention.add_parser("run", help="purge the personal data of reports closed longer ago than "
+                                             "their county's retention_days")
+    purge.add_argument("--dry-run", action="store_true", help="count, purge nothing")
+    purge.add_argument("--batch-size", type=int, default=200)
+
     contracts = sub.add_parser("contracts", help="public contracts").add_subparsers(dest="contracts_command", required=True)
     export = contracts.add_parser("export", help="write the JSON Schemas of the report and every event")
     export.add_argument("--out", default="docs/schemas")

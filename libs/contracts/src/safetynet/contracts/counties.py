@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from safetynet.contracts.report import DestinationKind, RiskLevel
 
 PACKAGED_COUNTY_DATA = Path(__file__).with_name("county_data")
+DEFAULT_RETENTION_DAYS = 3 * 365
 
 
 class Unit(BaseModel):
@@ -38,6 +39,9 @@ class County(BaseModel):
     units: dict[DestinationKind, Unit]
     welfare_centers: list[WelfareCenter] = []
     sla: SlaPolicy = SlaPolicy()
+    # Personal data of a report is purged this long after its last referral closed
+    # (`safetynet retention run`). Child-protection cases last about 3 years (002).
+    retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1, le=36500)
 
     @cached_property
     def center_by_township(self) -> dict[str, WelfareCenter]:
@@ -95,6 +99,12 @@ class CountyDirectory:
         if risk_level is None:
             return base
         return policy.by_risk_seconds.get(risk_level, base)  # type: ignore[call-overload]
+
+    def retention_days(self, county: str) -> int:
+        """How long `county` keeps personal data after a report's last closure (the
+        default for a county no longer configured)."""
+        data = self._counties.get(county)
+        return data.retention_days if data else DEFAULT_RETENTION_DAYS
 
 
 def _kinds(county: County) -> list[tuple[str, Unit]]:

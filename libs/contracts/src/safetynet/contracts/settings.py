@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from safetynet.contracts.crypto import DEV_KEY, DEV_KEY_RING, KeyRing
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/safetynet.db"
 # Only for the embedded mode's first run; production refuses it (require_production).
 DEV_SUBJECT_HASH_KEY = "dev-only-subject-hash-key-change-me"
@@ -24,10 +26,17 @@ class Settings(BaseSettings):
     # create them first); it must not exceed the number of brokers.
     kafka_replication_factor: int = Field(default=1, ge=1, le=16)
     subject_hash_key: SecretStr = SecretStr(DEV_SUBJECT_HASH_KEY)
+    # Keys that encrypt personal data at rest: "id1:base64key,id2:base64key", 32-byte
+    # keys, the newest (active) last; old ones stay until `safetynet crypto rotate` ran.
+    key_ring: SecretStr = SecretStr(DEV_KEY_RING)
     county_data: Path | None = None
     sla_seconds: int = Field(default=24 * 3600, gt=0)
     sla_warn_seconds: Annotated[list[int], NoDecode] = [16 * 3600, 22 * 3600]
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    # Requests per minute per API key (a token bucket: bursts up to this many), past it
+    # 429 with Retry-After. Kept in each process's memory: every replica limits on its
+    # own, so N replicas behind a balancer allow up to N times this. 0: no limit.
+    rate_limit_per_minute: int = Field(default=120, ge=0)
     public_base_url: str = ""
     # Where ops open a trace: {trace_id} is replaced (Jaeger by default, as in compose).
     trace_url_template: str = "http://localhost:16686/trace/{trace_id}"
@@ -51,6 +60,12 @@ class Settings(BaseSettings):
             return "sqlite+aiosqlite:///" + value.split(":///", 1)[1]
         if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
             raise ValueError("use a postgresql:// or sqlite:/// URL")
+        return value
+
+    @field_validator("key_ring")
+    @classmethod
+    def _valid_key_ring(cls, value: SecretStr) -> SecretStr:
+        KeyRing.parse(value.get_secret_value())  # its errors never quote a key
         return value
 
     @field_validator("sla_warn_seconds", mode="before")
@@ -122,9 +137,15 @@ class Settings(BaseSettings):
         """No Kafka configured: use the in-database log as the broker."""
         return not self.kafka_bootstrap
 
-    def require_production(self) -> None:
-        """Refuse the embedded defaults where real data flows."""
+    def key_ring_keys(self) -> KeyRing:
+        return KeyRing.parse(self.key_ring.get_secret_value())
+
+    def require_production(self, *, personal_data: bool = True) -> None:
+        """Refuse the embedded defaults where real data flows. `personal_data`: the
+        process stores personal data (intake), so it needs a real key ring too."""
         if self.subject_hash_key.get_secret_value() == DEV_SUBJECT_HASH_KEY:
             raise ValueError("set SAFETYNET_SUBJECT_HASH_KEY: the development key is not for production")
+        if personal_data and self.key_ring_keys().holds(DEV_KEY):
+            raise ValueError("set SAFETYNET_KEY_RING: the development key is not for production")
         if not self.kafka_bootstrap:
             raise ValueError("set SAFETYNET_KAFKA_BOOTSTRAP for the production services")

@@ -14,6 +14,7 @@ from safetynet.contracts.messaging.outbox import OutboxRelay
 from safetynet.contracts.messaging.runtime import ServiceRuntime
 from safetynet.contracts.settings import Settings
 from safetynet.intake.adapters import orm
+from safetynet.intake.adapters.crypto import ReportCipher
 from safetynet.intake.entrypoints.api.deps import IntakeContext
 from safetynet.intake.entrypoints.app import create_app
 from safetynet.intake.entrypoints.projections import event_handlers
@@ -33,8 +34,10 @@ def bootstrap(*, settings: Settings, engine: AsyncEngine, broker: Broker,
               directory: CountyDirectory | None = None) -> Intake:
     directory = directory or CountyDirectory.load(settings.county_data)
     relay = OutboxRelay(engine, orm.outbox, broker)
+    cipher = ReportCipher(settings.key_ring_keys())
     context = IntakeContext(settings=settings, engine=engine, directory=directory,
-                            uow=lambda: IntakeUnitOfWork(engine, on_commit=relay.wake), wake_relay=relay.wake)
+                            uow=lambda: IntakeUnitOfWork(engine, on_commit=relay.wake, cipher=cipher),
+                            wake_relay=relay.wake)
     loop = ConsumerLoop(service="intake", group="safetynet-intake-views",
                         topics=[topics.DECISIONS, topics.REFERRALS, topics.NOTIFICATIONS],
                         broker=broker, handlers=event_handlers(uow_factory=context.uow))

@@ -8,6 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safetynet.intake.adapters import orm
+from safetynet.intake.adapters.crypto import SEALED_COLUMNS, ReportCipher
+from safetynet.intake.domain import kpis
 from safetynet.intake.domain.kpis import ClosedReferral, KpiReport, NamingReport
 
 CHUNK = 500  # bound parameters per IN list (old SQLite builds allow 999)
@@ -28,8 +30,9 @@ def _when(value: Any) -> datetime | None:
 
 
 class KpiQueries:
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncSession, cipher: ReportCipher | None = None):
         self._session = session
+        self._cipher = cipher  # only the high-danger list reads personal data (names)
 
     def _in_period(self, county: str, start: datetime, end: datetime) -> Sequence[Any]:
         r = orm.reports.c
@@ -98,12 +101,24 @@ class KpiQueries:
         return out
 
     async def month_reports(self, county: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
-        """Every report of `county` received in `[start, end)` with what the high-danger list shows."""
+        """Every report of `county` received in `[start, end)` with what the high-danger
+        list shows; the personal part is opened for the rows the list shows (TIPVDA 8+)."""
+        if self._cipher is None:
+            raise RuntimeError("the high-danger list needs the key ring")
         r, v = orm.reports.c, orm.report_views.c
         rows = await self._session.execute(
             select(r.report_id, r.received_at, r.township, r.categories, r.submission,
-                   v.risk_level, v.status, v.referrals)
+                   *(r[c] for c in SEALED_COLUMNS), v.risk_level, v.status, v.referrals)
             .select_from(orm.reports.outerjoin(orm.report_views, v.report_id == r.report_id))
             .where(*self._in_period(county, start, end))
             .order_by(r.received_at, r.report_id))
-        return [{**row._mapping, "referrals": row.referrals or []} for row in rows]
+        out = []
+        for row in rows:
+            values = dict(row._mapping)
+            score = kpis.tipvda_score(values["submission"])  # open only the rows the list shows
+            if score is not None and score >= kpis.HIGH_DANGER_TIPVDA:
+                values["submission"] = self._cipher.reveal(row.report_id, values)
+            for column in SEALED_COLUMNS:
+                values.pop(column)
+            out.append({**values, "referrals": row.referrals or []})
+        return out

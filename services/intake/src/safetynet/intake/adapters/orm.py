@@ -1,7 +1,7 @@
 """Intake's tables, in its own schema."""
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
+    BigInteger, Boolean, Column, Index, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint,
 )
 
 from safetynet.contracts.messaging.outbox import inbox_table, outbox_table
@@ -21,6 +21,7 @@ api_keys = Table(
     Column("unit", String(100), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
+    Column("expires_at", UtcDateTime, nullable=True),  # None: the key does not expire
 )
 
 reports = Table(
@@ -34,7 +35,15 @@ reports = Table(
     Column("received_at", UtcDateTime, nullable=False),
     Column("sla_due_at", UtcDateTime, nullable=False),
     Column("categories", JsonDocument, nullable=False),
+    # The report's non-personal facts; names, national IDs, birth dates, the reporter and
+    # the narrative are in the sealed personal part (adapters/crypto.py).
     Column("submission", JsonDocument, nullable=False),
+    Column("personal_key_id", String(64), nullable=True),      # the key ring's KEK id
+    Column("personal_wrapped_key", LargeBinary, nullable=True),  # the record's data key, wrapped
+    Column("personal_nonce", LargeBinary, nullable=True),
+    Column("personal_ciphertext", LargeBinary, nullable=True),
+    # When retention purged the personal part (crypto-shredding); None while it is kept.
+    Column("pseudonymised_at", UtcDateTime, nullable=True),
     # W3C trace context of the request that accepted the report: dispatcher and unit
     # actions link their spans to it.
     Column("trace", JsonDocument, nullable=True),
@@ -103,6 +112,31 @@ referral_index = Table(
     Column("report_id", String(36), nullable=False),
     Column("unit", String(100), nullable=False),
     Index("ix_intake_referral_index_unit", "unit"),
+)
+
+# The audit trail (domain/audit.py): append-only and hash-chained. On PostgreSQL a trigger
+# refuses UPDATE, DELETE and TRUNCATE; `seq` is the order of the chain.
+audit_records = Table(
+    "intake_audit", metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("record_id", String(36), nullable=False, unique=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor_key_id", String(36), nullable=True),
+    Column("actor_name", String(200), nullable=False),
+    Column("actor_role", String(20), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("endpoint", String(200), nullable=False),
+    Column("client", String(200), nullable=False),
+    Column("county", String(20), nullable=True),
+    Column("report_id", String(36), nullable=True),
+    Column("referral_id", String(36), nullable=True),
+    Column("detail", JsonDocument, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_intake_audit_report", "report_id", "seq"),
+    Index("ix_intake_audit_actor_key", "actor_key_id", "seq"),
+    Index("ix_intake_audit_actor_name", "actor_name", "seq"),
+    Index("ix_intake_audit_county", "county", "seq"),
 )
 
 outbox = outbox_table(metadata, "intake")

@@ -5,10 +5,11 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import select, text
+from sqlalchemy import and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safetynet.intake.adapters import orm
+from safetynet.intake.adapters.crypto import SEALED_COLUMNS, ReportCipher
 from safetynet.intake.domain.access import Principal, ReportOwnership
 from safetynet.intake.domain.subjects import REPEAT_WINDOW
 from safetynet.intake.domain.views import ReportView
@@ -18,15 +19,21 @@ class KeyRepository:
     def __init__(self, session: AsyncSession):
         self._session = session
 
-    async def add(self, principal: Principal, *, key_hash: str) -> None:
+    async def add(self, principal: Principal, *, key_hash: str, expires_at: datetime | None = None) -> None:
         await self._session.execute(orm.api_keys.insert().values(
-            **asdict(principal), key_hash=key_hash, created_at=datetime.now(timezone.utc)))
+            **asdict(principal), key_hash=key_hash, created_at=datetime.now(timezone.utc), expires_at=expires_at))
+
+    @staticmethod
+    def _live() -> Any:
+        """Neither revoked nor expired."""
+        t = orm.api_keys.c
+        return and_(t.revoked_at.is_(None), or_(t.expires_at.is_(None), t.expires_at > datetime.now(timezone.utc)))
 
     async def by_hash(self, key_hash: str) -> Principal | None:
         t = orm.api_keys.c
         row = (await self._session.execute(
             select(t.key_id, t.role, t.name, t.county, t.agency_type, t.unit)
-            .where(t.key_hash == key_hash, t.revoked_at.is_(None))
+            .where(t.key_hash == key_hash, self._live())
         )).first()
         return Principal(**row._mapping) if row else None
 
@@ -35,14 +42,38 @@ class KeyRepository:
         t = orm.api_keys.c
         row = (await self._session.execute(
             select(t.key_id, t.role, t.name, t.county, t.agency_type, t.unit)
-            .where(t.key_id == key_id, t.revoked_at.is_(None))
+            .where(t.key_id == key_id, self._live())
         )).first()
         return Principal(**row._mapping) if row else None
 
+    async def stored(self, key_id: str) -> dict[str, Any] | None:
+        """A key as stored, live or not, without its hash: for revoking and rotating."""
+        t = orm.api_keys.c
+        row = (await self._session.execute(
+            select(t.key_id, t.role, t.name, t.county, t.agency_type, t.unit, t.created_at, t.revoked_at,
+                   t.expires_at).where(t.key_id == key_id))).first()
+        return dict(row._mapping) if row else None
+
+    async def revoke(self, key_id: str, *, at: datetime) -> bool:
+        """Revoke a key that is not revoked yet; False if there is none."""
+        t = orm.api_keys.c
+        result = await self._session.execute(
+            orm.api_keys.update().where(t.key_id == key_id, t.revoked_at.is_(None)).values(revoked_at=at))
+        return bool(result.rowcount)
+
 
 class ReportRepository:
-    def __init__(self, session: AsyncSession):
+    """Reports, their personal part sealed on the way in and opened on the way out."""
+
+    def __init__(self, session: AsyncSession, cipher: ReportCipher | None = None):
         self._session = session
+        self._cipher = cipher
+
+    @property
+    def cipher(self) -> ReportCipher:
+        if self._cipher is None:
+            raise RuntimeError("this unit of work has no key ring: personal data cannot be read or written")
+        return self._cipher
 
     async def lock_subjects(self, subject_hashes: Iterable[str]) -> None:
         """Serialize acceptance per subject, so 'named in an earlier report' is exact
@@ -65,15 +96,26 @@ class ReportRepository:
         return {r.subject_hash for r in rows}
 
     async def add(self, *, report: dict[str, Any], subject_hashes: Iterable[str]) -> None:
-        await self._session.execute(orm.reports.insert().values(**report))
+        """Store a report; its `submission`'s personal part is sealed, never stored readable."""
+        sealed = self.cipher.seal(report["report_id"], report["submission"])
+        await self._session.execute(orm.reports.insert().values(**{**report, **sealed}))
         for h in sorted(set(subject_hashes)):
             await self._session.execute(orm.subject_index.insert().values(
                 subject_hash=h, report_id=report["report_id"], received_at=report["received_at"]))
 
-    async def get(self, report_id: str) -> dict[str, Any] | None:
+    async def get(self, report_id: str, *, personal: bool = True) -> dict[str, Any] | None:
+        """The report with its whole submission (`personal`), or only its non-personal
+        facts; `pseudonymised_at` tells when retention purged the personal part."""
         row = (await self._session.execute(
             select(orm.reports).where(orm.reports.c.report_id == report_id))).first()
-        return dict(row._mapping) if row else None
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        if personal:
+            values["submission"] = self.cipher.reveal(report_id, values)
+        for column in SEALED_COLUMNS:
+            values.pop(column)
+        return values
 
     async def traces(self, report_ids: list[str]) -> dict[str, dict[str, str]]:
         """The W3C trace context each report was accepted in."""
@@ -143,6 +185,13 @@ class ViewRepository:
     async def report_of_referral(self, referral_id: str) -> str | None:
         t = orm.referral_index.c
         return await self._session.scalar(select(t.report_id).where(t.referral_id == referral_id))
+
+    async def referral_holder(self, referral_id: str) -> tuple[str, str] | None:
+        """(report id, unit) of a referral intake knows of."""
+        t = orm.referral_index.c
+        row = (await self._session.execute(
+            select(t.report_id, t.unit).where(t.referral_id == referral_id))).first()
+        return (row.report_id, row.unit) if row else None
 
     async def open_reports(self, county: str) -> list[tuple[ReportView, dict[str, Any]]]:
         """Reports of `county` that still wait on a dispatcher or a unit."""

@@ -1,15 +1,18 @@
 """The intake HTTP application."""
 
 import logging
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from safetynet.contracts.report import ReportSubmission
 from safetynet.intake.entrypoints import console
 from safetynet.intake.entrypoints.api import actions, queue, reports
 from safetynet.intake.entrypoints.api import kpis, ops
+from safetynet.intake.entrypoints.api import audit as audit_api
+from safetynet.intake.entrypoints.api.authz import OutOfReach, authorize, document_policy
 from safetynet.intake.entrypoints.api.deps import IntakeContext
+from safetynet.intake.entrypoints.api.ratelimit import TokenBuckets
 
 log = logging.getLogger(__name__)
 
@@ -21,13 +24,17 @@ Authenticate with `Authorization: Bearer <key>`.
 
 
 def create_app(ctx: IntakeContext) -> FastAPI:
-    app = FastAPI(title="SafetyNet Dispatch — intake API", version="1.0.0", description=DESCRIPTION)
+    # Every route runs `authorize` first: the policy of domain/policy.py, one dependency.
+    app = FastAPI(title="SafetyNet Dispatch — intake API", version="1.0.0", description=DESCRIPTION,
+                  dependencies=[Depends(authorize)])
     app.state.intake = ctx
+    app.state.rate_limits = TokenBuckets(ctx.settings.rate_limit_per_minute)
     app.include_router(reports.router)
     app.include_router(actions.router)
     app.include_router(queue.router)
     app.include_router(kpis.router)
     app.include_router(ops.router)
+    app.include_router(audit_api.router)
     console.install(app)  # the dispatch staff's web console at /console
 
     @app.get("/healthz", tags=["ops"], summary="The process is alive")
@@ -42,6 +49,12 @@ def create_app(ctx: IntakeContext) -> FastAPI:
         except Exception:
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
+
+    @app.exception_handler(OutOfReach)
+    async def out_of_reach(request: Request, error: OutOfReach) -> Response:
+        if request.url.path.startswith("/console"):  # the console's own page, as for an unknown id
+            return console.pages.not_found(request, None)  # type: ignore[arg-type]
+        return JSONResponse({"detail": error.detail}, status_code=404)
 
     @app.exception_handler(RecursionError)
     async def too_deep(request: Request, error: RecursionError) -> JSONResponse:
@@ -71,6 +84,7 @@ def _publish_request_schema(app: FastAPI) -> None:
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.update(defs.pop("$defs", {}))
         components["ReportSubmission"] = defs
+        document_policy(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -9,6 +9,7 @@ from safetynet.contracts.envelope import Envelope
 from safetynet.intake.domain import actions
 from safetynet.intake.domain.access import Principal
 from safetynet.intake.domain.timeline import entry_name
+from safetynet.intake.service_layer import audit
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 _tracer = trace.get_tracer("safetynet.intake")
@@ -25,12 +26,15 @@ async def request_action(*, principal: Principal, command_type: str, uow: Intake
         if ownership is None or view is None or report_id is None:
             raise actions.NotVisible("no such report or referral")
         actions.check(principal, command_type, view=view, county=ownership.county, referral_id=referral_id)
-        report = await uow.reports.get(report_id)
+        report = await uow.reports.get(report_id, personal=False)
         with _tracer.start_as_current_span(f"action {command_type}", links=_report_links(report)) as span:
             span.set_attribute("safetynet.report_id", report_id)
             span.set_attribute("safetynet.actor_role", principal.role)
             command_id = await _send(uow, principal, command_type, report_id=report_id, county=ownership.county,
                                      referral_id=referral_id, fields=fields)
+        await audit.record(uow, [audit.entry(audit.actor_of(principal), command_type, county=ownership.county,
+                                             report_id=report_id, referral_id=referral_id,
+                                             detail=_audit_detail(command_id, fields))])
         await uow.commit()
         return command_id
 
@@ -64,3 +68,14 @@ def _detail(fields: dict[str, Any] | None) -> str | None:
     if "destinations" in fields:
         parts.insert(0, "destinations: " + ", ".join(f"{d['kind']}→{d.get('unit') or '?'}" for d in fields["destinations"]))
     return "; ".join(parts)
+
+
+def _audit_detail(command_id: str, fields: dict[str, Any] | None) -> dict[str, Any]:
+    """The command and what it changes; never free text (reasons, outcomes can name people,
+    and the trail can never be purged: the timeline keeps them)."""
+    detail: dict[str, Any] = {"command_id": command_id, "fields": sorted(fields or {})}
+    if fields and "destinations" in fields:
+        detail["destinations"] = [{"kind": d["kind"], "unit": d.get("unit")} for d in fields["destinations"]]
+    if fields and "unit" in fields:
+        detail["unit"] = fields["unit"]
+    return detail

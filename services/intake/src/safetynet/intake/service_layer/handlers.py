@@ -15,7 +15,9 @@ from safetynet.contracts.messaging.outbox import current_trace
 from safetynet.contracts.report import ReportSubmission
 from safetynet.intake.adapters.contracts import accepted_body, report_received, subject_hashes
 from safetynet.intake.domain.access import Principal, Role, can_read
+from safetynet.intake.domain.audit import Actor, personal_fields
 from safetynet.intake.domain.views import ReportView
+from safetynet.intake.service_layer import audit
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 Clock = Callable[[], datetime]
@@ -37,13 +39,17 @@ def hash_secret(secret: str) -> str:
 
 
 async def create_key(*, role: Role, name: str, county: str, agency_type: str | None = None,
-                     unit: str | None = None, uow: IntakeUnitOfWork) -> tuple[Principal, str]:
-    """Mint an API key; only its hash is stored, so the secret is shown once."""
+                     unit: str | None = None, uow: IntakeUnitOfWork, expires_at: datetime | None = None,
+                     operator: Actor = audit.OPERATOR, action: str = "create_key") -> tuple[Principal, str]:
+    """Mint an API key; only its hash is stored, so the secret is shown once. Audited."""
     secret = "sn_" + secrets.token_urlsafe(32)
     principal = Principal(key_id=str(uuid.uuid4()), role=role, name=name, county=county,
                           agency_type=agency_type, unit=unit)
     async with uow:
-        await uow.keys.add(principal, key_hash=hash_secret(secret))
+        await uow.keys.add(principal, key_hash=hash_secret(secret), expires_at=expires_at)
+        await audit.record(uow, [audit.entry(operator, action, county=county, detail={
+            "key_id": principal.key_id, "role": role, "name": name, "unit": unit,
+            "expires_at": expires_at.isoformat() if expires_at else None})])
         await uow.commit()
     return principal, secret
 
@@ -115,8 +121,14 @@ async def read_report(*, principal: Principal, report_id: str, uow: IntakeUnitOf
         ownership = await uow.reports.ownership(report_id)
         if ownership is None or not can_read(principal, ownership):
             return None
-        return {"report": await uow.reports.get(report_id), "view": await uow.views.get(report_id),
-                "timeline": await uow.views.timeline(report_id)}
+        found = {"report": await uow.reports.get(report_id), "view": await uow.views.get(report_id),
+                 "timeline": await uow.views.timeline(report_id)}
+        fields = personal_fields(principal.role)
+        if fields and found["view"] is not None:  # shown only once the read is on the audit trail
+            await audit.record(uow, [audit.entry(audit.actor_of(principal), "read_report", county=ownership.county,
+                                                 report_id=report_id, detail={"fields": list(fields)})])
+            await uow.commit()
+        return found
 
 
 async def project(*, event_id: str, report_id: str, uow: IntakeUnitOfWork,
@@ -128,7 +140,7 @@ async def project(*, event_id: str, report_id: str, uow: IntakeUnitOfWork,
         if not await uow.claim(event_id):
             return None
         view = await uow.views.get(report_id)
-        report = await uow.reports.get(report_id)
+        report = await uow.reports.get(report_id, personal=False)
         if view is None or report is None:
             return None  # not a report this intake accepted (another installation's)
         if change(view) is not False:

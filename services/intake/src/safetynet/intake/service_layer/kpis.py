@@ -5,6 +5,8 @@ from typing import Any
 
 from safetynet.intake.adapters.kpi_queries import KpiQueries
 from safetynet.intake.domain import kpis
+from safetynet.intake.domain.access import Principal
+from safetynet.intake.service_layer import audit
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 
@@ -26,13 +28,22 @@ async def county_kpis(*, county: str, first: date, last: date, now: datetime,
             **kpis.compute(reports, closed=closed, naming=naming, now=now)}
 
 
-async def high_danger(*, county: str, year: int, month: int, uow: IntakeUnitOfWork) -> list[dict[str, Any]]:
-    """Reports of `county` received in the Taipei month with TIPVDA 8 or more, oldest first."""
+async def high_danger(*, county: str, year: int, month: int, uow: IntakeUnitOfWork,
+                      principal: Principal) -> list[dict[str, Any]]:
+    """Reports of `county` received in the Taipei month with TIPVDA 8 or more, oldest first.
+    The list names people: one audit record per report listed (one for an empty list),
+    committed before the list is returned."""
     start, end = kpis.month_bounds(year, month)
     async with uow:
-        candidates = await KpiQueries(uow.session).month_reports(county, start, end)
-    rows = (kpis.high_danger_row(report_id=c["report_id"], received_at=c["received_at"], township=c["township"],
-                                 categories=c["categories"], submission=c["submission"],
-                                 risk_level=c["risk_level"], status=c["status"], referrals=c["referrals"])
-            for c in candidates)
-    return kpis.sort_rows(r for r in rows if r is not None)
+        candidates = await KpiQueries(uow.session, cipher=uow.cipher).month_reports(county, start, end)
+        rows = (kpis.high_danger_row(report_id=c["report_id"], received_at=c["received_at"], township=c["township"],
+                                     categories=c["categories"], submission=c["submission"],
+                                     risk_level=c["risk_level"], status=c["status"], referrals=c["referrals"])
+                for c in candidates)
+        listed = kpis.sort_rows(r for r in rows if r is not None)
+        actor, detail = audit.actor_of(principal), {"month": f"{year:04d}-{month:02d}"}
+        await audit.record(uow, [audit.entry(actor, "read_high_danger_list", county=county, report_id=r["report_id"],
+                                             detail=detail) for r in listed]
+                           or [audit.entry(actor, "read_high_danger_list", county=county, detail=detail)])
+        await uow.commit()
+    return listed

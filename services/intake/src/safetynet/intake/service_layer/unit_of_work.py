@@ -6,6 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from safetynet.contracts.messaging.uow import SqlUnitOfWork
 from safetynet.intake.adapters import orm
+from safetynet.intake.adapters.audit_repository import AuditRepository
+from safetynet.intake.adapters.crypto import ReportCipher
+from safetynet.intake.adapters.privacy import PrivacyRepository
 from safetynet.intake.adapters.repository import (
     IdempotencyRepository, KeyRepository, ReportRepository, ViewRepository,
 )
@@ -16,14 +19,22 @@ class IntakeUnitOfWork(SqlUnitOfWork):
     reports: ReportRepository
     idempotency: IdempotencyRepository
     views: ViewRepository
+    audit: AuditRepository
 
-    def __init__(self, engine: AsyncEngine, on_commit: Callable[[], None] = lambda: None):
+    privacy: PrivacyRepository
+
+    def __init__(self, engine: AsyncEngine, on_commit: Callable[[], None] = lambda: None,
+                 cipher: ReportCipher | None = None):
+        # No cipher (minting keys): any read or write of a report's personal data fails.
         super().__init__(engine, outbox=orm.outbox, inbox=orm.inbox, on_commit=on_commit)
+        self.cipher = cipher
 
     async def __aenter__(self) -> "IntakeUnitOfWork":
         await super().__aenter__()
         self.keys = KeyRepository(self.session)
-        self.reports = ReportRepository(self.session)
+        self.reports = ReportRepository(self.session, self.cipher)
+        self.privacy = PrivacyRepository(self.session, self.cipher)
         self.idempotency = IdempotencyRepository(self.session)
         self.views = ViewRepository(self.session)
+        self.audit = AuditRepository(self.session)
         return self

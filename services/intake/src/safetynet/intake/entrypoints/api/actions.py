@@ -23,6 +23,8 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ERRORS = {401: {"description": "No or unknown key"}, 403: {"description": "This role may not take the action"},
           404: {"description": "No such report or referral for this key"},
           409: {"description": "The report or referral is not in a state where the action applies"}}
+# Actions with a body: FastAPI answers 400 when the body is not JSON at all.
+BODY_ERRORS = {**ERRORS, 400: {"description": "The body is not valid JSON"}}
 
 
 class _Body(BaseModel):
@@ -76,7 +78,7 @@ async def confirm(report_id: ReportId, ctx: Context, principal: CurrentPrincipal
     return await _send(ctx, principal, "ConfirmDestinations", report_id=report_id)
 
 
-@router.post("/v1/reports/{report_id}/destinations", status_code=202, responses=ERRORS,
+@router.post("/v1/reports/{report_id}/destinations", status_code=202, responses=BODY_ERRORS,
              summary="Dispatcher: change the destinations, with a written reason")
 async def change(report_id: ReportId, body: ChangeDestinations, ctx: Context,
                  principal: CurrentPrincipal) -> ActionAccepted:
@@ -84,7 +86,7 @@ async def change(report_id: ReportId, body: ChangeDestinations, ctx: Context,
                        fields=body.model_dump(mode="json"))
 
 
-@router.post("/v1/referrals/{referral_id}/reassign", status_code=202, responses=ERRORS,
+@router.post("/v1/referrals/{referral_id}/reassign", status_code=202, responses=BODY_ERRORS,
              summary="Dispatcher: reassign a referral to another unit, with a reason")
 async def reassign(referral_id: ReferralId, body: Reassign, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
     return await _send(ctx, principal, "ReassignReferral", referral_id=referral_id, fields=body.model_dump())
@@ -96,13 +98,13 @@ async def acknowledge(referral_id: ReferralId, ctx: Context, principal: CurrentP
     return await _send(ctx, principal, "AcknowledgeReferral", referral_id=referral_id)
 
 
-@router.post("/v1/referrals/{referral_id}/reject", status_code=202, responses=ERRORS,
+@router.post("/v1/referrals/{referral_id}/reject", status_code=202, responses=BODY_ERRORS,
              summary="Unit: not ours, with a reason (the report goes back to the queue)")
 async def reject(referral_id: ReferralId, body: Reject, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
     return await _send(ctx, principal, "RejectReferral", referral_id=referral_id, fields=body.model_dump())
 
 
-@router.post("/v1/referrals/{referral_id}/close", status_code=202, responses=ERRORS,
+@router.post("/v1/referrals/{referral_id}/close", status_code=202, responses=BODY_ERRORS,
              summary="Unit: close an acknowledged referral with its outcome")
 async def close(referral_id: ReferralId, body: Close, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
     return await _send(ctx, principal, "CloseReferral", referral_id=referral_id, fields=body.model_dump())

@@ -33,13 +33,16 @@ Context = Annotated[IntakeContext, Depends(get_context)]
 _bearer = HTTPBearer(auto_error=False, description="An API key minted with `safetynet keys create`")
 
 
-async def get_principal(ctx: Context,
+async def get_principal(request: Request, ctx: Context,
                         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+    authorized = getattr(request.state, "principal", None)
+    if authorized is not None:  # the app's authorization dependency has authenticated this request
+        return authorized  # type: ignore[no-any-return]
     if credentials is None or not credentials.credentials:
         raise HTTPException(401, "missing bearer key", headers={"WWW-Authenticate": "Bearer"})
     principal = await handlers.authenticate(secret=credentials.credentials, uow=ctx.uow())
     if principal is None:
-        raise HTTPException(401, "unknown or revoked key", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(401, "unknown, revoked or expired key", headers={"WWW-Authenticate": "Bearer"})
     return principal
 
 

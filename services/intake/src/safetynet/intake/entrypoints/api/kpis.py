@@ -90,7 +90,7 @@ async def get_high_danger(ctx: Context, principal: DispatchStaff, county: County
     year, number = (int(matched[1]), int(matched[2])) if matched else (0, 0)
     if not (1 <= number <= 12 and kpis.EARLIEST.year <= year <= kpis.LATEST.year):
         raise _unprocessable(("month", "must be a month, YYYY-MM"))
-    rows = await service.high_danger(county=county, year=year, month=number, uow=ctx.uow())
+    rows = await service.high_danger(county=county, year=year, month=number, uow=ctx.uow(), principal=principal)
     if format == "json":
         return JSONResponse({"county": county, "month": month, "tipvda_threshold": kpis.HIGH_DANGER_TIPVDA,
                              "reports": rows}, headers=NO_STORE)

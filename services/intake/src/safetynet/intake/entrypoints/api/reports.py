@@ -108,12 +108,14 @@ async def _report_view(report_id: str, *, ctx: Context, principal: CurrentPrinci
         kinds = list(dict.fromkeys(d["kind"] for d in view.destinations))
         return AgencyReportView(**base, destinations=[{"kind": k} for k in kinds]).model_dump(mode="json")
     submission = report["submission"]
+    # Once retention purged the personal part, the narrative and names are gone.
+    purged = {"narrative": submission.get("narrative", ""), "personal_data_purged_at": report["pseudonymised_at"]}
     if principal.role == "unit":
         return UnitReportView(
             **base, county=report["county"], township=report["township"], risk_level=view.risk_level,
             urgent=view.urgent, referrals=[r for r in view.referrals if r["unit"] == principal.unit],
             subjects=submission["subjects"], categories=submission["categories"],
-            narrative=submission["narrative"]).model_dump(mode="json")
+            **purged).model_dump(mode="json")
     assert sees_everything(principal)
     return DispatcherReportView(
         **base, county=report["county"], township=report["township"], risk_level=view.risk_level,
@@ -122,4 +124,4 @@ async def _report_view(report_id: str, *, ctx: Context, principal: CurrentPrinci
         referrals=view.referrals, timeline=found["timeline"], source=submission.get("source", {}),
         subjects=submission["subjects"], categories=submission["categories"],
         occurred_at=submission.get("occurred_at"), household=submission.get("household"),
-        indicators=submission.get("indicators"), narrative=submission["narrative"]).model_dump(mode="json")
+        indicators=submission.get("indicators"), **purged).model_dump(mode="json")

@@ -82,6 +82,7 @@ class DispatcherReportView(BaseModel):
     household: dict[str, Any] | None = None
     indicators: dict[str, Any] | None = None
     narrative: str
+    personal_data_purged_at: datetime | None = None  # retention purged names, IDs and narrative
 
 
 class UnitReportView(BaseModel):
@@ -99,3 +100,4 @@ class UnitReportView(BaseModel):
     subjects: list[dict[str, Any]]
     categories: list[str]
     narrative: str
+    personal_data_purged_at: datetime | None = None

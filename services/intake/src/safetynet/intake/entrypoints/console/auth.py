@@ -3,7 +3,8 @@ kiosks and scripts). Only dispatch staff (dispatcher, supervisor) get in.
 
 CSRF: a form post authenticated by the session cookie must carry the session's CSRF
 token. A post with `Authorization: Bearer` needs none, since a browser never adds that
-header to a cross-site request by itself.
+header to a cross-site request by itself. Every post is also refused when the browser
+says another site started it (Sec-Fetch-Site), in case a kiosk's proxy adds the header.
 """
 
 from dataclasses import dataclass
@@ -84,8 +85,16 @@ async def fragment_staff(request: Request, ctx: Context) -> Staff:
     return await principal_of(request, ctx, redirect=False)
 
 
+def cross_site(request: Request) -> bool:
+    """The browser's own word (page scripts cannot set Sec-Fetch-Site) that another
+    site started this request; clients that do not send the header are not browsers."""
+    return request.headers.get("sec-fetch-site", "same-origin") in ("cross-site", "same-site")
+
+
 async def form_staff(request: Request, ctx: Context) -> Staff:
     """For form posts: the principal, and the CSRF token when a session carries the post."""
+    if cross_site(request):
+        raise CsrfRejected()
     staff = await principal_of(request, ctx, redirect=True)
     if staff.session is not None:
         form = await request.form()  # Starlette caches it: the route reads the same form

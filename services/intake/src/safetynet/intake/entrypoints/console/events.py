@@ -18,7 +18,7 @@ and never holds a graceful server shutdown for long.
 
 import asyncio
 import time
-from typing import AsyncIterator
+from typing import AsyncIterator, Awaitable, Callable
 
 from fastapi import APIRouter, Request
 from sqlalchemy import func, select
@@ -58,7 +58,7 @@ def _message(event: str, event_id: int, data: str = "") -> bytes:
     return f"event: {event}\nid: {event_id}\ndata: {data}\n\n".encode()
 
 
-async def changes(engine: AsyncEngine, county: str, since: int, *, is_gone: "Disconnected",
+async def changes(engine: AsyncEngine, county: str, since: int, *, is_gone: Callable[[], Awaitable[bool]],
                   lifetime: float = STREAM_SECONDS) -> AsyncIterator[bytes]:
     """The stream: `ready` at once, then `changed` whenever a county timeline id appears
     that the viewer has not seen (any id above `since` counts as unseen)."""

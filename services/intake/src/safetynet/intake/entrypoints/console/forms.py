@@ -12,7 +12,7 @@ from safetynet.intake.domain import actions
 from safetynet.intake.entrypoints.api.deps import Context
 from safetynet.intake.entrypoints.console.auth import FormStaff, Staff
 from safetynet.intake.entrypoints.console.pages import render_report
-from safetynet.intake.entrypoints.console.present import held_units
+from safetynet.intake.entrypoints.console.present import Units, held_units
 from safetynet.intake.service_layer import handlers
 from safetynet.intake.service_layer.actions import request_action
 
@@ -78,12 +78,13 @@ async def change(request: Request, report_id: str, ctx: Context, staff: FormStaf
     if not reason or len(reason) > MAX_REASON:
         problems.append("變更派案需要書面理由。 A change needs a written reason.")
     if not problems:
-        found = await handlers.read_report(principal=staff.principal, report_id=report_id, uow=ctx.uow())
-        view = found["view"] if found else None
+        shown = await handlers.read_report(principal=staff.principal, report_id=report_id, uow=ctx.uow())
+        view = shown["view"] if shown else None
         dropped = sorted(held_units(view.referrals) - set(chosen)) if view else []
         if dropped:
-            problems.append("已有派案的單位須保留，或改用「改派」："
-                            f" {', '.join(dropped)}. A unit holding a referral stays: reassign it instead.")
+            names = "、".join(Units(ctx.directory, staff.principal.county).name(u) for u in dropped)
+            problems.append(f"已有派案的單位須保留，或改用「改派」：{names}。"
+                            " A unit holding a referral stays: reassign it instead.")
     if problems:
         return await _invalid(request, ctx, staff, report_id, "change", " ".join(problems), kept)
     return await _send(request, ctx, staff, report_id, "ChangeDestinations", "change", form=kept,

@@ -10,7 +10,9 @@ from starlette.responses import RedirectResponse, Response
 from safetynet.intake.domain.actions import DISPATCH_STAFF
 from safetynet.intake.entrypoints.api.deps import Context
 from safetynet.intake.entrypoints.console import session as cookies
-from safetynet.intake.entrypoints.console.auth import FormStaff, FragmentStaff, PageStaff, Staff, safe_next, signer
+from safetynet.intake.entrypoints.console.auth import (
+    FormStaff, FragmentStaff, PageStaff, Staff, cross_site, safe_next, signer,
+)
 from safetynet.intake.entrypoints.console.events import watermark
 from safetynet.intake.entrypoints.console.present import KINDS, RISKS, Units, queue_rows, report_page
 from safetynet.intake.entrypoints.console.templating import render
@@ -52,17 +54,21 @@ def _sign_in_form(request: Request, *, next_path: str, error: str | None = None,
     nonce, token = signer(request).new_signin_nonce()
     response = render(request, "console/sign_in.html", status_code=status_code, next_path=next_path,
                       signin_token=token, error=error, notice=notice)
-    ctx = request.app.state.intake
-    cookies.set_cookie(response, cookies.PRE_COOKIE, nonce, secure=cookies.is_https(request, ctx.settings.public_base_url),
+    cookies.set_cookie(response, cookies.PRE_COOKIE, nonce, secure=_secure(request),
                        max_age=cookies.PRE_LIFETIME_SECONDS)
     return response
+
+
+def _secure(request: Request) -> bool:
+    return cookies.is_https(request, request.app.state.intake.settings.public_base_url)
 
 
 @router.post("/sign-in")
 async def sign_in(request: Request, ctx: Context) -> Response:
     form = await request.form()
     next_path = safe_next(str(form.get("next") or ""))
-    if not signer(request).check_signin(request.cookies.get(cookies.PRE_COOKIE), str(form.get("signin_token") or "")):
+    token = str(form.get("signin_token") or "")
+    if cross_site(request) or not signer(request).check_signin(request.cookies.get(cookies.PRE_COOKIE), token):
         return _sign_in_form(request, next_path=next_path, status_code=403,
                              error="登入表單已失效，請再試一次。 The sign-in form expired: try again.")
     secret = str(form.get("key") or "").strip()
@@ -75,16 +81,17 @@ async def sign_in(request: Request, ctx: Context) -> Response:
                              error="這不是派案人員或督導的金鑰。 This is not a dispatcher or supervisor key.")
     _, value = signer(request).new_session(principal.key_id)
     response = RedirectResponse(next_path, status_code=303)
-    secure = cookies.is_https(request, ctx.settings.public_base_url)
-    cookies.set_cookie(response, cookies.COOKIE, value, secure=secure, max_age=cookies.LIFETIME_SECONDS)
-    cookies.clear_cookie(response, cookies.PRE_COOKIE, secure=secure)
+    cookies.set_cookie(response, cookies.COOKIE, value, secure=_secure(request), max_age=cookies.LIFETIME_SECONDS)
+    cookies.clear_cookie(response, cookies.PRE_COOKIE, secure=_secure(request))
     return response
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, ctx: Context, staff: FormStaff) -> Response:
+async def sign_out(request: Request, staff: FormStaff) -> Response:
+    # The session is a signed cookie: signing out drops it from this browser. A copy
+    # taken elsewhere stays valid until it expires or the key is revoked.
     response = RedirectResponse("/console/sign-in?signed_out=true", status_code=303)
-    cookies.clear_cookie(response, cookies.COOKIE, secure=cookies.is_https(request, ctx.settings.public_base_url))
+    cookies.clear_cookie(response, cookies.COOKIE, secure=_secure(request))
     return response
 
 

@@ -108,6 +108,10 @@ def report_page(found: dict[str, Any], units: Units, now: datetime) -> dict[str,
                           "can_reassign": r["status"] in ("assigned", "rejected") and bool(choices),
                           "reassign_choices": choices})
     reviewing = view.status == "awaiting_review"
+    # As routing decides: confirm and change act on destinations no live referral holds;
+    # a rejected referral waits for a reassignment instead.
+    held = {(r["kind"], r["unit"]) for r in view.referrals if r["status"] != "reassigned"}
+    pending = [d for d in view.destinations if not d.get("unit") or (d["kind"], d["unit"]) not in held]
     return {
         "report_id": report["report_id"], "short_id": report["report_id"][:8],
         "county": report["county"], "township": report["township"], "received": when(report["received_at"]),
@@ -122,8 +126,10 @@ def report_page(found: dict[str, Any], units: Units, now: datetime) -> dict[str,
         "subjects": submission.get("subjects", []), "source": submission.get("source", {}),
         "household": submission.get("household") or {}, "indicators": submission.get("indicators") or {},
         "occurred": when(submission.get("occurred_at")),
-        "can_confirm": reviewing and any(d.get("unit") for d in view.destinations),
-        "can_change": reviewing, "unit_groups": units.groups(), "current_units": current,
+        "can_confirm": reviewing and any(d.get("unit") for d in pending),
+        "can_change": reviewing and (bool(pending) or not view.destinations),
+        "must_reassign": reviewing and bool(view.destinations) and not pending,
+        "unit_groups": units.groups(), "current_units": current,
         "held_units": held_units(view.referrals),
     }
 

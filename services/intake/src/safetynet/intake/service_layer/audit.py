@@ -1,0 +1,95 @@
+"""Recording to the audit trail, querying it and verifying its chain.
+
+A record is appended in the same transaction as what it records: a read of personal data
+is answered only once its record is committed, and an action's record commits with the
+command it sends. Where a request came from (client address, endpoint) is set once per
+request by the authorization dependency (entrypoints/api/authz.py) in `origin`, a
+context variable, so the handlers that the API and the console share need no extra
+arguments; the CLI sets its own.
+"""
+
+import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from safetynet.intake.adapters.audit_repository import chain
+from safetynet.intake.domain.access import Principal
+from safetynet.intake.domain.audit import Actor, Break, Entry, Stored, Verifier
+from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+
+
+@dataclass(frozen=True)
+class Origin:
+    client: str      # the client's address (as uvicorn saw it, behind a trusted proxy: the forwarded one)
+    endpoint: str    # "GET /v1/reports/{report_id}", "cli: keys rotate"
+
+
+_origin: ContextVar[Origin] = ContextVar("safetynet_audit_origin", default=Origin("unknown", "unknown"))
+
+
+def set_origin(origin: Origin) -> None:
+    _origin.set(origin)
+
+
+def current_origin() -> Origin:
+    return _origin.get()
+
+
+# Keys minted without saying who: tests and the embedded mode (the CLI names its operator).
+OPERATOR = Actor(key_id=None, name="safetynet", role="operator")
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(key_id=principal.key_id, name=principal.name, role=principal.role)
+
+
+def entry(actor: Actor, action: str, *, county: str | None, report_id: str | None = None,
+          referral_id: str | None = None, detail: dict[str, Any] | None = None,
+          at: datetime | None = None) -> Entry:
+    origin = current_origin()
+    return Entry(record_id=str(uuid.uuid4()), at=at or datetime.now(timezone.utc), actor=actor, action=action,
+                 endpoint=origin.endpoint, client=origin.client, county=county, report_id=report_id,
+                 referral_id=referral_id, detail=detail or {})
+
+
+async def record(uow: IntakeUnitOfWork, entries: Iterable[Entry]) -> None:
+    """Append within the caller's transaction; the caller commits."""
+    await uow.audit.append(list(entries))
+
+
+def as_json(stored: Stored) -> dict[str, Any]:
+    e = stored.entry
+    return {"seq": stored.seq, "record_id": e.record_id, "at": e.at.isoformat(),
+            "actor": {"key_id": e.actor.key_id, "name": e.actor.name, "role": e.actor.role},
+            "action": e.action, "endpoint": e.endpoint, "client": e.client, "county": e.county,
+            "report_id": e.report_id, "referral_id": e.referral_id, "detail": e.detail,
+            "prev_hash": stored.prev_hash, "hash": stored.hash}
+
+
+async def query(*, principal: Principal, uow: IntakeUnitOfWork, report_id: str | None = None,
+                actor: str | None = None, before: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """The key's county's records, newest first."""
+    async with uow:
+        found = await uow.audit.query(county=principal.county, report_id=report_id, actor=actor,
+                                      before=before, limit=limit)
+    return [as_json(s) for s in found]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    count: int
+    head: str
+    broken: Break | None
+
+
+async def verify_trail(engine: AsyncEngine) -> Verdict:
+    """Walk the whole trail in order; stop at the first record that breaks the chain."""
+    verifier = Verifier()
+    async for batch in chain(engine):
+        if not verifier.feed(batch):
+            break
+    return Verdict(count=verifier.count, head=verifier.head, broken=verifier.broken)
