@@ -1,6 +1,8 @@
 """The dispatcher's desk through the API: confirm, change, reassign, and the units'
 acknowledge, reject and close, with every decision and actor kept."""
 
+import asyncio
+
 import pytest
 
 from tests.support.scenarios import SCENARIOS, with_fresh_ids
@@ -11,6 +13,19 @@ pytestmark = pytest.mark.e2e
 ELDER = next(s for s in SCENARIOS if s.name == "elder_abuse_no_injury")            # 南投縣, awaiting review
 CO_CASE = next(s for s in SCENARIOS if s.name == "ipv_with_mental_illness")        # 苗栗縣, two destinations
 UNMAPPED = next(s for s in SCENARIOS if s.name == "vulnerable_family_unmapped_county")  # 新竹縣, no unit
+
+
+async def wait_for_closure_in_screening(system, referral_id, timeout=15.0):
+    from sqlalchemy import text
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        async with system.engine.connect() as conn:
+            found = await conn.scalar(text("SELECT count(*) FROM screening_closed_referrals WHERE referral_id = :r"),
+                                      {"r": referral_id})
+        if found:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("screening never recorded the closed referral")
 
 
 def status_is(*wanted):
@@ -152,6 +167,9 @@ async def test_a_re_report_after_closure_goes_back_to_the_same_unit(tmp_path):
         await system.wait_for(rid, dispatcher, status_is("acknowledged"))
         await system.client.post(f"/v1/referrals/{referral}/close", headers=unit, json={"outcome": "結案"})
         await system.wait_for(rid, dispatcher, status_is("closed"))
+        # Screening learns of the closure from routing's event, asynchronously: a report
+        # posted in that gap is judged without it. Wait until screening has it.
+        await wait_for_closure_in_screening(system, referral)
 
         again = await post(system, ELDER, agency, dispatcher, body=body)
         again = await system.wait_for(again["report_id"], dispatcher, status_is("assigned"))

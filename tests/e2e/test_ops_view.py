@@ -38,3 +38,18 @@ async def test_open_slas_soonest_first_with_the_waiting_stage_and_a_trace_link(t
         assert {format(s.context.trace_id, "032x") for s in report_spans} == {trace_id}
 
         assert (await system.client.get("/v1/ops/slas", headers=agency)).status_code == 403
+
+
+async def test_the_console_ops_page_lists_open_slas_with_trace_links(tmp_path):
+    async with embedded_system(tmp_path, trace_url_template="https://jaeger.example/trace/{trace_id}") as system:
+        agency = await system.key("agency")
+        dispatcher = await system.key("dispatcher")
+        red = (await system.client.post("/v1/reports", json=with_fresh_ids(scenario("ipv_high_tipvda").body),
+                                        headers=agency)).json()["report_id"]
+        await system.wait_for(red, dispatcher, lambda b: b["status"] == "assigned")
+        page = await system.client.get("/console/ops", headers=dispatcher)
+        assert page.status_code == 200, page.text
+        assert f'href="/console/reports/{red}"' in page.text
+        assert "https://jaeger.example/trace/" in page.text
+        assert "苗栗縣/protection" in page.text
+        assert page.headers["cache-control"] == "no-store"

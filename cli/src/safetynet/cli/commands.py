@@ -21,6 +21,7 @@ from safetynet.contracts.storage import is_sqlite, make_engine
 from safetynet.contracts import topics
 from safetynet.cli import telemetry
 from safetynet.cli.metrics import metrics_endpoint, watch_runtimes
+from safetynet.cli.keys import audit_verify, keys_command
 from safetynet.cli.ops import ops_app
 from safetynet.cli.schemas import export_schemas
 
@@ -47,7 +48,9 @@ async def run(args: argparse.Namespace) -> int:
         await migrate(settings, args.service or SERVICE_NAMES)
         return 0
     if args.command == "keys":
-        return await create_key(settings, args)
+        return await keys_command(settings, args)
+    if args.command == "audit":
+        return await audit_verify(settings)
     if args.command == "notify":
         return await notify_replay(settings, notification_ids=args.notification_id or [], all_dead=args.all_dead)
     if args.command == "crypto":
@@ -70,31 +73,6 @@ async def migrate(settings: Settings, services: Any) -> None:
             print(f"migrated {name}")
     finally:
         await engine.dispose()
-
-
-async def create_key(settings: Settings, args: argparse.Namespace) -> int:
-    from safetynet.intake.service_layer import handlers
-    from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
-
-    directory = CountyDirectory.load(settings.county_data)
-    if not directory.is_configured(args.county):
-        raise UsageError(f"--county {args.county!r} is not configured ({', '.join(directory.counties)})")
-    if args.role == "agency" and not args.agency_type:
-        raise UsageError("an agency key needs --agency-type")
-    if args.role == "unit" and directory.unit_kind(args.unit or "") is None:
-        raise UsageError("a unit key needs --unit with a unit id from the county data")
-    engine = make_engine(settings.database_url)
-    try:
-        # A new database gets intake's schema first; an existing one is left as it is.
-        await upgrade(engine, schema="intake", script_location=service_module("intake").MIGRATIONS)
-        principal, secret = await handlers.create_key(
-            role=args.role, name=args.name, county=args.county, agency_type=args.agency_type,
-            unit=args.unit, uow=IntakeUnitOfWork(engine))
-    finally:
-        await engine.dispose()
-    print(f"created {principal.role} key {principal.key_id} for {principal.name} ({principal.county})")
-    print(secret)
-    return 0
 
 
 async def notify_replay(settings: Settings, *, notification_ids: list[str], all_dead: bool) -> int:
@@ -230,7 +208,7 @@ async def run_until_signal(runtimes: list[ServiceRuntime], *, app: Any, host: st
     tasks = [asyncio.create_task(r.run(stop), name=r.name) for r in runtimes]
     if app is not None:
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info",
-                                               lifespan="off", access_log=False,
+                                               lifespan="off", access_log=False, timeout_graceful_shutdown=5,
                                                log_config=None))  # our JSON root logger
         server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         tasks.append(asyncio.create_task(server.serve(), name="http"))

@@ -55,6 +55,8 @@ def check(principal: Principal, command_type: str, *, view: ReportView, county: 
     if statuses is None:
         if view.status != "awaiting_review":
             raise Conflict(f"the report is {view.status}; only a report awaiting review can be confirmed or changed")
+        if not _destinations_without_referral(view):
+            raise Conflict("every destination already has a referral: reassign the rejected one instead")
         if command_type == "ConfirmDestinations" and not any(d.get("unit") for d in view.destinations):
             raise Conflict("no recommended destination has a unit: change the destinations instead")
         return Target(county=county, referral=None)
@@ -63,3 +65,9 @@ def check(principal: Principal, command_type: str, *, view: ReportView, county: 
     if referral["status"] not in statuses:
         raise Conflict(f"the referral is {referral['status']}; {command_type} needs {' or '.join(statuses)}")
     return Target(county=county, referral=referral)
+
+
+def _destinations_without_referral(view: ReportView) -> list[dict]:  # type: ignore[type-arg]
+    """Destinations that no referral (other than a reassigned one) stands for yet."""
+    held = {(r["kind"], r["unit"]) for r in view.referrals if r["status"] != "reassigned"}
+    return [d for d in view.destinations if (d["kind"], d.get("unit")) not in held]

@@ -17,6 +17,7 @@ from safetynet.intake.entrypoints.console.events import watermark
 from safetynet.intake.entrypoints.console.present import KINDS, RISKS, Units, queue_rows, report_page
 from safetynet.intake.entrypoints.console.templating import render
 from safetynet.intake.service_layer import handlers
+from safetynet.intake.service_layer.ops import open_slas
 from safetynet.intake.service_layer.queue import dispatch_queue
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -116,6 +117,13 @@ async def queue_page(request: Request, ctx: Context, staff: PageStaff) -> Respon
 @router.get("/queue")
 async def queue_fragment(request: Request, ctx: Context, staff: FragmentStaff) -> Response:
     return render(request, "console/_queue.html", staff=staff, **await _queue_context(ctx, staff, _filters(request)))
+
+
+@router.get("/ops")
+async def ops_page(request: Request, ctx: Context, staff: PageStaff) -> Response:
+    items = await open_slas(principal=staff.principal, uow=ctx.uow(),
+                            trace_url_template=ctx.settings.trace_url_template, now=_now())
+    return render(request, "console/ops.html", staff=staff, items=items)
 
 
 # A report ----------------------------------------------------------------------------
