@@ -272,8 +272,15 @@ async def test_a_malformed_command_is_left_to_the_dead_letter_topic(engine, hand
     with pytest.raises(ValidationError):
         await handle(command("RejectReferral", UNIT, referral_id="x", reason="   "))  # a blank reason
     with pytest.raises(ValidationError):
-        await handle(command("ConfirmDestinations", surprise=True))
+        await handle(command("ReassignReferral", referral_id="x", reason="r"))  # no unit
     assert len(await outbox(engine)) == 3
+
+
+async def test_an_unknown_field_is_ignored_by_the_tolerant_reader(engine, handle) -> None:
+    # A newer intake may add an optional field; this routing applies what it knows.
+    await handle(screened(urgent=False))
+    await handle(command("ConfirmDestinations", added_in_a_later_version=True))
+    assert "ReferralAssigned" in [e.type for e in await outbox(engine)]
 
 
 async def test_bootstrap_wires_the_consumer_and_the_relay(engine) -> None:
