@@ -41,6 +41,12 @@ def test_each_service_runs_itself_after_migrations_with_a_health_check(service):
     assert spec["depends_on"]["kafka"]["condition"] == "service_healthy"
 
 
+@pytest.mark.parametrize("service", [*SERVICE_NAMES, "migrate"])
+def test_only_intake_holds_the_key_ring_for_personal_data(service):
+    env = COMPOSE["services"][service]["environment"]
+    assert ("SAFETYNET_KEY_RING" in env) == (service == "intake")
+
+
 def test_intake_publishes_the_port_it_listens_on():
     intake = COMPOSE["services"]["intake"]
     port = intake["command"][intake["command"].index("--port") + 1]

@@ -220,6 +220,14 @@ def test_notify_takes_its_channel_secrets_from_the_operators_secret_if_there(ren
         assert env[name] == {"secretKeyRef": {"name": "safetynet-secrets", "key": key, "optional": True}}
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_only_intake_holds_the_key_ring_for_personal_data(rendered, overlay):
+    for service in SERVICE_NAMES:
+        env = k8s.container_env(rendered[overlay], container(rendered[overlay], "Deployment", f"safetynet-{service}"))
+        expected = {"secretKeyRef": {"name": "safetynet-secrets", "key": "key-ring"}} if service == "intake" else None
+        assert env.get("SAFETYNET_KEY_RING") == expected
+
+
 def test_cloudnativepg_app_uri_works_as_the_database_url():
     # The `uri` key of `<cluster>-app` is plain postgresql://; the services need asyncpg.
     uri = "postgresql://safetynet:s3cret@safetynet-pg-rw.safetynet:5432/safetynet"

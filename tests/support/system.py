@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any, AsyncIterator
 
 import httpx
+from sqlalchemy import text
 
 from safetynet.cli.commands import SERVICE_NAMES, build, service_module
 from safetynet.contracts.messaging.sqlbus import SqlLogBroker
 from safetynet.contracts.migrations import upgrade
 from safetynet.contracts.settings import Settings
-from safetynet.contracts.storage import make_engine
+from safetynet.contracts.storage import is_sqlite, make_engine
 from safetynet.intake.service_layer import handlers
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
@@ -49,8 +50,11 @@ class EmbeddedSystem:
 
 @asynccontextmanager
 async def embedded_system(tmp_path: Path, **overrides: Any) -> AsyncIterator[EmbeddedSystem]:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/safetynet.db", **overrides)
+    settings = Settings(**{"database_url": f"sqlite+aiosqlite:///{tmp_path}/safetynet.db", **overrides})
     engine = make_engine(settings.database_url)
+    if not is_sqlite(settings.database_url):  # PostgreSQL: the embedded broker's schema
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE SCHEMA IF NOT EXISTS bus"))
     broker = SqlLogBroker(engine, partitions=settings.kafka_partitions)
     await broker.start()
     for name in SERVICE_NAMES:

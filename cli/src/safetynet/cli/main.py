@@ -35,6 +35,17 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--county", required=True)
     create.add_argument("--agency-type", help="for agency keys: police, school, hospital, …")
     create.add_argument("--unit", help="for unit keys: the unit id, e.g. 苗栗縣/protection")
+    create.add_argument("--expires-in-days", type=int, metavar="N", help="the key stops working after N days")
+    revoke = keys.add_parser("revoke", help="revoke a key at once (its console sessions end too)")
+    revoke.add_argument("key_id")
+    rotate = keys.add_parser("rotate", help="a new secret for the same principal; the old key is revoked; "
+                                            "the new key is the last line of stdout")
+    rotate.add_argument("key_id")
+    rotate.add_argument("--expires-in-days", type=int, metavar="N",
+                        help="the new key stops working after N days (default: as long as the old one lasted)")
+
+    audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
+    audit.add_parser("verify", help="check the hash chain: exit 0 intact, 1 broken (naming the first bad record)")
 
     notify = sub.add_parser("notify", help="notifications").add_subparsers(dest="notify_command", required=True)
     replay = notify.add_parser("replay", help="send dead-lettered notifications again (a fresh round of attempts)")

@@ -49,13 +49,15 @@ def make_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     if is_sqlite(url):
         engine = create_async_engine(
             url,
+            hide_parameters=True,  # errors and logs must not carry personal data
             connect_args={"timeout": 30},
             execution_options={"schema_translate_map": {s: None for s in SERVICE_SCHEMAS}},
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                               hide_parameters=True)  # errors and logs must not carry personal data
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -80,6 +80,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/console/sign-out"): Rule(DISPATCH, "key", "page"),
     ("GET", "/console"): Rule(DISPATCH, "county", "page"),
     ("GET", "/console/queue"): Rule(DISPATCH, "county", "fragment"),
+    ("GET", "/console/ops"): Rule(DISPATCH, "county", "page"),
     ("GET", "/console/events"): Rule(DISPATCH, "county", "fragment"),
     ("GET", "/console/reports/{report_id}"): Rule(DISPATCH, "record", "page"),
     ("GET", "/console/reports/{report_id}/live"): Rule(DISPATCH, "record", "fragment"),

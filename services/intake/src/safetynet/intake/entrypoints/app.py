@@ -2,6 +2,7 @@
 
 import logging
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
@@ -55,6 +56,12 @@ def create_app(ctx: IntakeContext) -> FastAPI:
         if request.url.path.startswith("/console"):  # the console's own page, as for an unknown id
             return console.pages.not_found(request, None)  # type: ignore[arg-type]
         return JSONResponse({"detail": error.detail}, status_code=404)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        # FastAPI's standard body, minus `input`: a refused value may be a name or an ID.
+        detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+        return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(RecursionError)
     async def too_deep(request: Request, error: RecursionError) -> JSONResponse:

@@ -20,7 +20,6 @@ class IntakeUnitOfWork(SqlUnitOfWork):
     idempotency: IdempotencyRepository
     views: ViewRepository
     audit: AuditRepository
-
     privacy: PrivacyRepository
 
     def __init__(self, engine: AsyncEngine, on_commit: Callable[[], None] = lambda: None,

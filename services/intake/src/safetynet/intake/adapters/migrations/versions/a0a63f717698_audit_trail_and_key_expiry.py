@@ -20,17 +20,18 @@ down_revision = '09779389fd4f'
 branch_labels = None
 depends_on = None
 
-APPEND_ONLY = """
-CREATE FUNCTION intake.intake_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'the audit trail is append-only: % refused', TG_OP;
-END
-$$;
-CREATE TRIGGER intake_audit_no_update_or_delete BEFORE UPDATE OR DELETE ON intake.intake_audit
-    FOR EACH ROW EXECUTE FUNCTION intake.intake_audit_append_only();
-CREATE TRIGGER intake_audit_no_truncate BEFORE TRUNCATE ON intake.intake_audit
-    FOR EACH STATEMENT EXECUTE FUNCTION intake.intake_audit_append_only();
-"""
+# One statement each: asyncpg runs no multi-statement strings.
+APPEND_ONLY = (
+    """CREATE FUNCTION intake.intake_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'the audit trail is append-only: % refused', TG_OP;
+    END
+    $$""",
+    """CREATE TRIGGER intake_audit_no_update_or_delete BEFORE UPDATE OR DELETE ON intake.intake_audit
+    FOR EACH ROW EXECUTE FUNCTION intake.intake_audit_append_only()""",
+    """CREATE TRIGGER intake_audit_no_truncate BEFORE TRUNCATE ON intake.intake_audit
+    FOR EACH STATEMENT EXECUTE FUNCTION intake.intake_audit_append_only()""",
+)
 
 
 def _postgresql() -> bool:
@@ -64,7 +65,8 @@ def upgrade() -> None:
     op.create_index('ix_intake_audit_report', 'intake_audit', ['report_id', 'seq'], unique=False, schema='intake')
     op.add_column('intake_api_keys', sa.Column('expires_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=True), schema=schema_for('intake'))
     if _postgresql():
-        op.execute(APPEND_ONLY)
+        for statement in APPEND_ONLY:
+            op.execute(statement)
 
 
 def downgrade() -> None:

@@ -1,0 +1,102 @@
+"""`safetynet keys create|revoke|rotate` and `safetynet audit verify`.
+
+Key changes are on the audit trail with the operator who made them: the OS user and the
+host the command ran on (the CLI has no API key of its own; whoever runs it holds the
+database credentials).
+"""
+
+import argparse
+import getpass
+import socket
+from typing import TYPE_CHECKING
+
+from safetynet.contracts.counties import CountyDirectory
+from safetynet.contracts.migrations import upgrade
+from safetynet.contracts.settings import Settings
+from safetynet.contracts.storage import make_engine
+
+if TYPE_CHECKING:
+    from safetynet.intake.domain.audit import Actor
+
+
+class KeyUsageError(ValueError):
+    """The key command cannot run as asked (the CLI prints it, exit 2)."""
+
+
+def _operator(command: str) -> "Actor":
+    from safetynet.intake.domain.audit import Actor
+    from safetynet.intake.service_layer.audit import Origin, set_origin
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        user = "unknown"
+    host = socket.gethostname()
+    set_origin(Origin(client=f"cli@{host}", endpoint=f"cli: {command}"))
+    return Actor(key_id=None, name=f"{user}@{host}", role="operator")
+
+
+async def keys_command(settings: Settings, args: argparse.Namespace) -> int:
+    from safetynet.cli.commands import service_module
+    from safetynet.intake.service_layer import keys
+    from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+
+    expires_at = None
+    if args.keys_command == "create":
+        _check_create(settings, args)
+        expires_at = keys.expiry(args.expires_in_days)
+    operator = _operator(f"keys {args.keys_command}")
+    engine = make_engine(settings.database_url)
+    try:
+        # A new database gets intake's schema first; an existing one is left as it is.
+        await upgrade(engine, schema="intake", script_location=service_module("intake").MIGRATIONS)
+        uow = IntakeUnitOfWork(engine)
+        if args.keys_command == "create":
+            principal, secret = await keys.create_key(
+                role=args.role, name=args.name, county=args.county, agency_type=args.agency_type,
+                unit=args.unit, uow=uow, expires_at=expires_at, operator=operator)
+            print(f"created {principal.role} key {principal.key_id} for {principal.name} ({principal.county})"
+                  + (f", expires {expires_at.isoformat()}" if expires_at else ""))
+            print(secret)
+        elif args.keys_command == "revoke":
+            revoked = await keys.revoke_key(key_id=args.key_id, uow=uow, operator=operator)
+            print(f"revoked {revoked.role} key {revoked.key_id} of {revoked.name} ({revoked.county})")
+        else:
+            rotated = await keys.rotate_key(key_id=args.key_id, uow=uow, expires_in_days=args.expires_in_days,
+                                            operator=operator)
+            print(f"revoked {rotated.old.role} key {rotated.old.key_id}; new key {rotated.new.key_id} for "
+                  f"{rotated.new.name} ({rotated.new.county})"
+                  + (f", expires {rotated.expires_at.isoformat()}" if rotated.expires_at else ""))
+            print(rotated.secret)
+    except keys.UnknownKey as error:
+        raise KeyUsageError(f"no live key {error} (unknown, or already revoked)") from None
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def _check_create(settings: Settings, args: argparse.Namespace) -> None:
+    directory = CountyDirectory.load(settings.county_data)
+    if not directory.is_configured(args.county):
+        raise KeyUsageError(f"--county {args.county!r} is not configured ({', '.join(directory.counties)})")
+    if args.role == "agency" and not args.agency_type:
+        raise KeyUsageError("an agency key needs --agency-type")
+    if args.role == "unit" and directory.unit_kind(args.unit or "") is None:
+        raise KeyUsageError("a unit key needs --unit with a unit id from the county data")
+
+
+async def audit_verify(settings: Settings) -> int:
+    """Exit 0 when the whole chain holds, 1 naming the first record that breaks it."""
+    from safetynet.intake.service_layer.audit import verify_trail
+
+    engine = make_engine(settings.database_url)
+    try:
+        verdict = await verify_trail(engine)
+    finally:
+        await engine.dispose()
+    if verdict.broken is not None:
+        print(f"audit trail BROKEN at {verdict.broken.describe()}")
+        print(f"the {verdict.count - 1} records before it verify; the last good hash is {verdict.head}")
+        return 1
+    print(f"audit trail intact: {verdict.count} records, head {verdict.head}")
+    return 0
