@@ -91,7 +91,11 @@ def setup_logging(level: int = logging.INFO) -> None:
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
-    # Database drivers log bound values at DEBUG, and staff free text can name people:
-    # never let them below INFO, whatever the root level.
+    quiet_database_drivers(level)
+
+
+def quiet_database_drivers(level: int) -> None:
+    """Database drivers log bound values at DEBUG, and staff free text can name people:
+    never let them below INFO, whatever the root level."""
     for name in ("aiosqlite", "asyncpg", "sqlalchemy.engine"):
         logging.getLogger(name).setLevel(max(level, logging.INFO))
