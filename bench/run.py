@@ -350,6 +350,15 @@ async def pipeline_scenario(name: str, *, partitions: int, replicas: int, args: 
         warmed = await open_loop(base, pipeline.request(warm), rate=10, seconds=len(warm) / 10)
         await pipeline.wait_settled([o.body["report_id"] for o in warmed.accepted if o.body], 60)
 
+        # What the system burns doing nothing: polling loops, relays, consumer fetches.
+        quiet = await wait_for_quiet(args, name)
+        meter = CpuMeter(pipeline.pids(), db_name(pipeline.url))
+        await asyncio.sleep(args.idle_seconds)
+        idle = meter.stop()
+        out["idle"] = {**quiet, "cpu_s": idle,
+                       "cores": {k: round(v / idle["wall"], 3) for k, v in idle.items()
+                                 if k not in ("wall", "machine_total", "loadgen")}}
+
         offset = 0
         out["rate_phases"] = []
         for rate in args.rate:
@@ -670,6 +679,14 @@ def render(results: dict[str, Any]) -> str:
             lines.append(cpu_row(f"{tag} open loop {phase['target_rate']:g}/s, until settled", phase["cpu_ms_per_report"]))
         lines.append(cpu_row(f"{tag} intake alone, capacity", p["intake_capacity"]["cpu_ms_per_report"]))
         lines.append(cpu_row(f"{tag} pipeline draining the backlog", p["pipeline_drain"]["cpu_ms_per_report"]))
+    for p in pipes:
+        if "idle" in p:
+            cores = p["idle"]["cores"]
+            named = {k: v for k, v in cores.items() if k not in ("machine_busy", "others")}
+            lines += ["", f"Idle, no load, for {p['idle']['cpu_s']['wall']:.0f} s ({p['partitions']}p/{p['screening_replicas']}r): "
+                      f"the benchmark's processes use {sum(named.values()):.2f} of a core ("
+                      + ", ".join(f"{k} {v:.3f}" for k, v in named.items()) + "); the machine as a whole "
+                      f"was {cores['machine_busy']:.2f} cores busy."]
     lines += ["", "*Unattributed* is the machine's busy time minus every process named: the kernel's loopback "
               "networking, PostgreSQL's background writers, and anything else running on the machine (other "
               f"engineers' integration tests on the shared PostgreSQL). Raw figures: `{results['json']}`.", ""]
@@ -718,6 +735,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--seconds", type=float, default=30, help="open-loop duration (default 30)")
     p.add_argument("--concurrency", type=int, default=16, help="connections in the capacity phases (default 16)")
     p.add_argument("--capacity-seconds", type=float, default=10, help="capacity phase duration (default 10)")
+    p.add_argument("--idle-seconds", type=float, default=10, help="idle CPU measurement (default 10)")
     p.add_argument("--drain-timeout", type=float, default=240, help="max seconds to wait for the pipeline to settle")
     p.add_argument("--perf-records", type=int, default=200_000, help="ProducerPerformance records (default 200000)")
     p.add_argument("--seed", type=int, default=7)

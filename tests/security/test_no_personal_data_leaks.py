@@ -335,7 +335,7 @@ def _poll(url: str, headers: dict[str, str], until: Any, timeout: float = 30) ->
 
 async def test_the_sqlite_driver_debug_log_carries_no_personal_data(tmp_path, caplog):
     # The drivers bind staff free text (reasons that name people) into their DEBUG log;
-    # `safetynet` keeps them at INFO whatever the root level. Without that, this test fails.
+    # `safetynet` keeps them at WARNING whatever the root level. Without that, this test fails.
     who = person(5)
     drivers = [logging.getLogger(n) for n in ("aiosqlite", "asyncpg", "sqlalchemy.engine")]
     before = [d.level for d in drivers]

@@ -95,7 +95,7 @@ def setup_logging(level: int = logging.INFO) -> None:
 
 
 def quiet_database_drivers(level: int) -> None:
-    """Database drivers log bound values at DEBUG, and staff free text can name people:
-    never let them below INFO, whatever the root level."""
+    """Database drivers log bound values at DEBUG (and SQLAlchemy every statement at INFO),
+    and staff free text can name people: keep them at WARNING, whatever the root level."""
     for name in ("aiosqlite", "asyncpg", "sqlalchemy.engine"):
-        logging.getLogger(name).setLevel(max(level, logging.INFO))
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
