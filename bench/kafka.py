@@ -10,7 +10,6 @@ same server.properties template as scripts/infra, on free ports, data in a tempo
 directory that is deleted afterwards.
 """
 
-import asyncio
 import os
 import re
 import shutil
@@ -181,7 +180,3 @@ async def sequential_sends(bootstrap: str, topic: str, *, record_size: int, seco
         await producer.stop()
     return {"records": sent, "seconds": round(elapsed, 2), "records_per_sec": round(sent / elapsed, 1),
             "mean_ms": round(elapsed / max(sent, 1) * 1000, 2)}
-
-
-def run_sync(coro: Any) -> Any:
-    return asyncio.get_event_loop().run_until_complete(coro)

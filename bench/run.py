@@ -1,25 +1,27 @@
 """The SafetyNet Dispatch benchmark: one command, every figure in docs/benchmarks.md.
 
-    scripts/infra up && .venv/bin/python -m bench.run --rate 40 --seconds 30
+    scripts/infra up && .venv/bin/python -m bench.run          # --rate 10,20,40 --seconds 30
 
 In one run, on this machine:
 1. baseline: a bare FastAPI + asyncpg app (bench/baseline_app.py, under uvicorn as its
-   own process) that inserts the same JSON into PostgreSQL: open loop at --rate, then
-   closed loop at --concurrency for --capacity-seconds.
-2. pipeline, 3 partitions, 1 replica of each service (the default), on a private Kafka
-   4.1.1 broker and a fresh PostgreSQL database: open loop at --rate; every report is
-   then read back with GET /v1/reports/{id} and its latencies taken from the server's
-   own timestamps. Then intake alone (screening, routing and notify paused with SIGSTOP) at
-   --concurrency for --capacity-seconds, then the other services resume (SIGCONT) and
-   drain the backlog: the pipeline's throughput without intake competing for CPU.
-3. Kafka's own limits on that broker: ProducerPerformance (kafka-tools) with records the
-   size of our ReportReceived envelope and the services' producer settings, and one
-   aiokafka producer sending one record at a time, as an outbox relay does.
+   own process) that inserts the same JSON into PostgreSQL: open loop at each --rate,
+   then closed loop at --concurrency for --capacity-seconds.
+2. pipeline, 3 partitions, one process per service (the default), on a private Kafka
+   4.1.1 broker and a fresh PostgreSQL database: idle CPU for --idle-seconds; open loop
+   at each --rate, after which every report is read back with GET /v1/reports/{id} and
+   its latencies taken from the server's own timestamps; then intake alone (screening,
+   routing and notify paused with SIGSTOP) at --concurrency for --capacity-seconds;
+   then the others resume (SIGCONT) and drain that backlog: the pipeline's throughput
+   without intake competing for the CPU.
+3. Kafka's own limits on that broker, services stopped: ProducerPerformance
+   (kafka-tools) with records the size of our ReportReceived envelope and the services'
+   producer settings, and one aiokafka producer sending one record at a time, as an
+   outbox relay does.
 4. pipeline, 2 partitions, 2 replicas of screening: as 2.
 
-Results go to docs/benchmarks.md between the generated-section markers (the
-interpretation around them is kept) and, in full, to var/bench/<timestamp>.json.
-Every phase has a deadline; nothing here loops unbounded.
+Results go to docs/benchmarks.md between the generated-section markers (the text
+around them is kept) and, in full, to var/bench/<time>/results.json. Every phase has a
+deadline; nothing here loops unbounded.
 """
 
 import argparse
@@ -48,7 +50,7 @@ from bench.loadgen import closed_loop, open_loop, percentiles
 from bench.profiled import cpu_by_bucket
 from safetynet.contracts import topics
 from tests.support.cluster import Cluster, create_database, infra_from_environment
-from tests.support.processes import SAFETYNET, Process, free_port
+from tests.support.processes import Process, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 DOC = REPO / "docs" / "benchmarks.md"
