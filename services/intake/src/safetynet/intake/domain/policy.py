@@ -81,6 +81,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/console"): Rule(DISPATCH, "county", "page"),
     ("GET", "/console/queue"): Rule(DISPATCH, "county", "fragment"),
     ("GET", "/console/ops"): Rule(DISPATCH, "county", "page"),
+    ("GET", "/console/kpis"): Rule(DISPATCH, "county", "page"),
     ("GET", "/console/events"): Rule(DISPATCH, "county", "fragment"),
     ("GET", "/console/reports/{report_id}"): Rule(DISPATCH, "record", "page"),
     ("GET", "/console/reports/{report_id}/live"): Rule(DISPATCH, "record", "fragment"),

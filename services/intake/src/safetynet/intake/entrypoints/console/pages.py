@@ -1,7 +1,7 @@
 """The console's pages: sign-in, the dispatch queue and a report, each with a fragment
 that the page's script re-fetches when the event stream says something changed."""
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,6 +17,9 @@ from safetynet.intake.entrypoints.console.events import watermark
 from safetynet.intake.entrypoints.console.present import KINDS, RISKS, Units, queue_rows, report_page
 from safetynet.intake.entrypoints.console.templating import render
 from safetynet.intake.service_layer import handlers
+from safetynet.contracts.report import TAIPEI
+from safetynet.intake.domain import kpis as kpi_rules
+from safetynet.intake.service_layer.kpis import county_kpis
 from safetynet.intake.service_layer.ops import open_slas
 from safetynet.intake.service_layer.queue import dispatch_queue
 
@@ -124,6 +127,32 @@ async def ops_page(request: Request, ctx: Context, staff: PageStaff) -> Response
     items = await open_slas(principal=staff.principal, uow=ctx.uow(),
                             trace_url_template=ctx.settings.trace_url_template, now=_now())
     return render(request, "console/ops.html", staff=staff, items=items)
+
+
+RATES = [("dispatch_within_24h", "24小時內派案比率 24-hour dispatch rate", ""),
+         ("protection_rereport", "保護性案件再通報率 Protection re-report rate", "< 7.7%"),
+         ("vulnerable_family_to_protection_90d", "脆弱家庭3個月內再通報為保護案 Vulnerable family → protection (90 days)", "< 7.5%")]
+COUNTS = [("by_category", "依類別 By category"), ("by_source", "依通報來源 By source"),
+          ("by_risk_level", "依風險燈號 By risk level")]
+
+
+@router.get("/kpis")
+async def kpi_page(request: Request, ctx: Context, staff: PageStaff) -> Response:
+    today = _now().astimezone(TAIPEI).date()
+    first = _parse_date(request.query_params.get("from")) or today.replace(day=1)
+    last = _parse_date(request.query_params.get("to")) or today
+    problems = kpi_rules.period_problems(first, last)
+    k = None if problems else await county_kpis(county=staff.principal.county, first=first, last=last,
+                                                now=_now(), uow=ctx.uow())
+    return render(request, "console/kpis.html", staff=staff, first=first.isoformat(), last=last.isoformat(),
+                  problems=problems, k=k, rates=RATES, counts=COUNTS)
+
+
+def _parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value and len(value) == 10 else None
+    except ValueError:
+        return None
 
 
 # A report ----------------------------------------------------------------------------
