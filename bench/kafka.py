@@ -77,7 +77,9 @@ class PrivateBroker:
         props.write_text(template.replace("@KAFKA_PORT@", str(self.port))
                          .replace("@CONTROLLER_PORT@", str(self.controller_port))
                          .replace("@LOG_DIRS@", str(self.dir / "logs")))
-        cluster_id = urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = "-"
+        while cluster_id.startswith("-"):   # StorageTool would read "-t -Xyz..." as an option
+            cluster_id = urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         classpath = f"{self.libs}/*"
         subprocess.run([self.java, "-Xmx256m", "-cp", classpath,
                         f"-Dlog4j2.configurationFile={SUPPORT / 'log4j2-tools.xml'}",

@@ -29,6 +29,7 @@ import asyncio
 import json
 import os
 import platform
+import secrets
 import signal
 import subprocess
 import sys
@@ -41,13 +42,14 @@ import asyncpg
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 
-from bench import mix
+from bench import history, mix, otlp_sink, phases
 from bench.cpu import CpuMeter, machine_busy, postgres_backends, process_cpu
 from bench.kafka import (
     PrivateBroker, create_topic, infra_paths, kafka_tools_dir, producer_performance, sequential_sends,
 )
 from bench.loadgen import closed_loop, open_loop, percentiles
 from bench.profiled import cpu_by_bucket
+from bench.targets import render_extra, render_targets
 from safetynet.contracts import topics
 from tests.support.cluster import Cluster, create_database, infra_from_environment
 from tests.support.processes import Process, free_port
@@ -79,12 +81,22 @@ def admin_database_url() -> str:
 
 
 async def drop_database(url: str) -> None:
+    """Drop a database this run created. Never fails the run: a database it cannot drop
+    (someone else is connected, and we may not end their session) is named and left."""
     admin, name = url.rsplit("/", 1)
-    conn = await asyncpg.connect(_dsn(admin + "/postgres"))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    for attempt in range(5):
+        try:
+            conn = await asyncpg.connect(_dsn(admin + "/postgres"))
+            try:
+                force = " WITH (FORCE)" if attempt == 0 else ""
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}"{force}')
+                return
+            finally:
+                await conn.close()
+        except (asyncpg.PostgresError, OSError) as error:
+            last = error
+            await asyncio.sleep(2)
+    log(f"could not drop database {name} ({type(last).__name__}: {last}); drop it by hand")
 
 
 async def query(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
@@ -144,8 +156,15 @@ class Pipeline:
     database, with the keys the load needs."""
 
     def __init__(self, *, admin_url: str, partitions: int, screening_replicas: int, workdir: Path,
-                 profile: frozenset[str] = frozenset(), extra_env: dict[str, str] | None = None):
+                 profile: frozenset[str] = frozenset(), extra_env: dict[str, str] | None = None,
+                 history_reports: int = 0, otlp: bool = True):
         self.profile = profile
+        self.history_reports = history_reports
+        self.history: dict[str, Any] = {}
+        self.otlp = otlp
+        self.sink: subprocess.Popen[bytes] | None = None
+        self.sink_port = 0
+        self.rss: dict[str, float | None] = {}
         self.extra_env = extra_env or {}
         self.profiles: dict[str, dict[str, float]] = {}
         self.admin_url = admin_url
@@ -161,13 +180,31 @@ class Pipeline:
         log(f"private kafka (partitions={self.partitions}) ...")
         self.broker.start()
         url = await create_database(self.admin_url)
+        otel: dict[str, str] = {}
+        if self.otlp:
+            # Tracing exported as in production, to a sink of our own (bench/otlp_sink.py).
+            self.sink_port = free_port()
+            self.sink = subprocess.Popen([sys.executable, "-m", "bench.otlp_sink", str(self.sink_port)], cwd=REPO,
+                                         stdout=subprocess.DEVNULL, stderr=open(self.workdir / "otlp_sink.log", "ab"),
+                                         start_new_session=True)
+            otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{self.sink_port}"}
         # The per-key rate limit (a token bucket in intake) is off: the benchmark posts
         # from five keys at up to hundreds a second to measure capacity, not the limiter.
         self.cluster = Cluster(database_url=url, kafka=self.broker.bootstrap, workdir=self.workdir,
                                SAFETYNET_KAFKA_PARTITIONS=str(self.partitions), SAFETYNET_RATE_LIMIT_PER_MINUTE="0",
-                               **self.extra_env)
+                               # 32 bytes, whatever tests/support/cluster.py's default is today.
+                               SAFETYNET_SUBJECT_HASH_KEY=secrets.token_hex(32),
+                               # intake refuses the development secrets outside `safetynet dev`.
+                               SAFETYNET_CONSOLE_SECRET=secrets.token_hex(32), SAFETYNET_AUDIT_KEY=secrets.token_hex(32),
+                               **otel, **self.extra_env)
         log(f"database {db_name(url)}: migrate, start services, mint keys ...")
         self.cluster.migrate()
+        if self.history_reports:
+            # Before any service starts: the loader drops and rebuilds secondary indexes.
+            self.history = await history.load(url, count=self.history_reports,
+                                              key_ring=self.cluster.env["SAFETYNET_KEY_RING"],
+                                              hash_key=self.cluster.env["SAFETYNET_SUBJECT_HASH_KEY"],
+                                              audit_key=self.cluster.env["SAFETYNET_AUDIT_KEY"])
         self.start_service("intake")
         self.start_pipeline()
         for agency_type in mix.AGENCY_TYPES:
@@ -297,8 +334,13 @@ class Pipeline:
                            topics.REPORTS)
         return int(rows[0]["n"])
 
+    def sink_stats(self) -> dict[str, Any]:
+        return otlp_sink.stats(self.sink_port) if self.sink else {}
+
     async def stop(self, *, keep_database: bool) -> None:
         if self.cluster:
+            self.rss = {name: phases.rss_mb(p.popen.pid) for name, p in self.cluster.processes.items()
+                        if p.popen.poll() is None} or self.rss
             self.cluster.stop_all()
             for name in self.cluster.processes:
                 prof = self.workdir / f"{name}.prof"
@@ -307,6 +349,12 @@ class Pipeline:
                     self.profiles[name] = cpu_by_bucket(prof)
                     log(f"profile of {name}: {(self.workdir / f'{name}.profile.txt').relative_to(REPO)}")
         self.broker.stop()
+        if self.sink and self.sink.poll() is None:
+            self.sink.terminate()
+            try:
+                self.sink.wait(10)
+            except subprocess.TimeoutExpired:
+                self.sink.kill()
         if self.cluster and not keep_database:
             await drop_database(self.cluster.database_url)
 
@@ -352,19 +400,30 @@ def per_report_ms(cpu: dict[str, float], reports: int) -> dict[str, float]:
     skip = {"machine_total", "wall"}
     out = {k: round(v * 1000 / max(reports, 1), 2) for k, v in cpu.items() if k not in skip}
     out["others_share"] = round(cpu["others"] / cpu["machine_total"], 3) if cpu.get("machine_total") else 0.0
+    # The issue's cost figure: every process of the system, Kafka and PostgreSQL included
+    # (not the load generator, the OTLP sink or unattributed machine time).
+    system = [v for k, v in out.items() if k.split("-")[0] in SYSTEM_PROCESSES]
+    out["all_processes"] = round(sum(system), 2)
     return out
+
+
+SYSTEM_PROCESSES = ("intake", "screening", "routing", "notify", "kafka", "postgres", "baseline")
 
 
 async def pipeline_scenario(name: str, *, partitions: int, replicas: int, args: argparse.Namespace,
                             admin_url: str, bodies: list[tuple[str, bytes]], warm: list[tuple[str, bytes]],
-                            workdir: Path, kafka_limits: bool) -> dict[str, Any]:
+                            workdir: Path, kafka_limits: bool, rates: list[float],
+                            history_reports: int = 0, get_phase: bool = False) -> dict[str, Any]:
     pipeline = Pipeline(admin_url=admin_url, partitions=partitions, screening_replicas=replicas,
                         workdir=workdir / name, profile=frozenset(args.profile),
-                        extra_env=dict(kv.split("=", 1) for kv in args.env))
+                        extra_env=dict(kv.split("=", 1) for kv in args.env),
+                        history_reports=history_reports, otlp=not args.no_otlp)
     (workdir / name).mkdir(parents=True, exist_ok=True)
     out: dict[str, Any] = {"name": name, "partitions": partitions, "screening_replicas": replicas}
     try:
         await pipeline.start()
+        if pipeline.history:
+            out["history"] = pipeline.history
         assert pipeline.cluster
         base = pipeline.cluster.base
         await pipeline.wait_for_group("safetynet-screening", replicas)
@@ -381,9 +440,23 @@ async def pipeline_scenario(name: str, *, partitions: int, replicas: int, args: 
                        "cores": {k: round(v / idle["wall"], 3) for k, v in idle.items()
                                  if k not in ("wall", "machine_total", "loadgen")}}
 
+        if get_phase:
+            # Reads on the loaded database, the system otherwise idle.
+            sample = await query(pipeline.url, "SELECT report_id, county FROM intake.intake_reports "
+                                 "ORDER BY random() LIMIT 5000")
+            quiet = await wait_for_quiet(args, name)
+            log(f"{name}: GET latency, closed loop x{args.get_concurrency}, {args.get_seconds}s per endpoint")
+            meter = CpuMeter(pipeline.pids(), db_name(pipeline.url))
+            out["get_latency"] = {**quiet, **await phases.get_latency(
+                base, dispatchers=pipeline.dispatchers, report_ids=[(r["report_id"], r["county"]) for r in sample],
+                concurrency=args.get_concurrency, seconds=args.get_seconds), "cpu_s": meter.stop()}
+            for k, v in out["get_latency"].items():
+                if k.startswith("GET"):
+                    log(f"{name}: {k}: p99 {v['latency_ms']['p99']} ms, {v['per_s']}/s, errors {v['errors'] or '-'}")
+
         offset = 0
         out["rate_phases"] = []
-        for rate in args.rate:
+        for rate in rates:
             count = int(rate * args.seconds)
             quiet = await wait_for_quiet(args, name)
             log(f"{name}: open loop {rate}/s for {args.seconds}s ({count} reports)")
@@ -392,7 +465,7 @@ async def pipeline_scenario(name: str, *, partitions: int, replicas: int, args: 
                                     first_index=offset)
             ids = [o.body["report_id"] for o in phase.accepted if o.body]
             settled, drain = await pipeline.wait_settled(ids, args.drain_timeout)
-            await pipeline.wait_idle()
+            await pipeline.wait_idle(timeout=min(90.0, args.drain_timeout))
             cpu = meter.stop()
             log(f"{name}: {len(ids)} accepted, {settled} settled {drain:.1f}s after the last answer; reading back ...")
             counties = {o.body["report_id"]: json.loads(bodies[o.index][1])["county"]
@@ -422,7 +495,7 @@ async def pipeline_scenario(name: str, *, partitions: int, replicas: int, args: 
         pipeline.signal_pipeline(signal.SIGCONT)
         settled, drain = await pipeline.wait_settled(burst_ids, args.drain_timeout)
         all_settled_at = datetime.now(timezone.utc)
-        await pipeline.wait_idle()
+        await pipeline.wait_idle(timeout=min(90.0, args.drain_timeout))
         drain_cpu = meter.stop()
         rows = await query(pipeline.url, """
             SELECT min(t.at) FILTER (WHERE t.event = 'screened') AS first_screened,
@@ -446,6 +519,13 @@ async def pipeline_scenario(name: str, *, partitions: int, replicas: int, args: 
             f"all visible after {visible}s ({out['pipeline_drain']['visible_throughput']}/s)")
 
         out["events_per_report"] = await pipeline.events_per_report()
+        if pipeline.sink:
+            await asyncio.sleep(6)   # the BatchSpanProcessor exports every 5 s
+            spans = pipeline.sink_stats()
+            posted = offset + len(burst_ids) + len(warm)
+            out["otlp"] = {**spans, "reports_posted": posted,
+                           "spans_per_report": round(spans.get("spans", 0) / max(posted, 1), 1)}
+        out["rss_mb"] = {n: phases.rss_mb(p.popen.pid) for n, p in pipeline.cluster.processes.items()}
         if kafka_limits:
             out["kafka"] = await measure_kafka(pipeline, args)
         return out
@@ -587,11 +667,15 @@ def _lat(p: dict[str, Any]) -> str:
     return f"{_ms(p, 'p50')} / {_ms(p, 'p95')} / {_ms(p, 'p99')} (n={int(p['n'])})"
 
 
+def _hist(p: dict[str, Any]) -> str:
+    return f", {p['history']['reports']:,} earlier reports" if p.get("history") else ""
+
+
 def render(results: dict[str, Any]) -> str:
     a = results["args"]
     m = results["machine"]
     base = results.get("baseline")
-    pipes = [results[k] for k in ("pipeline_3p_1r", "pipeline_2p_2r") if k in results]
+    pipes = [results[k] for k in ("pipeline_3p_1r", "pipeline_3p_1r_history", "pipeline_2p_2r") if k in results]
     rates = ", ".join(f"{r:g}/s" for r in a["rate"])
     lines = [
         f"Measured {results['finished_at']} with `{results['command']}` "
@@ -606,6 +690,7 @@ def render(results: dict[str, Any]) -> str:
         f"(realised counties {results['mix']['counties']}; mean body {results['mix']['mean_body_bytes']} B); "
         f"capacity phases: closed loop, {a['concurrency']} connections, {a['capacity_seconds']:g} s.",
         "",
+        *render_targets(results),
         "### Intake over HTTP, as a partner sees it",
         "",
         "| configuration | phase | accepted / sent | errors | accepted/s | POST latency p50 / p95 / p99 ms |",
@@ -614,6 +699,9 @@ def render(results: dict[str, Any]) -> str:
 
     def http_row(config: str, label: str, phase: dict[str, Any]) -> str:
         errors = ", ".join(f"{k}: {v}" for k, v in phase["errors"].items()) or "–"
+        if phase.get("ran_out_of_requests") and phase["throughput"]:
+            label += f" (stopped at {phase['sent']:,} requests, the prepared bodies, after " \
+                     f"{phase['accepted'] / phase['throughput']:.1f} s)"
         return (f"| {config} | {label} | {phase['accepted']} / {phase['sent']} | {errors} | {phase['throughput']} | "
                 f"{_lat(phase['latency_ms'])} |")
 
@@ -622,7 +710,7 @@ def render(results: dict[str, Any]) -> str:
             lines.append(http_row("baseline (FastAPI + asyncpg)", f"open loop {phase['target_rate']:g}/s", phase))
         lines.append(http_row("baseline (FastAPI + asyncpg)", "capacity", base["capacity"]))
     for p in pipes:
-        config = f"intake, {p['partitions']} partitions / {p['screening_replicas']} screening"
+        config = f"intake, {p['partitions']} partitions / {p['screening_replicas']} screening" + _hist(p)
         for phase in p["rate_phases"]:
             lines.append(http_row(config, f"open loop {phase['target_rate']:g}/s", phase))
         lines.append(http_row(config, "capacity, intake alone", p["intake_capacity"]))
@@ -647,7 +735,7 @@ def render(results: dict[str, Any]) -> str:
               "for reports assigned without a dispatcher. *awaiting_review*, *screened*, *routed*: the timeline "
               "entries' `at` − received_at (routed = status_assigned or status_awaiting_review, whichever came).", ""]
     for p in pipes:
-        if "events_per_report" in p:
+        if "events_per_report" in p and not p.get("history"):   # history rows have no outbox rows
             lines += [f"Kafka events published per report ({p['name']}, all phases): "
                       + ", ".join(f"{k} {v}" for k, v in p["events_per_report"].items()) + ".", ""]
     if pipes:
@@ -663,7 +751,7 @@ def render(results: dict[str, Any]) -> str:
         lines.append(f"| baseline FastAPI + asyncpg, closed loop: accepted/s | {base['capacity']['throughput']} |")
     for p in pipes:
         cap = p["intake_capacity"]["throughput"]
-        tag = f"{p['partitions']}p/{p['screening_replicas']}r"
+        tag = f"{p['partitions']}p/{p['screening_replicas']}r" + _hist(p)
         ratio = f" ({cap / base['capacity']['throughput']:.1%} of the baseline)" if base and base["capacity"]["throughput"] else ""
         lines.append(f"| intake alone ({tag}), closed loop: accepted/s | {cap}{ratio} |")
         d = p["pipeline_drain"]
@@ -689,12 +777,13 @@ def render(results: dict[str, Any]) -> str:
                          f"{(p['pipeline_drain']['throughput'] or 0) / perf['records_per_sec']:.2%} |")
     lines += ["", "### Where the CPU goes (ms of CPU per report)", "",
               "| phase | intake | screening | routing | notify | kafka | postgres (our database's backends) | "
-              "load generator | unattributed | unattributed, % of the machine |", "|---|" + "---|" * 9]
+              "**all processes** | load generator | unattributed | unattributed, % of the machine |",
+              "|---|" + "---|" * 10]
 
     def cpu_row(label: str, c: dict[str, float]) -> str:
         screening = [v for k, v in c.items() if k.startswith("screening")]
         cells = [c.get("intake"), sum(screening) if screening else None, c.get("routing"), c.get("notify"),
-                 c.get("kafka"), c.get("postgres"), c.get("loadgen"), c.get("others")]
+                 c.get("kafka"), c.get("postgres"), c.get("all_processes"), c.get("loadgen"), c.get("others")]
         share = c.get("others_share")
         return (f"| {label} | " + " | ".join("–" if v is None else f"{v:.1f}" for v in cells)
                 + f" | {'–' if share is None else f'{share:.0%}'} |")
@@ -708,7 +797,7 @@ def render(results: dict[str, Any]) -> str:
         c["intake"] = c.pop("baseline")
         lines.append(cpu_row("baseline app, capacity", c))
     for p in pipes:
-        tag = f"{p['partitions']}p/{p['screening_replicas']}r"
+        tag = f"{p['partitions']}p/{p['screening_replicas']}r" + _hist(p)
         for phase in p["rate_phases"]:
             lines.append(cpu_row(f"{tag} open loop {phase['target_rate']:g}/s, until idle again", phase["cpu_ms_per_report"]))
         lines.append(cpu_row(f"{tag} intake alone, capacity", p["intake_capacity"]["cpu_ms_per_report"]))
@@ -721,6 +810,7 @@ def render(results: dict[str, Any]) -> str:
                       f"the benchmark's processes use {sum(named.values()):.2f} of a core ("
                       + ", ".join(f"{k} {v:.3f}" for k, v in named.items()) + "); the machine as a whole "
                       f"was {cores['machine_busy']:.2f} cores busy."]
+    lines += ["", *render_extra(results)]
     lines += ["", "*Unattributed* is the machine's busy time minus every process named: the kernel's loopback "
               "networking, PostgreSQL's background writers, and anything else running on the machine (other "
               f"engineers' integration tests on the shared PostgreSQL). Raw figures: `{results['json']}`.", ""]
@@ -764,29 +854,53 @@ def write_doc(section: str, key: str = "results") -> None:
 def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--rate", type=lambda v: [float(r) for r in v.split(",")], default=[10.0, 20.0, 40.0],
-                   help="open-loop reports per second; a comma list runs one phase per rate (default 10,20,40)")
-    p.add_argument("--seconds", type=float, default=30, help="open-loop duration (default 30)")
+    p.add_argument("--quick", action="store_true",
+                   help="the short profile (under 5 min): 3p1r only, 20 s per rate, a 20,000-report history, "
+                        "no baseline and no Kafka limits; any knob given explicitly still wins")
+    p.add_argument("--rate", type=lambda v: [float(r) for r in v.split(",")], default=None,
+                   help="open-loop reports per second; a comma list runs one phase per rate (default 100,200)")
+    p.add_argument("--seconds", type=float, default=None, help="open-loop duration (default 60; quick 20)")
     p.add_argument("--concurrency", type=int, default=16, help="connections in the capacity phases (default 16)")
-    p.add_argument("--capacity-seconds", type=float, default=10, help="capacity phase duration (default 10)")
-    p.add_argument("--idle-seconds", type=float, default=10, help="idle CPU measurement (default 10)")
-    p.add_argument("--drain-timeout", type=float, default=240, help="max seconds to wait for the pipeline to settle")
+    p.add_argument("--capacity-seconds", type=float, default=None, help="capacity phase duration (default 10; quick 8)")
+    p.add_argument("--idle-seconds", type=float, default=None, help="idle CPU measurement (default 10; quick 5)")
+    p.add_argument("--drain-timeout", type=float, default=None,
+                   help="max seconds to wait for the pipeline to settle after a phase (default 240; quick 60)")
+    p.add_argument("--history", type=int, default=None,
+                   help="earlier reports loaded for the history phase (default 1,000,000; quick 20,000; 0: skip)")
+    p.add_argument("--get-seconds", type=float, default=None, help="per endpoint in the GET phase (default 15; quick 8)")
+    p.add_argument("--get-concurrency", type=int, default=4, help="connections in the GET phase (default 4)")
+    p.add_argument("--embedded-reports", type=int, default=None,
+                   help="backlog posted to `safetynet dev` (default 2000; quick 600)")
     p.add_argument("--perf-records", type=int, default=200_000, help="ProducerPerformance records (default 200000)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--repeat-share", type=float, default=0.05, help="share of re-reports (default 0.05)")
-    p.add_argument("--only", default="baseline,3p1r,2p2r", help="comma list of baseline, 3p1r, 2p2r")
+    p.add_argument("--only", default=None,
+                   help="comma list of baseline, 3p1r, kafka, history, embedded, 2p2r "
+                        "(default baseline,3p1r,kafka,history,embedded; quick 3p1r,history,embedded)")
     p.add_argument("--quiet-below", type=float, default=0.3,
                    help="before each phase, wait until the machine is less busy than this share (default 0.3)")
-    p.add_argument("--quiet-wait", type=float, default=120, help="... but at most this many seconds (default 120)")
+    p.add_argument("--quiet-wait", type=float, default=None, help="... but at most this many seconds (default 120; quick 20)")
     p.add_argument("--profile", type=lambda v: [x for x in v.split(",") if x], default=[],
                    help="run these services under cProfile (slower: not for the headline figures)")
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                    help="extra environment for the services, e.g. OTEL_SDK_DISABLED=true (repeatable)")
+    p.add_argument("--no-otlp", action="store_true", help="do not export traces (no OTLP sink)")
     p.add_argument("--keep-databases", action="store_true", help="keep the fresh databases for inspection")
     p.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
     a = p.parse_args(argv)
+    quick = a.quick
+    for name, full, short in (("rate", [100.0, 200.0], [100.0, 200.0]), ("seconds", 60.0, 20.0),
+                              ("capacity_seconds", 10.0, 8.0), ("idle_seconds", 10.0, 5.0),
+                              ("drain_timeout", 240.0, 60.0), ("history", 1_000_000, 20_000),
+                              ("get_seconds", 15.0, 8.0), ("embedded_reports", 2000, 600),
+                              ("only", "baseline,3p1r,kafka,history,embedded", "3p1r,history,embedded"),
+                              ("quiet_wait", 120.0, 20.0)):
+        if getattr(a, name) is None:
+            setattr(a, name, short if quick else full)
     if not (all(0 < r <= 500 for r in a.rate) and len(a.rate) <= 4 and 0 < a.seconds <= 600 and 0 < a.capacity_seconds <= 120 and 0 < a.concurrency <= 128):
         p.error("keep it bounded: at most 4 rates, each <= 500/s, seconds <= 600, capacity-seconds <= 120, concurrency <= 128")
+    if not (0 <= a.history <= 2_000_000 and 0 < a.get_seconds <= 120 and 0 < a.embedded_reports <= 20_000):
+        p.error("keep it bounded: history <= 2,000,000, get-seconds <= 120, embedded-reports <= 20,000")
     return a
 
 
@@ -799,29 +913,51 @@ async def main(argv: list[str]) -> int:
     admin_url = admin_database_url()
     only = set(args.only.split(","))
     count = sum(int(rate * args.seconds) for rate in args.rate)
-    # Enough bodies for the open loop and a capacity phase at up to 3,000/s (it stops
+    # Enough bodies for the open loop and a capacity phase at up to 5,000/s (it stops
     # early, and says so, if they run out).
-    bodies = mix.generate(count + int(args.capacity_seconds * 3000), seed=args.seed, repeat_share=args.repeat_share)
+    bodies = mix.generate(count + int(args.capacity_seconds * 5000), seed=args.seed, repeat_share=args.repeat_share)
     warm = mix.generate(20, seed=args.seed + 1000, repeat_share=0)
     results: dict[str, Any] = {
         "command": ".venv/bin/python -m bench.run " + " ".join(argv) if argv else ".venv/bin/python -m bench.run",
         "args": vars(args), "machine": await machine(admin_url), "mix": mix.describe(bodies[:count]),
         "json": str((workdir / "results.json").relative_to(REPO)),
     }
+    def save() -> None:  # after every scenario, so a crash keeps what was measured
+        results["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        results["duration_s"] = time.monotonic() - started
+        (workdir / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+
     if "baseline" in only:
         results["baseline"] = await baseline_scenario(args=args, admin_url=admin_url, bodies=bodies, warm=warm,
                                                       workdir=workdir)
+        save()
     if "3p1r" in only:
         results["pipeline_3p_1r"] = await pipeline_scenario("pipeline_3p_1r", partitions=3, replicas=1, args=args,
                                                             admin_url=admin_url, bodies=bodies, warm=warm,
-                                                            workdir=workdir, kafka_limits=True)
+                                                            workdir=workdir, kafka_limits="kafka" in only,
+                                                            rates=args.rate)
+        save()
+    if "history" in only and args.history and not args.profile:
+        # The same topology on a database that already holds --history earlier reports:
+        # GET latency, then intake capacity and the drain again (no open-loop phases).
+        results["pipeline_3p_1r_history"] = await pipeline_scenario(
+            "pipeline_3p_1r_history", partitions=3, replicas=1, args=args, admin_url=admin_url, bodies=bodies,
+            warm=warm, workdir=workdir, kafka_limits=False, rates=[], history_reports=args.history, get_phase=True)
+        save()
+    if "embedded" in only and not args.profile:
+        await wait_for_quiet(args, "embedded")
+        log(f"embedded: safetynet dev, {args.embedded_reports} reports posted at x8, then drained")
+        (workdir / "embedded").mkdir(parents=True, exist_ok=True)
+        results["embedded"] = await phases.embedded_drain(
+            reports=args.embedded_reports, concurrency=8, timeout=max(args.drain_timeout, 60) * 2,
+            workdir=workdir / "embedded", extra_env=dict(kv.split("=", 1) for kv in args.env))
+        log(f"embedded: {results['embedded']}")
+        save()
     if "2p2r" in only:
         results["pipeline_2p_2r"] = await pipeline_scenario("pipeline_2p_2r", partitions=2, replicas=2, args=args,
                                                             admin_url=admin_url, bodies=bodies, warm=warm,
-                                                            workdir=workdir, kafka_limits="3p1r" not in only)
-    results["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    results["duration_s"] = time.monotonic() - started
-    (workdir / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+                                                            workdir=workdir, kafka_limits=False, rates=args.rate)
+    save()
     if args.profile:
         # Profiled services run slower: their figures go to the profile section only.
         section = render_profile(results)

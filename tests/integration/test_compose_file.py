@@ -11,7 +11,9 @@ from safetynet.contracts.settings import Settings
 
 COMPOSE = yaml.safe_load((Path(__file__).parents[2] / "docker-compose.yml").read_text())
 SETTINGS_ENV = {f"SAFETYNET_{name.upper()}" for name in Settings.model_fields}
-REQUIRED_IN_PRODUCTION = {"SAFETYNET_DATABASE_URL", "SAFETYNET_KAFKA_BOOTSTRAP", "SAFETYNET_SUBJECT_HASH_KEY"}
+REQUIRED_IN_PRODUCTION = {"SAFETYNET_DATABASE_URL", "SAFETYNET_KAFKA_BOOTSTRAP"}
+# Intake's secrets: each service is handed only the secrets it uses.
+INTAKE_SECRETS = {"SAFETYNET_SUBJECT_HASH_KEY", "SAFETYNET_KEY_RING", "SAFETYNET_CONSOLE_SECRET", "SAFETYNET_AUDIT_KEY"}
 
 
 OBSERVABILITY = {"otel-collector", "jaeger", "prometheus", "grafana"}
@@ -42,9 +44,10 @@ def test_each_service_runs_itself_after_migrations_with_a_health_check(service):
 
 
 @pytest.mark.parametrize("service", [*SERVICE_NAMES, "migrate"])
-def test_only_intake_holds_the_key_ring_for_personal_data(service):
+def test_only_intake_holds_intakes_secrets(service):
     env = COMPOSE["services"][service]["environment"]
-    assert ("SAFETYNET_KEY_RING" in env) == (service == "intake")
+    held = INTAKE_SECRETS & set(env)
+    assert held == (INTAKE_SECRETS if service == "intake" else set()), service
 
 
 def test_intake_publishes_the_port_it_listens_on():
@@ -72,7 +75,9 @@ def test_services_send_traces_to_the_collector_and_prometheus_scrapes_each_one()
     assert env["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http://otel-collector:")
     scrape = yaml.safe_load((ROOT / "deploy/observability/prometheus.yaml").read_text())
     targets = {t for job in scrape["scrape_configs"] for c in job["static_configs"] for t in c["targets"]}
-    assert targets == {f"{name}:8000" for name in SERVICE_NAMES}
+    port = COMPOSE["services"]["intake"]["environment"]["SAFETYNET_METRICS_PORT"]
+    assert port != "8000" and targets == {f"{name}:{port}" for name in SERVICE_NAMES}
+    assert all(f"{port}:{port}" not in COMPOSE["services"][n].get("ports", []) for n in SERVICE_NAMES)
 
 
 def test_every_mounted_observability_file_exists():

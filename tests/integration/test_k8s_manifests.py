@@ -22,7 +22,9 @@ REPO = Path(__file__).parents[2]
 SCRIPT = REPO / "scripts" / "k8s-validate"
 OVERLAYS = ("dev", "prod")
 SETTINGS_ENV = {f"SAFETYNET_{name.upper()}" for name in Settings.model_fields}
-REQUIRED_IN_PRODUCTION = {"SAFETYNET_DATABASE_URL", "SAFETYNET_KAFKA_BOOTSTRAP", "SAFETYNET_SUBJECT_HASH_KEY"}
+REQUIRED_IN_PRODUCTION = {"SAFETYNET_DATABASE_URL", "SAFETYNET_KAFKA_BOOTSTRAP"}
+INTAKE_SECRETS = {"SAFETYNET_SUBJECT_HASH_KEY": "subject-hash-key", "SAFETYNET_KEY_RING": "key-ring",
+                  "SAFETYNET_CONSOLE_SECRET": "console-secret", "SAFETYNET_AUDIT_KEY": "audit-key"}
 WORKLOADS = [*(("Deployment", f"safetynet-{s}") for s in SERVICE_NAMES), ("Job", "safetynet-migrate")]
 
 
@@ -122,6 +124,11 @@ BREAKAGES = {
     "a Secret nobody makes": (
         lambda d: container(d, "Deployment", "safetynet-screening")["env"][0]["valueFrom"]["secretKeyRef"].update(
             name="postgres-app"), "reads Secret 'postgres-app' key 'uri'"),
+    "an intake secret handed to another service": (
+        lambda d: container(d, "Deployment", "safetynet-routing")["env"].append(
+            {"name": "SAFETYNET_SUBJECT_HASH_KEY",
+             "valueFrom": {"secretKeyRef": {"name": "safetynet-secrets", "key": "subject-hash-key"}}}),
+        "holds intake's secrets ['SAFETYNET_SUBJECT_HASH_KEY']"),
     "a secret setting as a plain value": (
         lambda d: container(d, "Deployment", "safetynet-notify")["env"].append(
             {"name": "SAFETYNET_SMTP_URL", "value": "smtps://u:pw@relay:465"}),
@@ -196,7 +203,9 @@ def test_every_environment_variable_is_a_setting_and_production_ones_are_there(r
     assert safetynet - SETTINGS_ENV == set()
     assert REQUIRED_IN_PRODUCTION <= safetynet
     assert env["SAFETYNET_DATABASE_URL"] == {"secretKeyRef": {"name": "safetynet-pg-app", "key": "uri"}}
-    assert env["SAFETYNET_SUBJECT_HASH_KEY"] == {"secretKeyRef": {"name": "safetynet-secrets", "key": "subject-hash-key"}}
+    for variable, key in INTAKE_SECRETS.items():  # each service holds only the secrets it uses
+        expected = {"secretKeyRef": {"name": "safetynet-secrets", "key": key}} if name == "safetynet-intake" else None
+        assert env.get(variable) == expected, variable
     assert env["SAFETYNET_KAFKA_BOOTSTRAP"] == "safetynet-kafka-bootstrap:9092"
     assert env["SAFETYNET_SLA_SECONDS"] == "86400"
     assert env["SAFETYNET_SLA_WARN_SECONDS"] == "57600,79200"
@@ -243,12 +252,13 @@ def test_each_service_runs_itself_with_probes_and_resources(rendered, overlay, s
     docs = rendered[overlay]
     c = container(docs, "Deployment", f"safetynet-{service}")
     assert c["args"] == ["serve", service, "--port", "8000"]
-    assert c["ports"] == [{"name": "http", "containerPort": 8000}]
+    assert c["ports"] == [{"name": "http", "containerPort": 8000}, {"name": "metrics", "containerPort": 9464}]
     assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     assert c["resources"]["requests"]["cpu"] and c["resources"]["limits"]["memory"]
     annotations = one(docs, "Deployment", f"safetynet-{service}")["spec"]["template"]["metadata"]["annotations"]
-    assert annotations == {"prometheus.io/scrape": "true", "prometheus.io/port": "8000", "prometheus.io/path": "/metrics"}
+    assert annotations == {"prometheus.io/scrape": "true", "prometheus.io/port": "9464", "prometheus.io/path": "/metrics"}
+    assert config(docs)["SAFETYNET_METRICS_PORT"] == "9464"  # /metrics is not on the API's port
     assert c["image"] == {"dev": "safetynet-dispatch:dev", "prod": "safetynet-dispatch:0.1.0"}[overlay]
     hpa = one(docs, "HorizontalPodAutoscaler", f"safetynet-{service}")
     assert hpa["apiVersion"] == "autoscaling/v2"

@@ -29,7 +29,7 @@ async def test_one_connected_trace_across_the_four_services_on_kafka(real_infra,
     database_url = await create_database(url)
     env = {"SAFETYNET_DATABASE_URL": database_url, "SAFETYNET_KAFKA_BOOTSTRAP": kafka}
     await asyncio.to_thread(safetynet, "migrate", env=env)
-    settings = Settings(database_url=database_url, kafka_bootstrap=kafka, subject_hash_key="tracing-test")
+    settings = Settings(database_url=database_url, kafka_bootstrap=kafka, subject_hash_key="tracing-test-" + "0" * 32)
     AIOKafkaInstrumentor().instrument()
     engine = make_engine(database_url)
     brokers, runtimes, stop = [], [], asyncio.Event()

@@ -44,8 +44,10 @@ class Cluster:
         self.database_url = database_url
         self.workdir = workdir
         self.env = {"SAFETYNET_DATABASE_URL": database_url, "SAFETYNET_KAFKA_BOOTSTRAP": kafka,
-                    "SAFETYNET_SUBJECT_HASH_KEY": "integration-" + secrets.token_hex(8),
+                    "SAFETYNET_SUBJECT_HASH_KEY": "integration-" + secrets.token_hex(16),
                     "SAFETYNET_KEY_RING": "it1:" + new_key(),
+                    "SAFETYNET_CONSOLE_SECRET": secrets.token_hex(32),
+                    "SAFETYNET_AUDIT_KEY": secrets.token_hex(32),
                     # These tests post hundreds of reports from one key in seconds; the
                     # per-key rate limit has its own tests.
                     "SAFETYNET_RATE_LIMIT_PER_MINUTE": "0",

@@ -35,7 +35,7 @@ class EmbeddedSystem:
         return {"Authorization": f"Bearer {secret}"}
 
     async def wait_for(self, report_id: str, headers: dict[str, str], until: Any,
-                       timeout: float = 15.0) -> dict[str, Any]:
+                       timeout: float = 60.0) -> dict[str, Any]:
         """Poll GET until `until(body)` holds; fail with the last body otherwise."""
         deadline = asyncio.get_running_loop().time() + timeout
         body: dict[str, Any] = {}

@@ -106,7 +106,8 @@ def test_settings_take_the_ring_and_never_show_it() -> None:
 
 
 def test_production_refuses_the_development_ring_where_personal_data_is_kept() -> None:
-    base = {"subject_hash_key": "a-real-secret-for-the-hash", "kafka_bootstrap": "kafka:9092"}
+    base = {"subject_hash_key": "a-real-secret-for-the-hash-0123456789", "kafka_bootstrap": "kafka:9092",
+            "console_secret": "a-real-console-secret-0123456789abcdef", "audit_key": "a-real-audit-key-0123456789abcdef"}
     with pytest.raises(ValueError, match="SAFETYNET_KEY_RING"):
         Settings(**base).require_production()
     with pytest.raises(ValueError, match="SAFETYNET_KEY_RING"):

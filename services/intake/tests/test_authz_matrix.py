@@ -25,7 +25,6 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import update
 
-from safetynet.cli.metrics import metrics_endpoint
 from safetynet.contracts.settings import Settings
 from safetynet.intake.adapters import orm
 from safetynet.intake.domain.access import Principal, ReportOwnership
@@ -80,8 +79,7 @@ def route_problems(app: FastAPI) -> list[str]:
 
 
 def with_cli_routes(app: FastAPI) -> FastAPI:
-    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)  # as commands.serve_metrics does
-    return app
+    return app  # the CLI adds no route: /metrics has a port of its own (SAFETYNET_METRICS_PORT)
 
 
 def test_every_route_has_a_rule_and_runs_the_policy(intake: Any) -> None:
@@ -106,12 +104,14 @@ async def test_a_route_without_a_rule_is_refused_and_fails_the_walk(intake: Any,
 
 # The same world as the walk's fixture below, as the policy's scope check sees it.
 _POLICE, _PROTECTION, _MENTAL = "苗栗縣政府警察局", "苗栗縣/protection", "苗栗縣/mental_health"
-_OWN = ReportOwnership(MIAOLI, _POLICE, frozenset({_PROTECTION, _MENTAL}))
+_AGENCY = {"agency_county": MIAOLI, "agency_type": "police"}  # the police agency's identity
+_OWN = ReportOwnership(MIAOLI, _POLICE, frozenset({_PROTECTION, _MENTAL}), **_AGENCY)
 SEEN_BY_POLICY: dict[str, tuple[ReportOwnership | None, str | None]] = {
     "own": (_OWN, _PROTECTION),
-    "other_agency": (ReportOwnership(MIAOLI, "苗栗縣衛生局", frozenset({_PROTECTION})), _PROTECTION),
-    "other_unit": (ReportOwnership(MIAOLI, _POLICE, frozenset({_MENTAL})), _MENTAL),
-    "other_county": (ReportOwnership(NANTOU, _POLICE, frozenset({"南投縣/protection"})), "南投縣/protection"),
+    "other_agency": (ReportOwnership(MIAOLI, "苗栗縣衛生局", frozenset({_PROTECTION}), **_AGENCY), _PROTECTION),
+    "other_unit": (ReportOwnership(MIAOLI, _POLICE, frozenset({_MENTAL}), **_AGENCY), _MENTAL),
+    "other_county": (ReportOwnership(NANTOU, _POLICE, frozenset({"南投縣/protection"}), **_AGENCY),
+                     "南投縣/protection"),
     "sibling": (_OWN, _MENTAL),
     "unknown": (None, None),
 }
@@ -122,7 +122,8 @@ def test_the_record_scope_reaches_what_the_specification_says(role: str, level: 
     # The walk below goes through HTTP, where the handlers' own checks back the policy up;
     # this pins the policy's scope check by itself.
     principal = Principal(key_id="k", role=role, name=_POLICE if role == "agency" else "someone",  # type: ignore[arg-type]
-                          county=MIAOLI, unit=_PROTECTION if role == "unit" else None)
+                          county=MIAOLI, unit=_PROTECTION if role == "unit" else None,
+                          agency_type="police" if role == "agency" else None)
     for target, (report, holder) in SEEN_BY_POLICY.items():
         reached = in_reach(principal, RecordTarget(report=report, names_referral=level == "referral",
                                                    referral_unit=holder))

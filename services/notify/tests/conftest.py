@@ -56,6 +56,10 @@ class FakeBroker:
     async def publish(self, topic: str, *, key: str, value: bytes, headers: Any) -> None:
         self.published.append((topic, value))
 
+    async def publish_many(self, messages: Sequence[Any]) -> None:
+        for m in messages:
+            await self.publish(m.topic, key=m.key, value=m.value, headers=m.headers)
+
     def consumer(self, *, group: str, topics: Sequence[str]) -> Any:
         raise AssertionError("the tests feed the consumer loop by hand")
 
@@ -137,9 +141,11 @@ class Harness:
             referral_id=f"{report_id}-ref-{i}", kind="protection", unit=f"{COUNTY}/protection",
             status=s, urgent=False, assigned_at=T0, updated_at=at)  # type: ignore[arg-type]
             for i, s in enumerate(statuses)]
+        # Routing's snapshot: its one destination is held while a referral is live.
+        destinations = [events.DestinationRef(kind="protection", unit=f"{COUNTY}/protection")] if statuses else []
         payload = events.ReportStatusChanged(
-            report_id=report_id, county=COUNTY, seq=seq, status="assigned", recommended=[],
-            destinations=[], referrals=referrals, at=at, actor="test")
+            report_id=report_id, county=COUNTY, seq=seq, status="assigned", recommended=destinations,
+            destinations=destinations, referrals=referrals, at=at, actor="test")
         return await self.deliver("ReportStatusChanged", payload, topic=topics.REFERRALS, **kw)
 
     async def referral_assigned(self, report_id: str, referral_id: str, *, unit: str = f"{COUNTY}/protection",

@@ -13,6 +13,7 @@ import uvicorn
 from safetynet.contracts.counties import CountyDirectory
 from safetynet.contracts.messaging.broker import Broker
 from safetynet.contracts.messaging.kafka import KafkaBroker
+from safetynet.contracts.messaging.readiness import AfterDependencies, Dependencies, database_answers, gate_readiness
 from safetynet.contracts.messaging.runtime import ServiceRuntime
 from safetynet.contracts.messaging.sqlbus import SqlLogBroker
 from safetynet.contracts.migrations import upgrade
@@ -20,8 +21,8 @@ from safetynet.contracts.settings import Settings
 from safetynet.contracts.storage import is_sqlite, make_engine
 from safetynet.contracts import topics
 from safetynet.cli import telemetry
-from safetynet.cli.metrics import metrics_endpoint, watch_runtimes
-from safetynet.cli.keys import audit_verify, keys_command
+from safetynet.cli.metrics import metrics_server, watch_runtimes
+from safetynet.cli.keys import audit_command, keys_command
 from safetynet.cli.ops import ops_app
 from safetynet.cli.schemas import export_schemas
 
@@ -50,7 +51,7 @@ async def run(args: argparse.Namespace) -> int:
     if args.command == "keys":
         return await keys_command(settings, args)
     if args.command == "audit":
-        return await audit_verify(settings)
+        return await audit_command(settings, args)
     if args.command == "notify":
         return await notify_replay(settings, notification_ids=args.notification_id or [], all_dead=args.all_dead)
     if args.command == "crypto":
@@ -161,7 +162,7 @@ async def dev(settings: Settings, *, host: str, port: int) -> int:
     intake = build("intake", settings=settings, engine=engine, broker=broker)
     runtimes = [intake.runtime] + [build(n, settings=settings, engine=engine, broker=broker)
                                    for n in SERVICE_NAMES[1:]]
-    serve_metrics(intake.app, runtimes)
+    serve_metrics(intake.app, runtimes, settings.metrics_port)
     try:
         await run_until_signal(runtimes, app=intake.app, host=host, port=port)
     finally:
@@ -175,28 +176,34 @@ async def serve(settings: Settings, name: str, *, host: str, port: int) -> int:
     settings.require_production(personal_data=name == "intake")
     if is_sqlite(settings.database_url):
         raise UsageError("set SAFETYNET_DATABASE_URL to PostgreSQL for the production services")
-    telemetry.setup(name, kafka=True)
+    telemetry.setup(name)
     broker = KafkaBroker(settings.kafka_bootstrap or "", client_id=f"safetynet-{name}",
-                         partitions=settings.kafka_partitions, instrumented=True)
-    await broker.ensure_topics(topics.ALL_WITH_DEAD_LETTERS, replication_factor=settings.kafka_replication_factor)
-    await broker.start()
+                         partitions=settings.kafka_partitions)
     engine = make_engine(settings.database_url)
     telemetry.instrument_engine(engine)
+    # Waited out with backoff (readiness.py) rather than exiting when one is down.
+    dependencies = Dependencies(name, [
+        ("postgresql", lambda: database_answers(engine)),
+        ("kafka topics", lambda: broker.ensure_topics(
+            topics.ALL_WITH_DEAD_LETTERS, replication_factor=settings.kafka_replication_factor)),
+        ("kafka", broker.start)])
     built = build(name, settings=settings, engine=engine, broker=broker)
     runtime, app = (built.runtime, built.app) if name == "intake" else (built, ops_app(name, engine))
-    serve_metrics(app, [runtime])
+    gate_readiness(app, dependencies)
+    serve_metrics(app, [runtime], settings.metrics_port)
     try:
-        await run_until_signal([runtime], app=app, host=host, port=port)
+        await run_until_signal([AfterDependencies(runtime, dependencies)], app=app, host=host, port=port)
     finally:
         await broker.stop()
         await engine.dispose()
     return 0
 
 
-def serve_metrics(app: Any, runtimes: list[ServiceRuntime]) -> None:
-    """/metrics for Prometheus, and the HTTP spans, on the process's HTTP app."""
+def serve_metrics(app: Any, runtimes: list[ServiceRuntime], port: int | None) -> None:
+    """The HTTP spans on the process's HTTP app; /metrics for Prometheus on a port of its
+    own (SAFETYNET_METRICS_PORT), never the API's: run_until_signal serves it."""
     watch_runtimes(runtimes)
-    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    app.state.metrics_port = port
     telemetry.instrument_app(app)
 
 
@@ -209,10 +216,15 @@ async def run_until_signal(runtimes: list[ServiceRuntime], *, app: Any, host: st
     if app is not None:
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info",
                                                lifespan="off", access_log=False, timeout_graceful_shutdown=5,
-                                               log_config=None))  # our JSON root logger
+                                               log_config=None,  # our JSON root logger
+                                               proxy_headers=False))  # the app trusts SAFETYNET_TRUSTED_PROXIES
         server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         tasks.append(asyncio.create_task(server.serve(), name="http"))
         tasks.append(asyncio.create_task(_stop_server_on(stop, server)))
+        if getattr(app.state, "metrics_port", None):
+            metrics = metrics_server(host=host, port=app.state.metrics_port)
+            tasks.append(asyncio.create_task(metrics.serve(), name="metrics"))
+            tasks.append(asyncio.create_task(_stop_server_on(stop, metrics)))
     done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,4 +1,4 @@
-"""`safetynet keys create|revoke|rotate` and `safetynet audit verify`.
+"""`safetynet keys create|revoke|rotate|webhook-secret` and `safetynet audit verify|checkpoint`.
 
 Key changes are on the audit trail with the operator who made them: the OS user and the
 host the command ran on (the CLI has no API key of its own; whoever runs it holds the
@@ -8,7 +8,7 @@ database credentials).
 import argparse
 import getpass
 import socket
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from safetynet.contracts.counties import CountyDirectory
 from safetynet.contracts.migrations import upgrade
@@ -16,7 +16,7 @@ from safetynet.contracts.settings import Settings
 from safetynet.contracts.storage import make_engine
 
 if TYPE_CHECKING:
-    from safetynet.intake.domain.audit import Actor
+    from safetynet.intake.domain.audit import Actor, AuditKey
 
 
 class KeyUsageError(ValueError):
@@ -41,6 +41,8 @@ async def keys_command(settings: Settings, args: argparse.Namespace) -> int:
     from safetynet.intake.service_layer import keys
     from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
+    if args.keys_command == "webhook-secret":
+        return webhook_secret(settings, args.unit)
     expires_at = None
     if args.keys_command == "create":
         _check_create(settings, args)
@@ -50,7 +52,7 @@ async def keys_command(settings: Settings, args: argparse.Namespace) -> int:
     try:
         # A new database gets intake's schema first; an existing one is left as it is.
         await upgrade(engine, schema="intake", script_location=service_module("intake").MIGRATIONS)
-        uow = IntakeUnitOfWork(engine)
+        uow = IntakeUnitOfWork(engine, audit_key=audit_key(settings))
         if args.keys_command == "create":
             principal, secret = await keys.create_key(
                 role=args.role, name=args.name, county=args.county, agency_type=args.agency_type,
@@ -85,18 +87,81 @@ def _check_create(settings: Settings, args: argparse.Namespace) -> None:
         raise KeyUsageError("a unit key needs --unit with a unit id from the county data")
 
 
+def audit_key(settings: Settings) -> "AuditKey":
+    from safetynet.contracts.settings import DEV_AUDIT_KEY
+    from safetynet.contracts.storage import is_sqlite
+    from safetynet.intake.domain.audit import AuditKey
+
+    if settings.audit_key.get_secret_value() == DEV_AUDIT_KEY and not is_sqlite(settings.database_url):
+        raise KeyUsageError("set SAFETYNET_AUDIT_KEY: the development key is not for production")
+    return AuditKey(settings.audit_key.get_secret_value().encode())
+
+
+def webhook_secret(settings: Settings, unit: str) -> int:
+    """Print the unit's own webhook signing secret, to hand to that unit only."""
+    from safetynet.notify.adapters.channels.webhook import unit_secret
+
+    if settings.webhook_secret is None:
+        raise KeyUsageError("set SAFETYNET_WEBHOOK_SECRET first: each unit's secret is derived from it")
+    print(unit_secret(settings.webhook_secret.get_secret_value().encode(), unit))
+    return 0
+
+
+async def audit_command(settings: Settings, args: argparse.Namespace) -> int:
+    if getattr(args, "audit_command", "verify") == "checkpoint":
+        return await audit_checkpoint(settings)
+    return await audit_verify(settings)
+
+
+async def audit_checkpoint(settings: Settings) -> int:
+    """Verify the trail, then append its signed head to the checkpoint file (outside
+    the database). Exit 1, writing nothing, when the trail does not verify."""
+    from datetime import datetime, timezone
+
+    from safetynet.intake.domain import audit_checkpoints
+
+    key = audit_key(settings)
+    code, verdict = await _verify(settings, key)
+    if code:
+        return code
+    line = audit_checkpoints.sign(key, seq=verdict.last_seq, head=verdict.head, at=datetime.now(timezone.utc))
+    path = settings.audit_checkpoint_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as out:
+        out.write(line + "\n")
+    print(f"checkpoint written to {path}: record {verdict.last_seq}, head {verdict.head}")
+    return 0
+
+
 async def audit_verify(settings: Settings) -> int:
-    """Exit 0 when the whole chain holds, 1 naming the first record that breaks it."""
+    """Exit 0 when the whole chain holds and agrees with every checkpoint, 1 naming the
+    first record or checkpoint that does not."""
+    return (await _verify(settings, audit_key(settings)))[0]
+
+
+async def _verify(settings: Settings, key: "AuditKey") -> tuple[int, Any]:
+    from safetynet.intake.domain import audit_checkpoints
     from safetynet.intake.service_layer.audit import verify_trail
 
+    path = settings.audit_checkpoint_file
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        checkpoints = audit_checkpoints.read(key, lines)
+    except audit_checkpoints.BadCheckpoint as error:
+        print(f"audit checkpoints BROKEN: {error} ({path})")
+        return 1, None
     engine = make_engine(settings.database_url)
     try:
-        verdict = await verify_trail(engine)
+        verdict = await verify_trail(engine, key, checkpoints, legacy_until=settings.audit_legacy_until)
     finally:
         await engine.dispose()
     if verdict.broken is not None:
         print(f"audit trail BROKEN at {verdict.broken.describe()}")
         print(f"the {verdict.count - 1} records before it verify; the last good hash is {verdict.head}")
-        return 1
-    print(f"audit trail intact: {verdict.count} records, head {verdict.head}")
-    return 0
+        return 1, verdict
+    if verdict.checkpoint_problem is not None:
+        print(f"audit trail BROKEN: {verdict.checkpoint_problem}")
+        return 1, verdict
+    print(f"audit trail intact: {verdict.count} records, head {verdict.head}, "
+          f"{len(checkpoints)} checkpoints agree")
+    return 0, verdict

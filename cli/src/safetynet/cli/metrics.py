@@ -1,12 +1,19 @@
 """/metrics: Prometheus text from the OpenTelemetry meters, plus the gauges that are read
-off the running loops (consumer lag, outbox backlog)."""
+off the running loops (consumer lag, outbox backlog).
+
+Served on its own port (SAFETYNET_METRICS_PORT) by an app that serves nothing else, never
+on the API's: the counts by category and source are not for the public, and the port is
+kept off the ingress (only Prometheus reaches it)."""
 
 from typing import Iterable
 
 from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, Observation
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+import uvicorn
+from starlette.applications import Starlette
 from starlette.requests import Request
+from starlette.routing import Route
 from starlette.responses import Response
 
 from safetynet.contracts.messaging.runtime import ServiceRuntime
@@ -38,3 +45,14 @@ _meter.create_observable_gauge("safetynet_outbox_backlog", [_backlog], descripti
 
 async def metrics_endpoint(request: Request) -> Response:
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+def metrics_app() -> Starlette:
+    return Starlette(routes=[Route("/metrics", metrics_endpoint)])
+
+
+def metrics_server(*, host: str, port: int) -> uvicorn.Server:
+    server = uvicorn.Server(uvicorn.Config(metrics_app(), host=host, port=port, log_level="warning",
+                                           lifespan="off", access_log=False, log_config=None))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    return server

@@ -180,7 +180,7 @@ async def test_a_breach_escalates_through_a_signed_webhook(harness, clock) -> No
     import httpx
 
     from safetynet.notify.adapters.channels import WebhookChannel
-    from safetynet.notify.adapters.channels.webhook import verify
+    from safetynet.notify.adapters.channels.webhook import unit_secret, verify
 
     requests: list[httpx.Request] = []
 
@@ -201,7 +201,8 @@ async def test_a_breach_escalates_through_a_signed_webhook(harness, clock) -> No
     assert breach["payload"]["escalated_to"] == ["苗栗縣/day-lead", "苗栗縣/night-lead"]
     [request] = requests
     assert str(request.url) == "https://ops.example.org/sla"
-    assert verify(b"s3cret", timestamp=request.headers["X-SafetyNet-Timestamp"], body=request.content,
+    assert verify(unit_secret(b"s3cret", "苗栗縣/night-lead").encode(),
+                  timestamp=request.headers["X-SafetyNet-Timestamp"], body=request.content,
                   signature=request.headers["X-SafetyNet-Signature"])
     assert json.loads(request.content)["kind"] == "escalation"
     assert [n.recipient for n in recording.sent] == ["苗栗縣/day-lead"]

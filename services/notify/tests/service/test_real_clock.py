@@ -49,7 +49,9 @@ async def test_a_six_second_sla_is_breached_without_acknowledgement(engine, tmp_
         await publish(broker, topics.REPORTS, "ReportReceived", received("acked", now))
         await asyncio.sleep(1)
         await publish(broker, topics.REFERRALS, "ReportStatusChanged", events.ReportStatusChanged(
-            report_id="acked", county="南投縣", seq=1, status="acknowledged", recommended=[], destinations=[],
+            report_id="acked", county="南投縣", seq=1, status="acknowledged",
+            recommended=[events.DestinationRef(kind="protection", unit="南投縣/protection")],
+            destinations=[events.DestinationRef(kind="protection", unit="南投縣/protection")],
             referrals=[events.ReferralSnapshot(
                 referral_id="ref-1", kind="protection", unit="南投縣/protection", status="acknowledged",
                 urgent=False, assigned_at=now, updated_at=now + timedelta(seconds=1))],

@@ -27,7 +27,7 @@ from safetynet.contracts.messaging.sqlbus import SqlLogBroker
 from safetynet.contracts.settings import Settings
 from safetynet.notify.adapters import orm
 from safetynet.notify.adapters.channels import EmailChannel, RecordingChannel, WebhookChannel
-from safetynet.notify.adapters.channels.webhook import verify
+from safetynet.notify.adapters.channels.webhook import unit_secret, verify
 from safetynet.notify.bootstrap import bootstrap, channels_from
 from safetynet.notify.domain import Notification, Recipient, referral_notifications
 from safetynet.notify.entrypoints.loops import DeliveryWorker
@@ -67,7 +67,7 @@ class WebhookReceiver:
     and 200 afterwards."""
 
     def __init__(self, secret: str, *, fail_next: int = 0):
-        self.secret = secret.encode()
+        self.secret = unit_secret(secret.encode(), UNIT).encode()  # the unit's own secret, from the master
         self.fail_next = fail_next
         self.received: list[Received] = []
         self._server: asyncio.Server | None = None
@@ -294,7 +294,8 @@ async def test_the_receiver_detects_a_tampered_body_a_wrong_secret_and_a_stale_r
         await channel.aclose()
     assert (result.outcome, result.detail) == ("delivered", "HTTP 200")
     [request] = receiver.received
-    headers, body, secret = request.headers, request.body, SECRET.encode()
+    headers, body = request.headers, request.body
+    secret = unit_secret(SECRET.encode(), UNIT).encode()  # the unit's own secret
     assert receiver_verifies(secret, headers, body)
     assert verify(secret, timestamp=headers["x-safetynet-timestamp"], body=body,
                   signature=headers["x-safetynet-signature"])     # notify's helper agrees

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from safetynet.notify.adapters.channels import EmailChannel, WebhookChannel
-from safetynet.notify.adapters.channels.webhook import sign, verify
+from safetynet.notify.adapters.channels.webhook import sign, unit_secret, verify
 from safetynet.notify.domain import Notification, Recipient, referral_notifications
 
 SECRET = b"unit-shared-secret"
@@ -50,9 +50,36 @@ async def test_webhook_posts_signed_json() -> None:
     headers = request.headers
     assert headers["X-SafetyNet-Delivery"] == n.notification_id and headers["X-SafetyNet-Attempt"] == "1"
     assert headers["X-SafetyNet-Timestamp"] == str(int(NOW))
-    assert headers["X-SafetyNet-Signature"] == sign(SECRET, str(int(NOW)), body)
-    assert verify(SECRET, timestamp=headers["X-SafetyNet-Timestamp"], body=body,
+    own = unit_secret(SECRET, "苗栗縣/protection").encode()  # the unit's own secret, not the master
+    assert headers["X-SafetyNet-Signature"] == sign(own, str(int(NOW)), body)
+    assert verify(own, timestamp=headers["X-SafetyNet-Timestamp"], body=body,
                   signature=headers["X-SafetyNet-Signature"], now=NOW + 10)
+    assert json.loads(body)["id"] == headers["X-SafetyNet-Delivery"]  # dedupe on the signed id
+
+
+async def test_each_unit_has_its_own_webhook_secret() -> None:
+    """Issue 11: all units shared one secret, so any unit could forge another's webhooks."""
+    seen: list[httpx.Request] = []
+
+    def endpoint(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200)
+
+    channel = webhook(endpoint)
+    for unit in ("苗栗縣/protection", "苗栗縣/welfare_center_toufen"):
+        [n] = referral_notifications(
+            report_id="r1", referral_id=f"ref-{unit}", county="苗栗縣", kind="protection", unit=unit, urgent=False,
+            assigned_at=datetime(2026, 11, 20, tzinfo=timezone.utc),
+            recipients=[Recipient(unit, "webhook", "https://unit.example.org/hook")])
+        await channel.send(n)
+    first, second = seen
+    secrets = [unit_secret(SECRET, "苗栗縣/protection").encode(), unit_secret(SECRET, "苗栗縣/welfare_center_toufen").encode()]
+    assert secrets[0] != secrets[1]
+    for request, own, other in ((first, secrets[0], secrets[1]), (second, secrets[1], secrets[0])):
+        args = {"timestamp": request.headers["X-SafetyNet-Timestamp"], "body": request.content,
+                "signature": request.headers["X-SafetyNet-Signature"], "now": NOW}
+        assert verify(own, **args)
+        assert not verify(other, **args) and not verify(SECRET, **args)
 
 
 def test_verify_rejects_tampering_a_wrong_secret_and_replays() -> None:

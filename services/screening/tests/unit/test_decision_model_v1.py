@@ -19,7 +19,6 @@ import pytest
 from safetynet.screening.domain import (
     REASON_TEXTS,
     RULE_VERSION,
-    ClosedReferral,
     Decision,
     Destination,
     Household,
@@ -102,22 +101,8 @@ def build(
     )
 
 
-def closed(h: str, kind: str, unit: str, ago: timedelta) -> ClosedReferral:
-    return ClosedReferral(
-        subject_hash=h, kind=kind, unit=unit, closed_at=RECEIVED - ago
-    )
-
-
-def run(
-    closed_referrals: tuple[ClosedReferral, ...] = (),
-    directory: FakeDirectory | None = None,
-    **kwargs: Any,
-) -> Decision:
-    return decide(
-        build(**kwargs),
-        closed_referrals=closed_referrals,
-        directory=directory or FakeDirectory(),
-    )
+def run(directory: FakeDirectory | None = None, **kwargs: Any) -> Decision:
+    return decide(build(**kwargs), directory=directory or FakeDirectory())
 
 
 def risk_codes(decision: Decision) -> tuple[str, ...]:
@@ -766,115 +751,55 @@ def test_red_with_unmapped_township_assigns_but_still_needs_review() -> None:
 
 
 # --------------------------------------------------------------------------
-# Direct dispatch (逕派): each condition, and the 365×24 h window boundaries.
-# (kwargs for build, closed referrals, expected DIRECT_* codes)
+# Direct dispatch (逕派): each condition screening decides. The third, a
+# referral closed within 365 days, is routing's (test_rereport.py there).
+# (kwargs for build, expected DIRECT_* codes)
 # --------------------------------------------------------------------------
-DAY = timedelta(days=1)
-WINDOW = timedelta(hours=365 * 24)
-OLD_P = "苗栗縣/protection-old"
-
-
-def _closed(
-    ago: timedelta, h: str = "h-victim", kind: str = "protection"
-) -> tuple[ClosedReferral]:
-    return (closed(h, kind, OLD_P if kind == "protection" else f"old/{kind}", ago),)
-
 
 DIRECT_CASES = [
     pytest.param(
         {"categories": IPV, "under6": 1},
-        (),
         ("DIRECT_IPV_CHILD_UNDER_6",),
         id="ipv-household-under6",
     ),
     pytest.param(
         {"categories": IPV, "subjects": (subj(), subj("child", 5, None))},
-        (),
         ("DIRECT_IPV_CHILD_UNDER_6",),
         id="ipv-subject-5",
     ),
     pytest.param(
         {"categories": IPV, "subjects": (subj(), subj("child", 6, None)), "under6": 0},
         (),
-        (),
         id="ipv-subject-6-household-0",
     ),
-    pytest.param({"categories": IPV}, (), (), id="ipv-household-unknown"),
+    pytest.param({"categories": IPV}, (), id="ipv-household-unknown"),
     pytest.param(
         {"categories": ("other_family_violence",), "under6": 1},
-        (),
         (),
         id="not-ipv-under6",
     ),
     pytest.param(
         {"subjects": (subj(earlier=True),)},
-        (),
         ("DIRECT_EARLIER_REPORT",),
         id="earlier-report",
     ),
     pytest.param(
         {"subjects": (subj(h=None, earlier=True),)},
         (),
-        (),
         id="earlier-flag-without-id",
     ),
     pytest.param(
-        {}, _closed(364 * DAY), ("DIRECT_RECENT_CLOSED_REFERRAL",), id="closed-364-days"
-    ),
-    pytest.param(
-        {},
-        _closed(WINDOW - timedelta(seconds=1)),
-        ("DIRECT_RECENT_CLOSED_REFERRAL",),
-        id="closed-365d-minus-1s",
-    ),
-    pytest.param(
-        {},
-        _closed(timedelta(seconds=1)),
-        ("DIRECT_RECENT_CLOSED_REFERRAL",),
-        id="closed-1s-ago",
-    ),
-    pytest.param({}, _closed(WINDOW), (), id="closed-exactly-365-days"),
-    pytest.param({}, _closed(366 * DAY), (), id="closed-366-days"),
-    pytest.param({}, _closed(timedelta(0)), (), id="closed-at-received-not-earlier"),
-    pytest.param({}, _closed(-DAY), (), id="closed-after-received"),
-    pytest.param(
-        {}, _closed(10 * DAY, h="h-stranger"), (), id="closed-for-another-subject"
-    ),
-    pytest.param(
-        {"subjects": (subj(h=None),)},
-        _closed(10 * DAY),
-        (),
-        id="subject-without-id-never-matches",
-    ),
-    pytest.param(
-        {"subjects": (subj(), subj("offender", 40, "h-off"))},
-        _closed(10 * DAY, h="h-off", kind="mental_health"),
-        ("DIRECT_RECENT_CLOSED_REFERRAL",),
-        id="closed-for-second-subject-any-kind",
-    ),
-    pytest.param(
-        {"categories": IPV, "under6": 1, "subjects": (subj(earlier=True),)},
-        _closed(30 * DAY),
-        (
-            "DIRECT_IPV_CHILD_UNDER_6",
-            "DIRECT_EARLIER_REPORT",
-            "DIRECT_RECENT_CLOSED_REFERRAL",
-        ),
-        id="all-three-conditions",
-    ),
-    pytest.param(
-        {"weapon": True, "categories": ("elder_abuse",)}, (), (), id="red-is-not-direct"
+        {"weapon": True, "categories": ("elder_abuse",)}, (), id="red-is-not-direct"
     ),
 ]
 
 
-@pytest.mark.parametrize(("kwargs", "closed_referrals", "codes"), DIRECT_CASES)
+@pytest.mark.parametrize(("kwargs", "codes"), DIRECT_CASES)
 def test_direct_dispatch(
     kwargs: dict[str, Any],
-    closed_referrals: tuple[ClosedReferral, ...],
     codes: tuple[str, ...],
 ) -> None:
-    decision = run(closed_referrals=closed_referrals, **kwargs)
+    decision = run(**kwargs)
     assert tuple(c for c in decision.reason_codes if c.startswith("DIRECT_")) == codes
     assert decision.direct_dispatch is bool(codes)
 
@@ -883,14 +808,13 @@ def test_direct_dispatch(
 # needs_review: a dispatcher must act unless red or direct, and fully routed.
 # --------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    ("kwargs", "closed_referrals", "urgent", "direct", "needs_review"),
+    ("kwargs", "urgent", "direct", "needs_review"),
     [
         pytest.param(
-            {"categories": ("elder_abuse",)}, (), False, False, True, id="yellow-queue"
+            {"categories": ("elder_abuse",)}, False, False, True, id="yellow-queue"
         ),
         pytest.param(
             {"categories": ("elder_abuse",), "tipvda_score": 5},
-            (),
             False,
             False,
             True,
@@ -898,7 +822,6 @@ def test_direct_dispatch(
         ),
         pytest.param(
             {"categories": ("vulnerable_family",)},
-            (),
             False,
             False,
             True,
@@ -906,29 +829,19 @@ def test_direct_dispatch(
         ),
         pytest.param(
             {"categories": ("elder_abuse",), "weapon": True},
-            (),
             True,
             False,
             False,
             id="red-auto",
         ),
         pytest.param(
-            {"categories": IPV, "under6": 1}, (), False, True, False, id="direct-auto"
+            {"categories": IPV, "under6": 1}, False, True, False, id="direct-auto"
         ),
         pytest.param(
-            {"categories": ("elder_abuse",)},
-            _closed(30 * DAY),
-            False,
-            True,
-            False,
-            id="direct-closed-auto",
-        ),
-        pytest.param(
-            {"weapon": True}, (), True, False, True, id="red-without-destination"
+            {"weapon": True}, True, False, True, id="red-without-destination"
         ),
         pytest.param(
             {"subjects": (subj(earlier=True),)},
-            (),
             False,
             True,
             True,
@@ -941,7 +854,6 @@ def test_direct_dispatch(
                 "under6": 1,
                 "subjects": (subj(earlier=True),),
             },
-            (),
             False,
             True,
             True,
@@ -951,12 +863,11 @@ def test_direct_dispatch(
 )
 def test_needs_review(
     kwargs: dict[str, Any],
-    closed_referrals: tuple[ClosedReferral, ...],
     urgent: bool,
     direct: bool,
     needs_review: bool,
 ) -> None:
-    decision = run(closed_referrals=closed_referrals, **kwargs)
+    decision = run(**kwargs)
     assert (decision.urgent, decision.direct_dispatch, decision.needs_review) == (
         urgent,
         direct,
@@ -964,146 +875,8 @@ def test_needs_review(
     )
 
 
-# --------------------------------------------------------------------------
-# Re-report after closure: same kind goes back to the last closing unit.
-# --------------------------------------------------------------------------
-REREPORT_CASES = [
-    pytest.param(
-        {"categories": ("elder_abuse",)},
-        _closed(100 * DAY),
-        (
-            (
-                "protection",
-                OLD_P,
-                ("DEST_PROTECTION_CATEGORY", "REREPORT_PREVIOUS_UNIT"),
-            ),
-        ),
-        id="protection-back-to-previous-unit",
-    ),
-    pytest.param(
-        {"categories": ("elder_abuse",)},
-        _closed(100 * DAY, kind="mental_health"),
-        (PROT,),
-        id="other-kind-closed-adds-nothing",
-    ),
-    pytest.param(
-        {
-            "categories": ("elder_abuse",),
-            "subjects": (subj(), subj("offender", 50, "h-off")),
-        },
-        (
-            closed("h-victim", "protection", "unit-A", 200 * DAY),
-            closed("h-off", "protection", "unit-B", 30 * DAY),
-            closed("h-victim", "protection", "unit-C", 60 * DAY),
-        ),
-        (
-            (
-                "protection",
-                "unit-B",
-                ("DEST_PROTECTION_CATEGORY", "REREPORT_PREVIOUS_UNIT"),
-            ),
-        ),
-        id="most-recent-across-subjects",
-    ),
-    pytest.param(
-        {"categories": ("elder_abuse",)},
-        (
-            closed("h-victim", "protection", "unit-recent", 100 * DAY),
-            closed("h-victim", "protection", "unit-old", 400 * DAY),
-        ),
-        (
-            (
-                "protection",
-                "unit-recent",
-                ("DEST_PROTECTION_CATEGORY", "REREPORT_PREVIOUS_UNIT"),
-            ),
-        ),
-        id="older-than-window-ignored-when-recent-exists",
-    ),
-    pytest.param(
-        {"categories": ("elder_abuse",)},
-        (closed("h-victim", "protection", "unit-old", 400 * DAY),),
-        (PROT,),
-        id="only-older-than-window-no-override",
-    ),
-    pytest.param(
-        {"categories": ("elder_abuse",)},
-        (
-            closed("h-victim", "protection", "unit-future", -DAY),
-            closed("h-victim", "protection", "unit-past", 50 * DAY),
-        ),
-        (
-            (
-                "protection",
-                "unit-past",
-                ("DEST_PROTECTION_CATEGORY", "REREPORT_PREVIOUS_UNIT"),
-            ),
-        ),
-        id="closed-after-received-ignored",
-    ),
-    pytest.param(
-        {"categories": ("elder_abuse", "vulnerable_family")},
-        (
-            closed(
-                "h-victim", "welfare_center", "苗栗縣/welfare_center/竹南區", 20 * DAY
-            ),
-            closed("h-victim", "protection", OLD_P, 10 * DAY),
-        ),
-        (
-            (
-                "protection",
-                OLD_P,
-                ("DEST_PROTECTION_CATEGORY", "REREPORT_PREVIOUS_UNIT"),
-            ),
-            (
-                "welfare_center",
-                "苗栗縣/welfare_center/竹南區",
-                ("DEST_WELFARE_VULNERABLE_FAMILY", "REREPORT_PREVIOUS_UNIT"),
-            ),
-        ),
-        id="each-kind-overridden-independently",
-    ),
-    pytest.param(
-        {"categories": ("vulnerable_family",), "township": UNMAPPED},
-        (
-            closed(
-                "h-victim", "welfare_center", "苗栗縣/welfare_center/頭份區", 20 * DAY
-            ),
-        ),
-        (
-            (
-                "welfare_center",
-                W,
-                ("DEST_WELFARE_VULNERABLE_FAMILY", "REREPORT_PREVIOUS_UNIT"),
-            ),
-        ),
-        id="previous-unit-fills-unmapped-township",
-    ),
-]
-
-
-@pytest.mark.parametrize(("kwargs", "closed_referrals", "expected"), REREPORT_CASES)
-def test_rereport_after_closure(
-    kwargs: dict[str, Any],
-    closed_referrals: tuple[ClosedReferral, ...],
-    expected: tuple[Any, ...],
-) -> None:
-    decision = run(closed_referrals=closed_referrals, **kwargs)
-    assert dests(decision) == expected
-    overridden = any("REREPORT_PREVIOUS_UNIT" in codes for _, _, codes in expected)
-    assert ("REREPORT_PREVIOUS_UNIT" in decision.reason_codes) is overridden
-
-
-def test_previous_unit_tie_is_independent_of_history_order() -> None:
-    history = (
-        closed("h-victim", "protection", "unit-B", 10 * DAY),
-        closed("h-victim", "protection", "unit-A", 10 * DAY),
-    )
-    units = {
-        dests(run(closed_referrals=order, categories=("elder_abuse",)))[0][1]
-        for order in (history, history[::-1])
-    }
-    assert units == {"unit-B"}
+# Re-report after closure is routing's rule (routing/tests/unit/test_rereport.py):
+# screening never sees closures, so it never uses a previous unit.
 
 
 # --------------------------------------------------------------------------
@@ -1111,7 +884,6 @@ def test_previous_unit_tie_is_independent_of_history_order() -> None:
 # --------------------------------------------------------------------------
 def test_full_decision_lists_every_condition_that_held() -> None:
     decision = run(
-        closed_referrals=_closed(100 * DAY),
         categories=("intimate_partner_violence", "vulnerable_family"),
         subjects=(
             subj(earlier=True),
@@ -1129,11 +901,7 @@ def test_full_decision_lists_every_condition_that_held() -> None:
         direct_dispatch=True,
         reasons=decision.reasons,  # compared by code and text below
         destinations=(
-            Destination(
-                "protection",
-                OLD_P,
-                ("DEST_PROTECTION_CATEGORY", "REREPORT_PREVIOUS_UNIT"),
-            ),
+            Destination("protection", P, ("DEST_PROTECTION_CATEGORY",)),
             Destination("welfare_center", W, ("DEST_WELFARE_VULNERABLE_FAMILY",)),
             Destination(
                 "mental_health",
@@ -1160,8 +928,6 @@ def test_full_decision_lists_every_condition_that_held() -> None:
         "DEST_MENTAL_HEALTH_PROTECTION_CO_CASE",
         "DIRECT_IPV_CHILD_UNDER_6",
         "DIRECT_EARLIER_REPORT",
-        "DIRECT_RECENT_CLOSED_REFERRAL",
-        "REREPORT_PREVIOUS_UNIT",
     )
     assert [r.text for r in decision.reasons] == [
         REASON_TEXTS[c] for c in decision.reason_codes
@@ -1221,8 +987,6 @@ def test_reason_catalogue_is_complete_and_bilingual() -> None:
         "YOUTH_AGE_OUT_OF_SCOPE",
         "DIRECT_IPV_CHILD_UNDER_6",
         "DIRECT_EARLIER_REPORT",
-        "DIRECT_RECENT_CLOSED_REFERRAL",
-        "REREPORT_PREVIOUS_UNIT",
         "REVIEW_NO_DESTINATION",
         "REVIEW_UNIT_NOT_MAPPED",
     }
@@ -1238,6 +1002,5 @@ def test_decide_is_deterministic() -> None:
     kwargs: dict[str, Any] = {
         "categories": ("elder_abuse", "suicide_risk", "vulnerable_family"),
         "subjects": (subj(earlier=True), subj("child", 3, "h2")),
-        "closed_referrals": _closed(5 * DAY),
     }
     assert run(**kwargs) == run(**kwargs)

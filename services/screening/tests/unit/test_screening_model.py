@@ -15,7 +15,6 @@ import pytest
 from safetynet.screening.domain import (
     CATEGORIES,
     PROTECTION_CATEGORIES,
-    ClosedReferral,
     Household,
     Indicators,
     ScreeningInput,
@@ -80,14 +79,6 @@ def test_protection_categories_are_the_seven_of_the_contract() -> None:
         pytest.param(lambda: Indicators(injury="Severe"), id="unknown-injury"),
         pytest.param(
             lambda: Household(children_under_6=-1), id="negative-household-count"
-        ),
-        pytest.param(
-            lambda: ClosedReferral("h", "protection", "u", datetime(2026, 1, 1)),
-            id="naive-closed-at",
-        ),
-        pytest.param(
-            lambda: ClosedReferral("h", "police", "u", AWARE),
-            id="unknown-referral-kind",
         ),
     ],
 )

@@ -117,6 +117,10 @@ class ReportStatusChanged(_Payload):
     at: datetime
     actor: str
     detail: str | None = None
+    # The decision routing acts on: screening's, amended by the re-report-after-closure
+    # rule that routing applies (it owns the closures). None from older producers.
+    direct_dispatch: bool | None = None
+    reasons: list[ReasonCode] | None = None
 
 
 class NotificationSent(_Payload):

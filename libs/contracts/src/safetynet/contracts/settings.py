@@ -2,7 +2,7 @@
 in, never read from a global."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -11,8 +11,16 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from safetynet.contracts.crypto import DEV_KEY, DEV_KEY_RING, KeyRing
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/safetynet.db"
-# Only for the embedded mode's first run; production refuses it (require_production).
+# Only for the embedded mode's first run; production refuses them (require_production).
 DEV_SUBJECT_HASH_KEY = "dev-only-subject-hash-key-change-me"
+DEV_CONSOLE_SECRET = "dev-only-console-session-secret-change-me"
+DEV_AUDIT_KEY = "dev-only-audit-chain-key-change-me-please"
+MIN_SECRET_BYTES = 32  # HMAC-SHA256 keys: no weaker than the hash
+
+
+def _strong(name: str, raw: str) -> None:
+    if len(raw.encode()) < MIN_SECRET_BYTES:
+        raise ValueError(f"{name} must be at least {MIN_SECRET_BYTES} bytes (e.g. `openssl rand -hex 32`)")
 
 
 class Settings(BaseSettings):
@@ -33,6 +41,29 @@ class Settings(BaseSettings):
     sla_seconds: int = Field(default=24 * 3600, gt=0)
     sla_warn_seconds: Annotated[list[int], NoDecode] = [16 * 3600, 22 * 3600]
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    # Intake only. The console's session signing secrets, comma-separated, the first signs
+    # and every one is accepted (rotation: put the new one first, drop the old one a
+    # session lifetime later). Its own secret: never the subject hash key.
+    console_secret: SecretStr = SecretStr(DEV_CONSOLE_SECRET)
+    console_idle_seconds: int = Field(default=30 * 60, gt=0)   # a console session unused this long ends
+    # Secure cookies and HSTS. None: on everywhere but the embedded development mode.
+    secure_cookies: bool | None = None
+    # Proxies (IPs or CIDRs, comma-separated; "*": any) whose X-Forwarded-For/-Proto are
+    # believed: the client address on the audit trail and the https scheme come from them.
+    trusted_proxies: str = ""
+    # Intake only. The audit chain's HMAC key: the database never holds it, so whoever can
+    # write the database cannot recompute the chain. Checkpoints of the chain's head,
+    # signed with it, go to this file (outside the database): `safetynet audit checkpoint`.
+    audit_key: SecretStr = SecretStr(DEV_AUDIT_KEY)
+    audit_checkpoint_file: Path = Path("var/audit-checkpoints.jsonl")
+    # A trail upgraded from the unkeyed chain: the last record chained before the key
+    # (`safetynet audit verify` names it once). Unkeyed records past it are breaks.
+    audit_legacy_until: int = Field(default=0, ge=0)
+    # Failed authentications (bad keys, failed sign-ins) per client address per minute,
+    # past it 429 with Retry-After before any key is looked at. 0: no limit.
+    auth_failures_per_minute: int = Field(default=10, ge=0)
+    # /metrics is served on this port only (never on the API's): None, not at all.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # Requests per minute per API key (a token bucket: bursts up to this many), past it
     # 429 with Retry-After. Kept in each process's memory: every replica limits on its
     # own, so N replicas behind a balancer allow up to N times this. 0: no limit.
@@ -60,6 +91,22 @@ class Settings(BaseSettings):
             return "sqlite+aiosqlite:///" + value.split(":///", 1)[1]
         if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
             raise ValueError("use a postgresql:// or sqlite:/// URL")
+        return value
+
+    @field_validator("subject_hash_key", "audit_key")
+    @classmethod
+    def _strong_key(cls, value: SecretStr, info: Any) -> SecretStr:
+        _strong(f"SAFETYNET_{info.field_name.upper()}", value.get_secret_value())
+        return value
+
+    @field_validator("console_secret")
+    @classmethod
+    def _strong_console_secrets(cls, value: SecretStr) -> SecretStr:
+        secrets = [part.strip() for part in value.get_secret_value().split(",")]
+        if not all(secrets):
+            raise ValueError("SAFETYNET_CONSOLE_SECRET holds an empty secret")
+        for secret in secrets:
+            _strong("each SAFETYNET_CONSOLE_SECRET", secret)
         return value
 
     @field_validator("key_ring")
@@ -137,15 +184,30 @@ class Settings(BaseSettings):
         """No Kafka configured: use the in-database log as the broker."""
         return not self.kafka_bootstrap
 
+    @property
+    def secure(self) -> bool:
+        """Secure cookies and HSTS: on unless set off, or the embedded development mode."""
+        return self.secure_cookies if self.secure_cookies is not None else not self.embedded
+
+    def console_secrets(self) -> list[bytes]:
+        """The console's signing secrets, the signing one first."""
+        return [part.strip().encode() for part in self.console_secret.get_secret_value().split(",")]
+
     def key_ring_keys(self) -> KeyRing:
         return KeyRing.parse(self.key_ring.get_secret_value())
 
     def require_production(self, *, personal_data: bool = True) -> None:
         """Refuse the embedded defaults where real data flows. `personal_data`: the
-        process stores personal data (intake), so it needs a real key ring too."""
-        if self.subject_hash_key.get_secret_value() == DEV_SUBJECT_HASH_KEY:
-            raise ValueError("set SAFETYNET_SUBJECT_HASH_KEY: the development key is not for production")
-        if personal_data and self.key_ring_keys().holds(DEV_KEY):
-            raise ValueError("set SAFETYNET_KEY_RING: the development key is not for production")
+        process is intake, the only one that holds secrets (the subject hash key, the key
+        ring, the console's and the audit chain's keys); the others need none of them."""
+        if personal_data:
+            if self.subject_hash_key.get_secret_value() == DEV_SUBJECT_HASH_KEY:
+                raise ValueError("set SAFETYNET_SUBJECT_HASH_KEY: the development key is not for production")
+            if self.key_ring_keys().holds(DEV_KEY):
+                raise ValueError("set SAFETYNET_KEY_RING: the development key is not for production")
+            if DEV_CONSOLE_SECRET.encode() in self.console_secrets():
+                raise ValueError("set SAFETYNET_CONSOLE_SECRET: the development secret is not for production")
+            if self.audit_key.get_secret_value() == DEV_AUDIT_KEY:
+                raise ValueError("set SAFETYNET_AUDIT_KEY: the development key is not for production")
         if not self.kafka_bootstrap:
             raise ValueError("set SAFETYNET_KAFKA_BOOTSTRAP for the production services")

@@ -8,7 +8,8 @@ service prefix instead.
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, event
+from sqlalchemy import JSON, DateTime, Table, bindparam, event, make_url, text
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.types import TypeDecorator
@@ -44,6 +45,45 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def dialect_name(executor: Any) -> str:
+    """The dialect of a connection or a session ("postgresql" or "sqlite")."""
+    bind = getattr(executor, "bind", None) if not hasattr(executor, "dialect") else executor
+    return str(bind.dialect.name) if bind is not None else "sqlite"
+
+
+_IGNORING: dict[tuple[str, str, tuple[str, ...], str], TextClause] = {}
+
+
+def insert_ignoring_conflict(executor: Any, table: Table, values: dict[str, Any], *,
+                             conflict: str) -> tuple[TextClause, dict[str, Any]]:
+    """INSERT … ON CONFLICT (`conflict`) DO NOTHING, on PostgreSQL and SQLite alike.
+
+    SQLAlchemy cannot cache its own ON CONFLICT construct ("no key": it is compiled anew
+    on every execution, which made the inbox claim the costliest statement of every
+    consumer). A typed text() statement is cached like any other; it is built once per
+    table, column set and dialect."""
+    dialect = dialect_name(executor)
+    names = tuple(sorted(values))
+    key = (table.fullname, dialect, names, conflict)
+    statement = _IGNORING.get(key)
+    if statement is None:
+        # SQLite has no schemas: the embedded mode's tables carry a service prefix instead.
+        target = table.fullname if dialect == "postgresql" else table.name
+        statement = text(
+            f"INSERT INTO {target} ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)}) "
+            f"ON CONFLICT ({conflict}) DO NOTHING"
+        ).bindparams(*(bindparam(n, type_=table.c[n].type) for n in names))
+        _IGNORING[key] = statement
+    return statement, values
+
+
+def _plain_loopback(url: str) -> bool:
+    """A database on this machine whose URL does not ask for TLS: TLS buys nothing there."""
+    parsed = make_url(url)
+    asks = {k.lower() for k in parsed.query} & {"ssl", "sslmode"}
+    return not asks and (parsed.host or "localhost") in ("localhost", "127.0.0.1", "::1")
+
+
 def make_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     """An async engine for `url`, set up for concurrent use by several services."""
     if is_sqlite(url):
@@ -56,7 +96,12 @@ def make_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
+    # asyncpg negotiates TLS whenever the server offers it (sslmode=prefer), which cost
+    # about 5% of every service's CPU against a database on loopback, where it protects
+    # nothing. Elsewhere, or when the URL asks (`?ssl=require`), asyncpg's default holds.
+    connect_args: dict[str, Any] = {"ssl": False} if _plain_loopback(url) else {}
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                               connect_args=connect_args,
                                hide_parameters=True)  # errors and logs must not carry personal data
 
 

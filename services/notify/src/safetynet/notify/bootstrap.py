@@ -76,7 +76,7 @@ def bootstrap(*, settings: Settings, engine: AsyncEngine, broker: Broker,
     consumer = ConsumerLoop(service="notify", group=GROUP,
                             topics=[topics.REPORTS, topics.DECISIONS, topics.REFERRALS], broker=broker,
                             handlers=event_handlers(uow_factory=uow_factory, policy=policy,
-                                                    directory=directory, clock=clock))
+                                                    directory=directory, clock=clock), engine=engine)
     # ServiceRuntime runs anything with `group` and `run(stop)`: the scheduler and the
     # worker ride along with the consumer, and a crash of any stops the service.
     return ServiceRuntime(name="notify", schema=orm.SCHEMA, metadata=orm.metadata, migrations=MIGRATIONS,

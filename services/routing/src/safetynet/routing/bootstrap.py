@@ -25,6 +25,6 @@ def bootstrap(*, settings: Settings, engine: AsyncEngine, broker: Broker,
     handlers = event_handlers(uow_factory=lambda: RoutingUnitOfWork(engine, on_commit=relay.wake),
                               directory=directory)
     loop = ConsumerLoop(service="routing", group="safetynet-routing",
-                        topics=[topics.DECISIONS, topics.COMMANDS], broker=broker, handlers=handlers)
+                        topics=[topics.DECISIONS, topics.COMMANDS], broker=broker, handlers=handlers, engine=engine)
     return ServiceRuntime(name="routing", schema=orm.SCHEMA, metadata=orm.metadata,
                           migrations=MIGRATIONS, loops=[loop], relay=relay)

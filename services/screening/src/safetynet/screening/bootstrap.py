@@ -25,6 +25,6 @@ def bootstrap(*, settings: Settings, engine: AsyncEngine, broker: Broker,
     handlers = event_handlers(uow_factory=lambda: ScreeningUnitOfWork(engine, on_commit=relay.wake),
                               directory=directory, default_sla_seconds=settings.sla_seconds)
     loop = ConsumerLoop(service="screening", group="safetynet-screening",
-                        topics=[topics.REPORTS, topics.REFERRALS], broker=broker, handlers=handlers)
+                        topics=[topics.REPORTS], broker=broker, handlers=handlers, engine=engine)
     return ServiceRuntime(name="screening", schema=orm.SCHEMA, metadata=orm.metadata,
                           migrations=MIGRATIONS, loops=[loop], relay=relay)

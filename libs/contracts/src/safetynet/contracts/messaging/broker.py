@@ -25,6 +25,15 @@ class Message:
         return None
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to publish."""
+    topic: str
+    key: str
+    value: bytes
+    headers: Headers = field(default_factory=list)
+
+
 class Consumer(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
@@ -39,6 +48,9 @@ class Broker(Protocol):
     async def stop(self) -> None: ...
     async def publish(self, topic: str, *, key: str, value: bytes, headers: Headers) -> None:
         """Return once the broker has durably accepted the message."""
+        ...
+    async def publish_many(self, messages: Sequence[Outgoing]) -> None:
+        """Return once the broker has durably accepted every message, kept in order per key."""
         ...
     def consumer(self, *, group: str, topics: Sequence[str]) -> Consumer: ...
 

@@ -1,18 +1,23 @@
-"""The consumer loop: handle each message in its own database transaction, then commit
-the offset. A message that can never be handled goes to the dead-letter topic with its
-error, and the loop carries on; a database or broker outage is waited out instead."""
+"""The consumer loop: handle a batch of messages in one database transaction, then commit
+their offsets. A batch that does not go through cleanly is rolled back and handled again
+one message at a time, each in its own transaction (see uow.BatchTransaction). A message
+that can never be handled goes to the dead-letter topic with its error, and the loop
+carries on; a database or broker outage is waited out instead."""
 
 import asyncio
 import logging
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Awaitable, Callable, Mapping, Sequence
+from typing import Awaitable, Callable, Iterator, Mapping, Sequence
 
 from opentelemetry import metrics, propagate, trace
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from safetynet.contracts.envelope import Envelope
 from safetynet.contracts.messaging.broker import Broker, Consumer, Message
+from safetynet.contracts.messaging.uow import BatchTransaction
 from safetynet.contracts.topics import dead_letter
 
 log = logging.getLogger(__name__)
@@ -57,8 +62,12 @@ def _span_facts(envelope: Envelope) -> dict[str, object]:
 class ConsumerLoop:
     def __init__(self, *, service: str, group: str, topics: Sequence[str], broker: Broker,
                  handlers: Mapping[str, Handler], max_attempts: int = 3,
-                 on_dead_letter: Callable[[str], None] | None = None):
+                 on_dead_letter: Callable[[str], None] | None = None,
+                 engine: AsyncEngine | None = None):
+        """With `engine` (the one the handlers' units of work use), each batch is handled
+        in one transaction; without, each message in its own."""
         self.service = service
+        self._engine = engine
         self.group = group
         self.topics = list(topics)
         self._broker = broker
@@ -77,15 +86,45 @@ class ConsumerLoop:
         try:
             while not stop.is_set():
                 batch = await consumer.getmany(timeout_ms=500)
+                if not batch:
+                    continue
                 done: list[Message] = []
                 try:
-                    for message in batch:
-                        await self.process(message, stop)
-                        done.append(message)
+                    if len(batch) > 1 and await self.process_together(batch):
+                        done = list(batch)
+                    else:
+                        for message in batch:
+                            await self.process(message, stop)
+                            done.append(message)
                 finally:
                     await self._commit(consumer, done)
         finally:
             await consumer.stop()
+
+    async def process_together(self, batch: Sequence[Message]) -> bool:
+        """Handle `batch` in one transaction; False (and nothing kept) unless every
+        message went through as it would have alone."""
+        if self._engine is None:
+            return False
+        try:
+            async with BatchTransaction(self._engine) as transaction:
+                for message in batch:
+                    try:
+                        envelope = Envelope.from_bytes(message.value)
+                    except (ValidationError, ValueError):
+                        return False  # dead-lettered on the one-by-one pass
+                    handler = self._handlers.get(envelope.type)
+                    if handler is None:
+                        continue  # another consumer's event on a shared topic
+                    with self._span(message, envelope):
+                        await handler(envelope)
+                    if transaction.tainted:
+                        return False
+                await transaction.commit()
+                return True
+        except Exception:  # handled again one by one, with retries and dead letters
+            log.info("%s: batch of %d handled again one by one", self.group, len(batch), exc_info=True)
+            return False
 
     async def _commit(self, consumer: Consumer, done: list[Message]) -> None:
         try:
@@ -103,6 +142,12 @@ class ConsumerLoop:
         handler = self._handlers.get(envelope.type)
         if handler is None:
             return  # another consumer's event on a shared topic
+        with self._span(message, envelope):
+            await self._handle_with_retries(handler, envelope, message, stop)
+
+    @contextmanager
+    def _span(self, message: Message, envelope: Envelope) -> Iterator[None]:
+        """The message's processing span, a child of the producer's context (its headers)."""
         carrier = {k: v.decode() for k, v in message.headers} or envelope.trace
         parent = propagate.extract(carrier)
         with tracer.start_as_current_span(
@@ -116,7 +161,7 @@ class ConsumerLoop:
         ) as span:
             for key, value in _span_facts(envelope).items():
                 span.set_attribute(key, value)
-            await self._handle_with_retries(handler, envelope, message, stop)
+            yield
 
     async def _handle_with_retries(self, handler: Handler, envelope: Envelope,
                                    message: Message, stop: asyncio.Event) -> None:

@@ -10,23 +10,22 @@ import asyncio
 import logging
 import zlib
 from contextlib import contextmanager
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping
 from datetime import datetime, timezone
 
 from opentelemetry import context as otel_context
-from opentelemetry import propagate
+from opentelemetry import propagate, trace
 from sqlalchemy import (
     BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table, func, select, text,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncConnection
 
 from safetynet.contracts.envelope import Envelope
-from safetynet.contracts.messaging.broker import Broker
-from safetynet.contracts.storage import JsonDocument, UtcDateTime
+from safetynet.contracts.messaging.broker import Broker, Outgoing
+from safetynet.contracts.storage import JsonDocument, UtcDateTime, insert_ignoring_conflict
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer("safetynet.messaging")
 
 
 def outbox_table(metadata: MetaData, prefix: str) -> Table:
@@ -76,24 +75,20 @@ def current_trace() -> dict[str, str]:
     return carrier
 
 
-async def enqueue(session: AsyncSession, outbox: Table, topic: str, envelope: Envelope) -> None:
+async def enqueue(session: AsyncConnection, outbox: Table, topic: str, envelope: Envelope) -> None:
     """Add `envelope` to the outbox, inside the caller's transaction."""
     if not envelope.trace:
         envelope.trace = current_trace()
-    await session.execute(outbox.insert().values(
+    await session.execute(outbox.insert(), dict(
         event_id=envelope.event_id, topic=topic, key=envelope.report_id,
         value=envelope.to_bytes(), trace=envelope.trace, created_at=datetime.now(timezone.utc),
     ))
 
 
-async def claim(session: AsyncSession, inbox: Table, event_id: str) -> bool:
+async def claim(session: AsyncConnection, inbox: Table, event_id: str) -> bool:
     """Record `event_id` as handled; False when it already was (a redelivery)."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    result = await session.execute(
-        insert(inbox).values(event_id=event_id, processed_at=datetime.now(timezone.utc))
-        .on_conflict_do_nothing(index_elements=["event_id"])
-    )
+    result = await session.execute(*insert_ignoring_conflict(
+        session, inbox, {"event_id": event_id, "processed_at": datetime.now(timezone.utc)}, conflict="event_id"))
     return bool(result.rowcount)
 
 
@@ -161,15 +156,8 @@ class OutboxRelay:
             )).all()
             await conn.rollback()
         # Publish outside any transaction: the embedded broker writes to the same
-        # database, and a held write lock would block it.
-        for row in rows:
-            # Make the stored context current rather than copying its header: the broker
-            # (or the aiokafka instrumentation) injects the current one, and two clash.
-            token = otel_context.attach(propagate.extract(row.trace))
-            try:
-                await self._broker.publish(row.topic, key=row.key, value=row.value, headers=[])
-            finally:
-                otel_context.detach(token)
+        # database, and a held write lock would block it. One batch, acknowledged together.
+        await self._broker.publish_many([_outgoing(row) for row in rows])
         if rows:
             async with self._engine.begin() as conn:
                 await conn.execute(
@@ -186,6 +174,19 @@ class OutboxRelay:
             return int(await conn.scalar(
                 select(func.count()).select_from(self._outbox).where(self._outbox.c.published_at.is_(None))
             ) or 0)
+
+
+def _outgoing(row: Any) -> Outgoing:
+    """The message for an outbox row, with a producer span in the trace of the work that
+    wrote it: the span's context goes out in the W3C headers, so consumers join it."""
+    with tracer.start_as_current_span(
+        f"send {row.topic}", context=propagate.extract(row.trace), kind=trace.SpanKind.PRODUCER,
+        attributes={"messaging.system": "kafka", "messaging.operation.type": "send",
+                    "messaging.destination.name": row.topic, "safetynet.report_id": row.key},
+    ):
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+    return Outgoing(row.topic, row.key, row.value, [(k, v.encode()) for k, v in carrier.items()])
 
 
 def _lock_id(name: str) -> int:

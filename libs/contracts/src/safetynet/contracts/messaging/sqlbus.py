@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from safetynet.contracts.messaging.broker import (
-    Headers, Message, next_offsets, partition_for, with_trace_headers,
+    Headers, Message, Outgoing, next_offsets, partition_for, with_trace_headers,
 )
 from safetynet.contracts.storage import JsonDocument, UtcDateTime
 
@@ -61,26 +61,36 @@ class SqlLogBroker:
             listener.set()
 
     async def publish(self, topic: str, *, key: str, value: bytes, headers: Headers) -> None:
-        partition = partition_for(key, self.partitions)
-        headers = with_trace_headers(list(headers))
+        await self.publish_many([Outgoing(topic, key, value, headers)])
+
+    async def publish_many(self, messages: Sequence[Outgoing]) -> None:
+        """Append `messages` in one transaction, in order."""
+        if not messages:
+            return
+        rows = [(m, partition_for(m.key, self.partitions), with_trace_headers(list(m.headers))) for m in messages]
+        now = datetime.now(timezone.utc)
         for _ in range(20):  # a concurrent append took our offset: take the next one
             try:
                 async with self._engine.begin() as conn:
-                    last = await conn.scalar(
-                        select(func.max(bus_messages.c.offset)).where(
-                            bus_messages.c.topic == topic, bus_messages.c.partition == partition
-                        )
-                    )
-                    await conn.execute(bus_messages.insert().values(
-                        topic=topic, partition=partition, offset=0 if last is None else last + 1,
-                        key=key, value=value, headers=[[k, v.decode()] for k, v in headers],
-                        appended_at=datetime.now(timezone.utc),
-                    ))
+                    next_offset: dict[tuple[str, int], int] = {}
+                    values = []
+                    for m, partition, headers in rows:
+                        place = (m.topic, partition)
+                        if place not in next_offset:
+                            last = await conn.scalar(
+                                select(func.max(bus_messages.c.offset)).where(
+                                    bus_messages.c.topic == m.topic, bus_messages.c.partition == partition))
+                            next_offset[place] = 0 if last is None else last + 1
+                        values.append(dict(topic=m.topic, partition=partition, offset=next_offset[place],
+                                           key=m.key, value=m.value, headers=[[k, v.decode()] for k, v in headers],
+                                           appended_at=now))
+                        next_offset[place] += 1
+                    await conn.execute(bus_messages.insert(), values)
                 break
             except IntegrityError:
                 continue
         else:
-            raise RuntimeError(f"could not append to {topic}[{partition}]")
+            raise RuntimeError("could not append to the embedded log")
         for listener in self._listeners:
             listener.set()
 

@@ -3,10 +3,11 @@
 from typing import Any, AsyncIterator, Sequence
 
 from sqlalchemy import or_, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncConnection
 
+from safetynet.contracts.storage import dialect_name
 from safetynet.intake.adapters import orm
-from safetynet.intake.domain.audit import GENESIS, Actor, Entry, Stored, chain_hash
+from safetynet.intake.domain.audit import GENESIS, Actor, AuditKey, Entry, Stored, chain_hash
 
 # pg_advisory_xact_lock(int, int): the two-key form has a key space of its own, apart from
 # the one-key locks that serialize acceptance per subject (repository.lock_subjects).
@@ -19,12 +20,13 @@ def _stored(row: Any) -> Stored:
                   actor=Actor(key_id=v["actor_key_id"], name=v["actor_name"], role=v["actor_role"]),
                   action=v["action"], endpoint=v["endpoint"], client=v["client"], county=v["county"],
                   report_id=v["report_id"], referral_id=v["referral_id"], detail=v["detail"])
-    return Stored(seq=v["seq"], entry=entry, prev_hash=v["prev_hash"], hash=v["hash"])
+    return Stored(seq=v["seq"], entry=entry, prev_hash=v["prev_hash"], hash=v["hash"], key_id=v["key_id"])
 
 
 class AuditRepository:
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncConnection, key: AuditKey):
         self._session = session
+        self._key = key  # the chain's HMAC key: held by the process, never by the database
 
     async def append(self, entries: Sequence[Entry]) -> None:
         """Chain `entries` after the newest record. Appends are serialized: on PostgreSQL by
@@ -33,17 +35,17 @@ class AuditRepository:
         SQLite's BEGIN IMMEDIATE already serializes every writer."""
         if not entries:
             return
-        if self._session.bind.dialect.name == "postgresql":
+        if dialect_name(self._session) == "postgresql":
             await self._session.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": _LOCK[0], "b": _LOCK[1]})
         t = orm.audit_records.c
         prev = await self._session.scalar(select(t.hash).order_by(t.seq.desc()).limit(1)) or GENESIS
         for entry in entries:
-            digest = chain_hash(prev, entry)
-            await self._session.execute(orm.audit_records.insert().values(
+            digest = chain_hash(prev, entry, self._key)
+            await self._session.execute(orm.audit_records.insert(), dict(
                 record_id=entry.record_id, at=entry.at, actor_key_id=entry.actor.key_id,
                 actor_name=entry.actor.name, actor_role=entry.actor.role, action=entry.action,
                 endpoint=entry.endpoint, client=entry.client, county=entry.county, report_id=entry.report_id,
-                referral_id=entry.referral_id, detail=entry.detail, prev_hash=prev, hash=digest))
+                referral_id=entry.referral_id, detail=entry.detail, prev_hash=prev, hash=digest, key_id=self._key.id))
             prev = digest
 
     async def query(self, *, county: str, report_id: str | None = None, actor: str | None = None,

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.intake.adapters import orm
 from safetynet.intake.adapters.crypto import SEALED_COLUMNS, ReportCipher
@@ -30,7 +30,7 @@ def _when(value: Any) -> datetime | None:
 
 
 class KpiQueries:
-    def __init__(self, session: AsyncSession, cipher: ReportCipher | None = None):
+    def __init__(self, session: AsyncConnection, cipher: ReportCipher | None = None):
         self._session = session
         self._cipher = cipher  # only the high-danger list reads personal data (names)
 

@@ -31,6 +31,9 @@ reports = Table(
     Column("township", String(20), nullable=False),
     Column("agency_type", String(40), nullable=False),
     Column("agency_name", String(200), nullable=False),  # the reporting key's agency
+    # The reporting key's county: with agency_type and agency_name, the agency's identity
+    # (names repeat across counties). NULL only on rows older than the column.
+    Column("agency_county", String(20), nullable=True),
     Column("key_id", String(36), nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Column("sla_due_at", UtcDateTime, nullable=False),
@@ -133,10 +136,26 @@ audit_records = Table(
     Column("detail", JsonDocument, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # Which audit key's HMAC chains this record (a fingerprint, never the key); NULL: a
+    # record chained before the key existed, with plain SHA-256.
+    Column("key_id", String(64), nullable=True),
     Index("ix_intake_audit_report", "report_id", "seq"),
     Index("ix_intake_audit_actor_key", "actor_key_id", "seq"),
     Index("ix_intake_audit_actor_name", "actor_name", "seq"),
     Index("ix_intake_audit_county", "county", "seq"),
+)
+
+# Console sessions (entrypoints/console/session.py): the cookie names one by a random id;
+# only its hash is kept. Ended by sign-out, by revoking the key, or when idle too long.
+console_sessions = Table(
+    "intake_console_sessions", metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("key_id", String(36), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime, nullable=True),
+    Index("ix_intake_console_sessions_key", "key_id"),
 )
 
 outbox = outbox_table(metadata, "intake")

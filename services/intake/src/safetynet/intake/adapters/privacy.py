@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.intake.adapters import orm
 from safetynet.intake.adapters.crypto import SEALED_COLUMNS, ReportCipher, purged_columns
@@ -26,7 +26,7 @@ class Closed:
 
 
 class PrivacyRepository:
-    def __init__(self, session: AsyncSession, cipher: ReportCipher | None):
+    def __init__(self, session: AsyncConnection, cipher: ReportCipher | None):
         self._session = session
         self._cipher = cipher
 

@@ -6,8 +6,9 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from sqlalchemy import and_, or_, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from safetynet.contracts.storage import dialect_name
 from safetynet.intake.adapters import orm
 from safetynet.intake.adapters.crypto import SEALED_COLUMNS, ReportCipher
 from safetynet.intake.domain.access import Principal, ReportOwnership
@@ -16,11 +17,11 @@ from safetynet.intake.domain.views import ReportView
 
 
 class KeyRepository:
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncConnection):
         self._session = session
 
     async def add(self, principal: Principal, *, key_hash: str, expires_at: datetime | None = None) -> None:
-        await self._session.execute(orm.api_keys.insert().values(
+        await self._session.execute(orm.api_keys.insert(), dict(
             **asdict(principal), key_hash=key_hash, created_at=datetime.now(timezone.utc), expires_at=expires_at))
 
     @staticmethod
@@ -65,7 +66,7 @@ class KeyRepository:
 class ReportRepository:
     """Reports, their personal part sealed on the way in and opened on the way out."""
 
-    def __init__(self, session: AsyncSession, cipher: ReportCipher | None = None):
+    def __init__(self, session: AsyncConnection, cipher: ReportCipher | None = None):
         self._session = session
         self._cipher = cipher
 
@@ -78,11 +79,13 @@ class ReportRepository:
     async def lock_subjects(self, subject_hashes: Iterable[str]) -> None:
         """Serialize acceptance per subject, so 'named in an earlier report' is exact
         even when two replicas accept reports on the same person at once."""
-        if self._session.bind.dialect.name != "postgresql":
+        if dialect_name(self._session) != "postgresql":
             return  # SQLite: BEGIN IMMEDIATE already serializes every writer
-        for h in sorted(set(subject_hashes)):  # one global order: no deadlocks
-            await self._session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
-                                        {"k": zlib.crc32(h.encode())})
+        keys = sorted({zlib.crc32(h.encode()) for h in subject_hashes})  # one global order: no deadlocks
+        if keys:  # in one round trip, taken in the order of the sorted subquery
+            await self._session.execute(
+                text("SELECT count(pg_advisory_xact_lock(k)) FROM "
+                     "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered"), {"keys": keys})
 
     async def subjects_seen_since(self, subject_hashes: Iterable[str], *, received_at: datetime) -> set[str]:
         hashes = sorted(set(subject_hashes))
@@ -98,10 +101,11 @@ class ReportRepository:
     async def add(self, *, report: dict[str, Any], subject_hashes: Iterable[str]) -> None:
         """Store a report; its `submission`'s personal part is sealed, never stored readable."""
         sealed = self.cipher.seal(report["report_id"], report["submission"])
-        await self._session.execute(orm.reports.insert().values(**{**report, **sealed}))
-        for h in sorted(set(subject_hashes)):
-            await self._session.execute(orm.subject_index.insert().values(
-                subject_hash=h, report_id=report["report_id"], received_at=report["received_at"]))
+        await self._session.execute(orm.reports.insert(), dict(**{**report, **sealed}))
+        rows = [dict(subject_hash=h, report_id=report["report_id"], received_at=report["received_at"])
+                for h in sorted(set(subject_hashes))]
+        if rows:
+            await self._session.execute(orm.subject_index.insert(), rows)
 
     async def get(self, report_id: str, *, personal: bool = True) -> dict[str, Any] | None:
         """The report with its whole submission (`personal`), or only its non-personal
@@ -128,16 +132,17 @@ class ReportRepository:
     async def ownership(self, report_id: str) -> ReportOwnership | None:
         t = orm.reports.c
         row = (await self._session.execute(
-            select(t.county, t.agency_name).where(t.report_id == report_id))).first()
+            select(t.county, t.agency_name, t.agency_county, t.agency_type).where(t.report_id == report_id))).first()
         if row is None:
             return None
         view = await ViewRepository(self._session).get(report_id)
         return ReportOwnership(county=row.county, agency_name=row.agency_name,
-                               units=view.units if view else frozenset())
+                               units=view.units if view else frozenset(),
+                               agency_county=row.agency_county, agency_type=row.agency_type)
 
 
 class IdempotencyRepository:
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncConnection):
         self._session = session
 
     async def get(self, *, key_id: str, idempotency_key: str) -> dict[str, Any] | None:
@@ -147,12 +152,12 @@ class IdempotencyRepository:
         return dict(row._mapping) if row else None
 
     async def add(self, **values: Any) -> None:
-        await self._session.execute(orm.idempotency_keys.insert().values(
+        await self._session.execute(orm.idempotency_keys.insert(), dict(
             **values, created_at=datetime.now(timezone.utc)))
 
 
 class ViewRepository:
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncConnection):
         self._session = session
 
     async def get(self, report_id: str) -> ReportView | None:
@@ -164,23 +169,38 @@ class ViewRepository:
         values.pop("updated_at")
         return ReportView(**values)
 
+    async def get_with_received_at(self, report_id: str) -> tuple[ReportView, datetime] | None:
+        """The view and when its report was received, in one round trip."""
+        v, r = orm.report_views.c, orm.reports.c
+        row = (await self._session.execute(
+            select(orm.report_views, r.received_at).join(orm.reports, r.report_id == v.report_id)
+            .where(v.report_id == report_id))).first()
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        values.pop("updated_at")
+        received_at = values.pop("received_at")
+        return ReportView(**values), received_at
+
     async def save(self, view: ReportView, *, new: bool = False) -> None:
         values = {**asdict(view), "updated_at": datetime.now(timezone.utc)}
         if new:
-            await self._session.execute(orm.report_views.insert().values(**values))
+            await self._session.execute(orm.report_views.insert(), dict(**values))
         else:
             await self._session.execute(orm.report_views.update()
                                         .where(orm.report_views.c.report_id == view.report_id).values(**values))
 
     async def index_referrals(self, report_id: str, referrals: list[dict[str, Any]]) -> None:
         """Remember which report and unit each referral belongs to (idempotent)."""
+        if not referrals:
+            return
         t = orm.referral_index.c
         known = set((await self._session.execute(
             select(t.referral_id).where(t.report_id == report_id))).scalars())
-        for referral in referrals:
-            if referral["referral_id"] not in known:
-                await self._session.execute(orm.referral_index.insert().values(
-                    referral_id=referral["referral_id"], report_id=report_id, unit=referral["unit"]))
+        new = [dict(referral_id=r["referral_id"], report_id=report_id, unit=r["unit"])
+               for r in referrals if r["referral_id"] not in known]
+        if new:
+            await self._session.execute(orm.referral_index.insert(), new)
 
     async def report_of_referral(self, referral_id: str) -> str | None:
         t = orm.referral_index.c
@@ -210,8 +230,15 @@ class ViewRepository:
 
     async def add_timeline(self, *, report_id: str, event_id: str, at: datetime, event: str, actor: str,
                            detail: str | None = None) -> None:
-        await self._session.execute(orm.timeline.insert().values(
+        await self._session.execute(orm.timeline.insert(), dict(
             report_id=report_id, event_id=event_id, at=at, event=event, actor=actor, detail=detail))
+
+    async def add_timeline_entries(self, *, report_id: str, event_id: str,
+                                   entries: Iterable[tuple[datetime, str, str, str | None]]) -> None:
+        rows = [dict(report_id=report_id, event_id=event_id, at=at, event=event, actor=actor, detail=detail)
+                for at, event, actor, detail in entries]
+        if rows:
+            await self._session.execute(orm.timeline.insert(), rows)
 
     async def timeline(self, report_id: str) -> list[dict[str, Any]]:
         t = orm.timeline.c

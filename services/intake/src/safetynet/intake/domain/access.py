@@ -24,16 +24,20 @@ class Principal:
 
 @dataclass(frozen=True)
 class ReportOwnership:
-    county: str
-    agency_name: str
-    units: frozenset[str] = frozenset()
+    county: str                       # where the report is about
+    agency_name: str                  # who reported it: the reporting key's agency,
+    units: frozenset[str] = frozenset()  # (units holding a live referral)
+    agency_county: str | None = None  # identified by its county, type and name:
+    agency_type: str | None = None    # 中正國小 of 苗栗縣 is not 中正國小 of 南投縣
 
 
 def can_read(principal: Principal, report: ReportOwnership) -> bool:
-    """An agency reads its own reports; county staff read their county's; a unit reads
-    the reports referred to it."""
+    """An agency reads its own reports (its identity: county, type and name, whichever
+    of its keys posted them); county staff read their county's; a unit reads the
+    reports referred to it while its referral is live."""
     if principal.role == "agency":
-        return report.agency_name == principal.name
+        return (report.agency_name, report.agency_county, report.agency_type) == \
+            (principal.name, principal.county, principal.agency_type or "public")
     if principal.role == "unit":
         return principal.unit in report.units
     return report.county == principal.county

@@ -1,16 +1,25 @@
 """The audit trail: who read a report's personal data or acted, on what, when, from where
 and why; append-only and hash-chained, so a changed, removed or inserted record shows.
 
-Each record's hash is SHA-256 over the previous record's hash (64 zeros for the first)
-followed by the canonical JSON of the record: its fields (not its position, not its own
-hash), keys sorted, no whitespace, UTF-8, the time as ISO 8601 UTC with microseconds.
+Each record's hash is HMAC-SHA256, under the audit key (SAFETYNET_AUDIT_KEY, which the
+database never holds), over the previous record's hash (64 zeros for the first) followed
+by the canonical JSON of the record: its fields (not its position, not its own hash),
+keys sorted, no whitespace, UTF-8, the time as ISO 8601 UTC with microseconds. The record
+stores the key's fingerprint (`key_id`). Records chained before the key existed (a trail
+upgraded from the unkeyed chain) have no key_id and a plain SHA-256 hash; they are
+accepted only up to `legacy_until` (SAFETYNET_AUDIT_LEGACY_UNTIL, set once by the
+operator at the upgrade), so a trail rebuilt without the key as "old records" does not
+verify; the first keyed record's HMAC covers their head, so they cannot be rewritten.
+
 Verifying walks the records in order and recomputes every hash; the first record whose
 `prev_hash` is not its predecessor's hash, or whose hash does not match its content, is
-named. The chain alone cannot show that the newest records were cut off the end: compare
-the head hash (`safetynet audit verify` prints it) with one kept elsewhere for that.
+named. Whoever can write the database but lacks the key cannot recompute the chain after
+removing or changing a record. Records cut off the end are shown by checkpoints
+(audit_checkpoints.py): the signed head at a time, kept outside the database.
 """
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -71,8 +80,26 @@ def _time(at: datetime) -> str:
     return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
-def chain_hash(prev_hash: str, entry: Entry) -> str:
-    return hashlib.sha256(prev_hash.encode("ascii") + entry.canonical()).hexdigest()
+@dataclass(frozen=True)
+class AuditKey:
+    secret: bytes = field(repr=False)
+
+    @property
+    def id(self) -> str:
+        """A fingerprint that names the key on each record without revealing it."""
+        return hmac.new(self.secret, b"safetynet-audit-key-id", hashlib.sha256).hexdigest()[:16]
+
+    def mac(self, purpose: bytes, data: bytes) -> str:
+        return hmac.new(self.secret, purpose + b"|" + data, hashlib.sha256).hexdigest()
+
+
+def chain_hash(prev_hash: str, entry: Entry, key: AuditKey | None = None) -> str:
+    """The record's link: keyed (HMAC) when `key` is given; plain SHA-256 for records
+    chained before the trail had a key."""
+    data = prev_hash.encode("ascii") + entry.canonical()
+    if key is None:
+        return hashlib.sha256(data).hexdigest()
+    return key.mac(b"chain", data)
 
 
 @dataclass(frozen=True)
@@ -82,6 +109,7 @@ class Stored:
     entry: Entry
     prev_hash: str
     hash: str
+    key_id: str | None = None  # the audit key's fingerprint; None: a record from before the key
 
 
 @dataclass(frozen=True)
@@ -97,8 +125,12 @@ class Break:
 @dataclass
 class Verifier:
     """Checks records fed in trail order; remembers the first break."""
+    key: AuditKey | None = None
+    legacy_until: int = 0       # unkeyed records are accepted up to this seq only
     head: str = GENESIS
     count: int = 0
+    last_seq: int = 0
+    keyed_seen: bool = False
     broken: Break | None = None
 
     def feed(self, records: Iterable[Stored]) -> bool:
@@ -107,19 +139,35 @@ class Verifier:
             if self.broken is not None:
                 return False
             self.count += 1
-            if record.prev_hash != self.head:
-                self.broken = Break(record.seq, record.entry.record_id,
-                                    "does not follow the record before it (a record was removed, "
-                                    "inserted or its link changed)")
-            elif chain_hash(record.prev_hash, record.entry) != record.hash:
-                self.broken = Break(record.seq, record.entry.record_id,
-                                    "its content does not match its hash (the record was changed)")
+            problem = self._problem(record)
+            if problem:
+                self.broken = Break(record.seq, record.entry.record_id, problem)
             else:
-                self.head = record.hash
+                self.head, self.last_seq = record.hash, record.seq
+                self.keyed_seen = self.keyed_seen or record.key_id is not None
         return self.broken is None
 
 
-def verify(records: Iterable[Stored]) -> Break | None:
-    verifier = Verifier()
+    def _problem(self, record: Stored) -> str | None:
+        if record.prev_hash != self.head:
+            return "does not follow the record before it (a record was removed, inserted or its link changed)"
+        if record.key_id is None:
+            if record.seq > self.legacy_until:
+                return ("has no audit key (written or rewritten without it; records from before the key "
+                        "are accepted up to SAFETYNET_AUDIT_LEGACY_UNTIL)")
+            if self.keyed_seen:
+                return "has no audit key after keyed records (it was written or rewritten without the key)"
+            key = None
+        elif self.key is None or record.key_id != self.key.id:
+            return f"is chained with audit key {record.key_id}, not the one given"
+        else:
+            key = self.key
+        if not hmac.compare_digest(chain_hash(record.prev_hash, record.entry, key), record.hash):
+            return "its content does not match its hash (the record was changed)"
+        return None
+
+
+def verify(records: Iterable[Stored], key: AuditKey | None = None, legacy_until: int = 0) -> Break | None:
+    verifier = Verifier(key=key, legacy_until=legacy_until)
     verifier.feed(records)
     return verifier.broken

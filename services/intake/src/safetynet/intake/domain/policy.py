@@ -93,7 +93,6 @@ POLICY: dict[tuple[str, str], Rule] = {
     # Operations and documentation
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
-    ("GET", "/metrics"): PUBLIC,  # added by the CLI; counters only, no report data
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,

@@ -10,6 +10,10 @@ from datetime import datetime
 from typing import Any
 
 
+# Referral statuses that end the holding unit's access to the report.
+ENDED = frozenset({"rejected", "reassigned"})
+
+
 @dataclass
 class ReportView:
     report_id: str
@@ -32,20 +36,33 @@ class ReportView:
     def apply_decision(self, *, risk_level: str, urgent: bool, direct_dispatch: bool, rule_version: str,
                        reasons: list[dict[str, str]], recommended: list[dict[str, Any]],
                        sla_due_at: datetime) -> None:
-        self.risk_level, self.urgent, self.direct_dispatch = risk_level, urgent, direct_dispatch
-        self.rule_version, self.reasons, self.recommended = rule_version, reasons, recommended
-        if self.routing_seq == 0:  # routing has not spoken yet: show what screening recommends
-            self.destinations = recommended
+        self.risk_level, self.urgent, self.rule_version = risk_level, urgent, rule_version
+        if self.routing_seq == 0:  # routing has not spoken yet: show what screening decided
+            self.direct_dispatch, self.reasons = direct_dispatch, reasons
+            self.recommended = self.destinations = recommended
+        elif not self.reasons:
+            # Routing spoke first without its decision (an older routing): screening's
+            # reasons are the best there are. Routing's recommendation stays.
+            self.direct_dispatch, self.reasons = direct_dispatch, reasons
         if self.sla.get("state") == "open":
             self.sla["due_at"] = sla_due_at.isoformat()
 
     def apply_routing(self, *, seq: int, status: str, recommended: list[dict[str, Any]],
-                      destinations: list[dict[str, Any]], referrals: list[dict[str, Any]]) -> bool:
-        """Take routing's snapshot if it is newer than the one shown; True if taken."""
+                      destinations: list[dict[str, Any]], referrals: list[dict[str, Any]],
+                      direct_dispatch: bool | None = None,
+                      reasons: list[dict[str, str]] | None = None) -> bool:
+        """Take routing's snapshot if it is newer than the one shown; True if taken.
+
+        Routing's decision (screening's, amended by the re-report-after-closure rule that
+        routing owns) wins over screening's, whichever of the two events arrives first."""
         if seq <= self.routing_seq:
             return False
         self.routing_seq, self.status = seq, status
         self.recommended, self.destinations, self.referrals = recommended, destinations, referrals
+        if direct_dispatch is not None:
+            self.direct_dispatch = direct_dispatch
+        if reasons is not None:
+            self.reasons = reasons
         return True
 
     def apply_sla(self, *, state: str, due_at: datetime, closed_at: datetime | None) -> None:
@@ -56,4 +73,7 @@ class ReportView:
 
     @property
     def units(self) -> frozenset[str]:
-        return frozenset(r["unit"] for r in self.referrals)
+        """The units that may read the report: those holding a live referral. A unit's
+        access ends when it rejects its referral or the referral is reassigned (what it
+        read before stays on the audit trail); a closed referral keeps it."""
+        return frozenset(r["unit"] for r in self.referrals if r.get("status") not in ENDED)

@@ -4,10 +4,12 @@ import logging
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
 from sqlalchemy import text
 
+from safetynet.contracts.messaging.readiness import unavailable
 from safetynet.contracts.report import ReportSubmission
-from safetynet.intake.entrypoints import console
+from safetynet.intake.entrypoints import console, guard, outage
 from safetynet.intake.entrypoints.api import actions, queue, reports
 from safetynet.intake.entrypoints.api import kpis, ops
 from safetynet.intake.entrypoints.api import audit as audit_api
@@ -30,6 +32,7 @@ def create_app(ctx: IntakeContext) -> FastAPI:
                   dependencies=[Depends(authorize)])
     app.state.intake = ctx
     app.state.rate_limits = TokenBuckets(ctx.settings.rate_limit_per_minute)
+    app.state.auth_failures = TokenBuckets(ctx.settings.auth_failures_per_minute)  # per client address
     app.include_router(reports.router)
     app.include_router(actions.router)
     app.include_router(queue.router)
@@ -37,6 +40,7 @@ def create_app(ctx: IntakeContext) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(audit_api.router)
     console.install(app)  # the dispatch staff's web console at /console
+    guard.install(app, ctx.settings)  # outermost: proxies, body cap, credentials before bodies, HSTS
 
     @app.get("/healthz", tags=["ops"], summary="The process is alive")
     async def healthz() -> dict[str, str]:
@@ -68,11 +72,23 @@ def create_app(ctx: IntakeContext) -> FastAPI:
         # FastAPI's own body parsing raises this for deeply nested JSON.
         return JSONResponse({"detail": "body is nested too deeply"}, status_code=400)
 
+    @app.exception_handler(ClientDisconnect)
+    async def gone(request: Request, error: ClientDisconnect) -> Response:
+        # The client hung up mid-body (its timeout, a closed tab): nothing was accepted,
+        # and there is nobody left to answer. Not a server error.
+        log.info("client disconnected during %s %s", request.method, request.url.path)
+        return Response(status_code=400)
+
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+    async def unexpected(request: Request, error: Exception) -> Response:
+        if unavailable(error):  # raised in a middleware: still an outage, not our bug
+            log.warning("database unreachable on %s %s: %s", request.method, request.url.path, error)
+            return outage.response(request)
         # Never leak internals; the log has the trace id to find it.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse({"detail": "internal error"}, status_code=500)
+
+    outage.install(app, fallback=unexpected)  # 503 with Retry-After while PostgreSQL is away
 
     _publish_request_schema(app)
     return app

@@ -38,7 +38,8 @@ def event_handlers(*, uow_factory: Callable[[], IntakeUnitOfWork]) -> dict[str, 
         e = envelope.payload_as(events.ReportStatusChanged)
         await apply(envelope, lambda v: v.apply_routing(
             seq=e.seq, status=e.status, recommended=_dump(e.recommended),
-            destinations=_dump(e.destinations), referrals=_dump(e.referrals)),
+            destinations=_dump(e.destinations), referrals=_dump(e.referrals), direct_dispatch=e.direct_dispatch,
+            reasons=None if e.reasons is None else _dump(e.reasons)),
             (e.at, f"status_{e.status}", e.actor, e.detail))
 
     async def on_referral(envelope: Envelope) -> None:

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from safetynet.intake.adapters.audit_repository import chain
 from safetynet.intake.domain.access import Principal
-from safetynet.intake.domain.audit import Actor, Break, Entry, Stored, Verifier
-from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from safetynet.intake.domain.audit import Actor, AuditKey, Break, Entry, Stored, Verifier
+from safetynet.intake.domain.audit_checkpoints import Checkpoint, compare
+from safetynet.intake.service_layer.unit_of_work import DEV_AUDIT_KEY, IntakeUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -84,12 +85,23 @@ class Verdict:
     count: int
     head: str
     broken: Break | None
+    last_seq: int = 0
+    checkpoint_problem: str | None = None  # the trail disagrees with a checkpoint
 
 
-async def verify_trail(engine: AsyncEngine) -> Verdict:
-    """Walk the whole trail in order; stop at the first record that breaks the chain."""
-    verifier = Verifier()
+async def verify_trail(engine: AsyncEngine, key: AuditKey = DEV_AUDIT_KEY,
+                       checkpoints: list[Checkpoint] | None = None, legacy_until: int = 0) -> Verdict:
+    """Walk the whole trail in order; stop at the first record that breaks the chain;
+    then hold it against the checkpoints kept outside the database, if any."""
+    verifier = Verifier(key=key, legacy_until=legacy_until)
+    wanted = {c.seq for c in checkpoints or []}
+    heads: dict[int, str] = {}
     async for batch in chain(engine):
+        heads.update((r.seq, r.hash) for r in batch if r.seq in wanted)
         if not verifier.feed(batch):
             break
-    return Verdict(count=verifier.count, head=verifier.head, broken=verifier.broken)
+    problem = None
+    if verifier.broken is None and checkpoints:
+        problem = compare(checkpoints, heads, verifier.last_seq)
+    return Verdict(count=verifier.count, head=verifier.head, broken=verifier.broken,
+                   last_seq=verifier.last_seq, checkpoint_problem=problem)

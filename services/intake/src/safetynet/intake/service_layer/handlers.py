@@ -94,7 +94,8 @@ async def _accept(*, principal: Principal, submission: ReportSubmission, body_sh
         sla_due_at = received_at + timedelta(seconds=seconds)
         await uow.reports.add(report=dict(
             report_id=report_id, county=submission.county, township=submission.township,
-            agency_type=principal.agency_type or "public", agency_name=principal.name, key_id=principal.key_id,
+            agency_type=principal.agency_type or "public", agency_name=principal.name,
+            agency_county=principal.county, key_id=principal.key_id,
             received_at=received_at, sla_due_at=sla_due_at, categories=submission.categories,
             submission=submission.model_dump(mode="json", exclude_none=True), trace=current_trace()),
             subject_hashes=known)
@@ -139,15 +140,14 @@ async def project(*, event_id: str, report_id: str, uow: IntakeUnitOfWork,
     async with uow:
         if not await uow.claim(event_id):
             return None
-        view = await uow.views.get(report_id)
-        report = await uow.reports.get(report_id, personal=False)
-        if view is None or report is None:
-            return None  # not a report this intake accepted (another installation's)
+        found = await uow.views.get_with_received_at(report_id)
+        if found is None:  # not a report this intake accepted (another installation's)
+            await uow.commit()  # handled: there is nothing to show
+            return None
+        view, received_at = found
         if change(view) is not False:
             await uow.views.save(view)
             await uow.views.index_referrals(report_id, view.referrals)
-        for at, event, actor, detail in timeline:
-            await uow.views.add_timeline(report_id=report_id, event_id=event_id, at=at, event=event,
-                                         actor=actor, detail=detail)
+        await uow.views.add_timeline_entries(report_id=report_id, event_id=event_id, entries=timeline)
         await uow.commit()
-        return report["received_at"]  # type: ignore[no-any-return]
+        return received_at

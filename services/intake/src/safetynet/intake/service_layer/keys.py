@@ -39,6 +39,7 @@ async def revoke_key(*, key_id: str, uow: IntakeUnitOfWork, operator: Actor = au
         now = datetime.now(timezone.utc)
         if stored is None or not await uow.keys.revoke(key_id, at=now):
             raise UnknownKey(key_id)
+        await uow.sessions.end_for_key(key_id, now=now)
         await audit.record(uow, [audit.entry(operator, "revoke_key", county=stored["county"], at=now, detail={
             "key_id": key_id, "role": stored["role"], "name": stored["name"]})])
         await uow.commit()
@@ -63,6 +64,7 @@ async def rotate_key(*, key_id: str, uow: IntakeUnitOfWork, expires_in_days: int
         stored = await uow.keys.stored(key_id)
         if stored is None or not await uow.keys.revoke(key_id, at=now):
             raise UnknownKey(key_id)
+        await uow.sessions.end_for_key(key_id, now=now)
         if expires_in_days is not None:
             expires_at = expiry(expires_in_days, now=now)
         elif stored["expires_at"] is not None:

@@ -5,6 +5,7 @@ from typing import Any
 
 from opentelemetry import propagate, trace
 
+from safetynet.intake.domain import paging
 from safetynet.intake.domain.access import Principal
 from safetynet.intake.domain.waiting import waiting_on
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
@@ -30,8 +31,21 @@ async def open_slas(*, principal: Principal, uow: IntakeUnitOfWork, trace_url_te
             "trace_id": trace_id,
             "trace_url": trace_url_template.format(trace_id=trace_id) if trace_id and trace_url_template else None,
         })
-    items.sort(key=lambda i: i["due_at"])
+    items.sort(key=sla_key)
     return items
+
+
+def sla_key(item: dict[str, Any]) -> list[Any]:
+    due = datetime.fromisoformat(item["due_at"]).astimezone(timezone.utc).isoformat()
+    return [due, item["report_id"]]
+
+
+async def open_slas_page(*, principal: Principal, uow: IntakeUnitOfWork, trace_url_template: str,
+                         limit: int = paging.DEFAULT_LIMIT, after: str | None = None,
+                         now: datetime | None = None) -> paging.Page:
+    """One page of the open SLAs (raises paging.BadCursor)."""
+    items = await open_slas(principal=principal, uow=uow, trace_url_template=trace_url_template, now=now)
+    return paging.page(items, key=sla_key, limit=limit, after=after)
 
 
 def _trace_id(carrier: dict[str, str] | None) -> str | None:

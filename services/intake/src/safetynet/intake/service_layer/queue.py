@@ -1,12 +1,27 @@
 """The dispatch queue: what waits on a dispatcher or a unit, most urgent first."""
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
+from safetynet.intake.domain import paging
 from safetynet.intake.domain.access import Principal
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 RISK_ORDER = {"red": 0, "orange": 1, "yellow": 2, "green": 3, None: 4}
+
+
+def queue_key(item: dict[str, Any]) -> list[Any]:
+    """The queue's order: SLA due time (UTC), then risk, then id (a total order for paging)."""
+    due = datetime.fromisoformat(item["sla"]["due_at"]).astimezone(timezone.utc).isoformat()
+    return [due, RISK_ORDER.get(item["risk_level"], 4), item["report_id"]]
+
+
+async def dispatch_queue_page(*, principal: Principal, uow: IntakeUnitOfWork, kind: str | None = None,
+                              risk: str | None = None, limit: int = paging.DEFAULT_LIMIT,
+                              after: str | None = None) -> paging.Page:
+    """One page of the queue (raises paging.BadCursor)."""
+    items = await dispatch_queue(principal=principal, uow=uow, kind=kind, risk=risk)
+    return paging.page(items, key=queue_key, limit=limit, after=after)
 
 
 async def dispatch_queue(*, principal: Principal, uow: IntakeUnitOfWork, kind: str | None = None,
@@ -29,5 +44,5 @@ async def dispatch_queue(*, principal: Principal, uow: IntakeUnitOfWork, kind: s
                       "received_at": meta["received_at"].isoformat(), "sla": view.sla,
                       "destinations": view.destinations, "waiting_referrals": waiting,
                       "queue": "review" if view.status in ("awaiting_review", "received") else "acknowledgement"})
-    items.sort(key=lambda i: (datetime.fromisoformat(i["sla"]["due_at"]), RISK_ORDER.get(i["risk_level"], 4)))
+    items.sort(key=queue_key)
     return items

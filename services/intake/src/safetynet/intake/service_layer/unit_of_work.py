@@ -6,12 +6,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from safetynet.contracts.messaging.uow import SqlUnitOfWork
 from safetynet.intake.adapters import orm
+from safetynet.contracts.settings import DEV_AUDIT_KEY as _DEV
 from safetynet.intake.adapters.audit_repository import AuditRepository
+from safetynet.intake.domain.audit import AuditKey
 from safetynet.intake.adapters.crypto import ReportCipher
 from safetynet.intake.adapters.privacy import PrivacyRepository
+from safetynet.intake.adapters.sessions import SessionRepository
 from safetynet.intake.adapters.repository import (
     IdempotencyRepository, KeyRepository, ReportRepository, ViewRepository,
 )
+
+
+DEV_AUDIT_KEY = AuditKey(_DEV.encode())
 
 
 class IntakeUnitOfWork(SqlUnitOfWork):
@@ -21,12 +27,14 @@ class IntakeUnitOfWork(SqlUnitOfWork):
     views: ViewRepository
     audit: AuditRepository
     privacy: PrivacyRepository
+    sessions: SessionRepository
 
     def __init__(self, engine: AsyncEngine, on_commit: Callable[[], None] = lambda: None,
-                 cipher: ReportCipher | None = None):
+                 cipher: ReportCipher | None = None, audit_key: AuditKey = DEV_AUDIT_KEY):
         # No cipher (minting keys): any read or write of a report's personal data fails.
         super().__init__(engine, outbox=orm.outbox, inbox=orm.inbox, on_commit=on_commit)
         self.cipher = cipher
+        self.audit_key = audit_key  # SAFETYNET_AUDIT_KEY (the development one by default)
 
     async def __aenter__(self) -> "IntakeUnitOfWork":
         await super().__aenter__()
@@ -35,5 +43,6 @@ class IntakeUnitOfWork(SqlUnitOfWork):
         self.privacy = PrivacyRepository(self.session, self.cipher)
         self.idempotency = IdempotencyRepository(self.session)
         self.views = ViewRepository(self.session)
-        self.audit = AuditRepository(self.session)
+        self.audit = AuditRepository(self.session, self.audit_key)
+        self.sessions = SessionRepository(self.session)
         return self

@@ -5,31 +5,30 @@ from typing import Any, Sequence
 
 from safetynet.contracts.messaging.outbox import current_trace
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.notify.adapters.orm import deliveries, notifications
-from safetynet.notify.adapters.sql import is_postgresql, upsert_for
+from safetynet.contracts.storage import insert_ignoring_conflict
+from safetynet.notify.adapters.sql import is_postgresql
 from safetynet.notify.domain import DeliveryResult, Notification
 
 
 class NotificationRepository:
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncConnection):
         self._session = session
         self.added = 0
 
     async def add(self, notification: Notification, *, send_at: datetime) -> bool:
         """Plan `notification`; False when it already was (same referral and channel)."""
         n = notification
-        result = await self._session.execute(
-            upsert_for(self._session)(notifications).values(
-                notification_id=n.notification_id, dedupe_key=n.dedupe_key, kind=n.kind,
-                report_id=n.report_id, referral_id=n.referral_id, county=n.county,
-                recipient=n.recipient, channel=n.channel, address=n.address, urgent=n.urgent,
-                subject=n.subject, content=dict(n.content), status="pending", attempts=0,
-                trace=dict(n.trace) or current_trace(),
-                next_attempt_at=send_at, created_at=datetime.now(timezone.utc),
-            ).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        )
+        result = await self._session.execute(*insert_ignoring_conflict(self._session, notifications, dict(
+            notification_id=n.notification_id, dedupe_key=n.dedupe_key, kind=n.kind,
+            report_id=n.report_id, referral_id=n.referral_id, county=n.county,
+            recipient=n.recipient, channel=n.channel, address=n.address, urgent=n.urgent,
+            subject=n.subject, content=dict(n.content), status="pending", attempts=0,
+            trace=dict(n.trace) or current_trace(),
+            next_attempt_at=send_at, created_at=datetime.now(timezone.utc),
+        ), conflict="dedupe_key"))
         self.added += result.rowcount
         return bool(result.rowcount)
 
@@ -53,7 +52,7 @@ class NotificationRepository:
 
     async def record_attempt(self, notification: Notification, result: DeliveryResult, *,
                              at: datetime) -> None:
-        await self._session.execute(deliveries.insert().values(
+        await self._session.execute(deliveries.insert(), dict(
             notification_id=notification.notification_id, attempt=notification.attempt,
             channel=notification.channel, outcome=result.outcome,
             detail=(result.detail or None) and result.detail[:2000], attempted_at=at,

@@ -5,28 +5,26 @@ from typing import Any, Sequence
 
 from safetynet.contracts.messaging.outbox import current_trace
 from sqlalchemy import Row, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.notify.adapters.orm import sla_clocks, timers
-from safetynet.notify.adapters.sql import is_postgresql, upsert_for
+from safetynet.contracts.storage import insert_ignoring_conflict
+from safetynet.notify.adapters.sql import is_postgresql
 from safetynet.notify.domain import SlaClock, Timer
 
 
 class SlaRepository:
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncConnection):
         self._session = session
 
     async def lock(self, report_id: str, *, county: str) -> SlaClock:
         """The report's clock, locked until the transaction ends; a blank one the first
         time the report is heard of. Insert-then-lock, so two replicas that hear of the
         same report at once both end up holding the one row, one after the other."""
-        insert = upsert_for(self._session)
-        await self._session.execute(
-            insert(sla_clocks).values(report_id=report_id, county=county, state="open",
-                                      deadline_from_screening=False, updated_at=_now(),
-                                      trace=current_trace())
-            .on_conflict_do_nothing(index_elements=["report_id"])
-        )
+        await self._session.execute(*insert_ignoring_conflict(
+            self._session, sla_clocks, dict(report_id=report_id, county=county, state="open",
+                                            deadline_from_screening=False, updated_at=_now(),
+                                            trace=current_trace()), conflict="report_id"))
         row = (await self._session.execute(
             select(sla_clocks).where(sla_clocks.c.report_id == report_id).with_for_update()
         )).one()

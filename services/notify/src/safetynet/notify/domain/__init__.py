@@ -11,6 +11,7 @@ from .notifications import (
     referral_notifications,
 )
 from .sla import (
+    ReferralFact,
     SlaClock,
     SlaEvent,
     SlaEventType,
@@ -28,6 +29,7 @@ __all__ = [
     "Outcome",
     "Recipient",
     "RetryPolicy",
+    "ReferralFact",
     "SlaClock",
     "SlaEvent",
     "SlaEventType",

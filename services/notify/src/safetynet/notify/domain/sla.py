@@ -18,14 +18,30 @@ SETTLED_ELSEWHERE = frozenset({"rejected", "reassigned"})
 DISPATCHED = frozenset({"acknowledged", "closed"})
 
 
-def dispatch_complete(referral_statuses: Iterable[str]) -> bool:
-    """True when every live referral has been acknowledged (or already closed).
+@dataclass(frozen=True)
+class ReferralFact:
+    """What the SLA needs of one referral in routing's snapshot."""
 
-    A report with no referral, or whose referrals were all rejected, is still waiting
-    for a dispatcher: that is not a completed dispatch, so the clock keeps running.
+    kind: str
+    unit: str
+    status: str
+
+
+def dispatch_complete(destinations: Iterable[tuple[str, str | None]],
+                      referrals: Iterable[ReferralFact]) -> bool:
+    """True when every destination of the report has a live referral and every live
+    referral has been acknowledged (or already closed).
+
+    A destination still waiting for a unit (unmapped township, rejected referral, not
+    confirmed yet) is a unit that has not been dispatched to, so the clock keeps
+    running even when every referral made so far is acknowledged; a report with no
+    destination or no referral at all is waiting for a dispatcher too.
     """
-    live = [s for s in referral_statuses if s not in SETTLED_ELSEWHERE]
-    return bool(live) and all(s in DISPATCHED for s in live)
+    wanted = list(destinations)
+    live = [r for r in referrals if r.status not in SETTLED_ELSEWHERE]
+    held = {(r.kind, r.unit) for r in live}
+    return (bool(wanted) and bool(live) and all(d in held for d in wanted)
+            and all(r.status in DISPATCHED for r in live))
 
 
 @dataclass(frozen=True)
@@ -116,13 +132,14 @@ class SlaClock:
         self.due_at = due_at
         return [self._event("SlaRescheduled", at=at)]
 
-    def observe(self, *, seq: int, referral_statuses: Sequence[str], at: datetime,
+    def observe(self, *, seq: int, destinations: Sequence[tuple[str, str | None]],
+                referrals: Sequence[ReferralFact], at: datetime,
                 supervisors: Sequence[str]) -> list[SlaEvent]:
-        """Routing's snapshot of the report's referrals, number `seq`."""
+        """Routing's snapshot of the report's destinations and referrals, number `seq`."""
         if self.snapshot_seq is not None and seq <= self.snapshot_seq:
             return []  # stale: a newer snapshot was already seen
         self.snapshot_seq = seq
-        if self.closed_at is not None or not dispatch_complete(referral_statuses):
+        if self.closed_at is not None or not dispatch_complete(destinations, referrals):
             return []  # completion is a fact in time: a later reassignment does not undo it
         self.closed_at = at
         return self._settle(supervisors) if self.started else []

@@ -7,7 +7,7 @@ from safetynet.contracts import events
 from safetynet.contracts.envelope import Envelope
 from safetynet.contracts.messaging.consumer import Handler
 from safetynet.notify.adapters.directory import UnitDirectory
-from safetynet.notify.domain import SlaPolicy
+from safetynet.notify.domain import ReferralFact, SlaPolicy
 from safetynet.notify.service_layer import handlers
 from safetynet.notify.service_layer.unit_of_work import NotifyUnitOfWork
 
@@ -32,7 +32,9 @@ def event_handlers(*, uow_factory: Callable[[], NotifyUnitOfWork], policy: SlaPo
         snapshot = envelope.payload_as(events.ReportStatusChanged)
         await handlers.observe_referrals(
             event_id=envelope.event_id, report_id=snapshot.report_id, county=snapshot.county,
-            seq=snapshot.seq, referral_statuses=[r.status for r in snapshot.referrals], at=snapshot.at,
+            seq=snapshot.seq, destinations=[(d.kind, d.unit) for d in snapshot.destinations],
+            referrals=[ReferralFact(kind=r.kind, unit=r.unit, status=r.status) for r in snapshot.referrals],
+            at=snapshot.at,
             now=clock(), uow=uow_factory(), policy=policy, directory=directory)
 
     async def on_referral_assigned(envelope: Envelope) -> None:

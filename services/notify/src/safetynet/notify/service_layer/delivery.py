@@ -10,7 +10,7 @@ which `safetynet notify replay` puts back in the queue.
 
 import asyncio
 from datetime import datetime, timedelta
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from safetynet.contracts import topics
 from safetynet.contracts.messaging.outbox import in_trace
@@ -31,14 +31,17 @@ async def deliver_due(*, uow_factory: Callable[[], NotifyUnitOfWork], channels: 
         batch = await uow.notifications.lease_due(now, until=now + timedelta(seconds=lease_seconds), limit=limit)
         await uow.commit()
 
-    async def attempt(notification: domain.Notification) -> None:
-        channel = channels.get(notification.channel)
+    async def attempt(notification: domain.Notification) -> domain.DeliveryResult:
         with in_trace(notification.trace):  # each attempt is told in the report's trace
-            result = await send_once(channel, notification, timeout=send_timeout)
-            await record_delivery(notification=notification, result=result,
-                                  retry=channel.retry if channel else DEFAULT_RETRY, uow=uow_factory(), now=clock())
+            return await send_once(channels.get(notification.channel), notification, timeout=send_timeout)
 
-    await asyncio.gather(*(attempt(n) for n in batch))
+    # Send concurrently, then keep every attempt in one transaction: a transaction per
+    # attempt cost more than the attempts themselves on the recording channel.
+    results = await asyncio.gather(*(attempt(n) for n in batch))
+    if batch:
+        await record_deliveries(
+            [(n, r, channels[n.channel].retry if n.channel in channels else DEFAULT_RETRY)
+             for n, r in zip(batch, results)], uow=uow_factory(), now=clock())
     return len(batch)
 
 
@@ -57,29 +60,34 @@ async def send_once(channel: NotificationChannel | None, notification: domain.No
         return domain.DeliveryResult("failed", f"{type(error).__name__}: {error}")
 
 
-async def record_delivery(*, notification: domain.Notification, result: domain.DeliveryResult,
-                          retry: domain.RetryPolicy, uow: NotifyUnitOfWork, now: datetime) -> None:
-    """Keep the attempt; close the notification (delivered, or dead-lettered when out of
+async def record_deliveries(attempts: Sequence[tuple[domain.Notification, domain.DeliveryResult, domain.RetryPolicy]],
+                            *, uow: NotifyUnitOfWork, now: datetime) -> None:
+    """Keep each attempt; close its notification (delivered, or dead-lettered when out of
     attempts) or schedule its next attempt; tell the report's timeline about the attempt."""
-    n = notification
     async with uow:
-        await uow.notifications.record_attempt(n, result, at=now)
-        dead = not result.ok and retry.gives_up(n.attempt_in_round, result)
-        if result.ok or dead:
-            current = await uow.notifications.finish(n, status="delivered" if result.ok else "failed", at=now)
-            summary = attempt_summary(n, result, dead_lettered=dead, retryable=result.retryable)
-        else:
-            delay = retry.delay(n.attempt_in_round)
-            current = await uow.notifications.retry_at(n, now + timedelta(seconds=delay))
-            summary = attempt_summary(n, result, retry_in=delay)
-        # `current` is False when this worker's lease ran out mid-send and another worker
-        # took the notification over: its attempt stays on record, but the timeline hears
-        # of the notification from the worker that owns it. NotificationSent names a
-        # referral: escalations are on record in the deliveries table and in SlaBreached.
-        if current and n.kind == "referral":
-            await uow.emit(topics.NOTIFICATIONS,
-                           notification_sent(n, result, at=now, dead_lettered=dead, detail=summary))
+        for notification, result, retry in attempts:
+            with in_trace(notification.trace):
+                await _record(uow, notification, result, retry=retry, now=now)
         await uow.commit()
+
+
+async def _record(uow: NotifyUnitOfWork, n: domain.Notification, result: domain.DeliveryResult, *,
+                  retry: domain.RetryPolicy, now: datetime) -> None:
+    await uow.notifications.record_attempt(n, result, at=now)
+    dead = not result.ok and retry.gives_up(n.attempt_in_round, result)
+    if result.ok or dead:
+        current = await uow.notifications.finish(n, status="delivered" if result.ok else "failed", at=now)
+        summary = attempt_summary(n, result, dead_lettered=dead, retryable=result.retryable)
+    else:
+        delay = retry.delay(n.attempt_in_round)
+        current = await uow.notifications.retry_at(n, now + timedelta(seconds=delay))
+        summary = attempt_summary(n, result, retry_in=delay)
+    # `current` is False when this worker's lease ran out mid-send and another worker
+    # took the notification over: its attempt stays on record, but the timeline hears
+    # of the notification from the worker that owns it. NotificationSent names a
+    # referral: escalations are on record in the deliveries table and in SlaBreached.
+    if current and n.kind == "referral":
+        await uow.emit(topics.NOTIFICATIONS, notification_sent(n, result, at=now, dead_lettered=dead, detail=summary))
 
 
 def attempt_summary(notification: domain.Notification, result: domain.DeliveryResult, *,

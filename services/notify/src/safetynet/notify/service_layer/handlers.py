@@ -47,15 +47,16 @@ async def reschedule_clock(*, event_id: str, report_id: str, county: str, receiv
 
 
 async def observe_referrals(*, event_id: str, report_id: str, county: str, seq: int,
-                            referral_statuses: Sequence[str], at: datetime, now: datetime,
+                            destinations: Sequence[tuple[str, str | None]],
+                            referrals: Sequence[domain.ReferralFact], at: datetime, now: datetime,
                             uow: NotifyUnitOfWork, policy: domain.SlaPolicy,
                             directory: UnitDirectory) -> list[domain.SlaEvent]:
-    """Close the SLA as met once every live referral of the report is acknowledged."""
+    """Close the SLA as met once every destination has a live referral and all are acknowledged."""
     async with uow:
         if not await uow.claim(event_id):
             return []
         clock = await uow.clocks.lock(report_id, county=county)
-        events = clock.observe(seq=seq, referral_statuses=referral_statuses, at=at,
+        events = clock.observe(seq=seq, destinations=destinations, referrals=referrals, at=at,
                                supervisors=directory.supervisors(county))
         await _apply(uow, clock, events, now=now, policy=policy, directory=directory)
         await uow.commit()

@@ -28,4 +28,4 @@ class NotifyUnitOfWork(SqlUnitOfWork):
     async def commit(self) -> None:
         await super().commit()
         if self.notifications.added:
-            self._on_notifications()  # wake the delivery worker now instead of at its next tick
+            self.after_commit(self._on_notifications)  # wake the delivery worker now instead of at its next tick

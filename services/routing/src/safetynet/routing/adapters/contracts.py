@@ -16,7 +16,8 @@ def to_screened_report(event: events.ReportScreened) -> domain.ScreenedReport:
         report_id=event.report_id, county=event.county, risk_level=event.risk_level,
         urgent=event.urgent, direct_dispatch=event.direct_dispatch,
         recommended=tuple(domain.Destination(kind=d.kind, unit=d.unit) for d in event.recommended),
-        subject_hashes=tuple(event.subject_hashes), received_at=event.received_at)
+        subject_hashes=tuple(event.subject_hashes), received_at=event.received_at,
+        reasons=tuple(domain.Reason(code=r.code, text=r.text) for r in event.reasons))
 
 
 def to_command(envelope: Envelope) -> domain.Command:
@@ -62,7 +63,11 @@ def status_changed(case: domain.Case, cause: domain.Event) -> Envelope:
         report_id=case.report_id, county=case.county, seq=case.seq, status=case.status,  # type: ignore[arg-type]
         recommended=[_ref(d) for d in case.recommended], destinations=[_ref(d) for d in case.destinations],
         referrals=[_snapshot(r) for r in sorted(case.referrals, key=domain.referral_order)],
-        at=cause.at, actor=cause.actor.label, detail=cause.detail)
+        at=cause.at, actor=cause.actor.label, detail=cause.detail,
+        # The decision routing acts on, after the re-report rule it owns.
+        direct_dispatch=case.direct_dispatch,
+        reasons=None if case.reasons is None else [events.ReasonCode(code=r.code, text=r.text)
+                                                   for r in case.reasons])
     return _envelope("ReportStatusChanged", case.report_id, payload)
 
 

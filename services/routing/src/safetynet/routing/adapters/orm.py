@@ -22,6 +22,7 @@ cases = Table(
     Column("recommended", JsonDocument, nullable=False),   # [{kind, unit}], the system's
     Column("destinations", JsonDocument, nullable=False),  # [{kind, unit}], the current ones
     Column("subject_hashes", JsonDocument, nullable=False),
+    Column("reasons", JsonDocument, nullable=True),  # [{code, text}] of the decision acted on
     # Optimistic version: an update applies only to the seq it was read at.
     Column("seq", Integer, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
@@ -44,6 +45,15 @@ referrals = Table(
     Column("outcome", Text, nullable=True),
     Index("ix_routing_referrals_report", "report_id"),
     Index("ix_routing_referrals_unit", "unit", "status"),
+)
+
+# Which subjects each case names, so a new report finds its subjects' closed referrals
+# (the re-report rule) by index rather than by scanning every case's JSON.
+case_subjects = Table(
+    "routing_case_subjects", metadata,
+    Column("report_id", String(36), ForeignKey(cases.c.report_id), primary_key=True),
+    Column("subject_hash", String(64), primary_key=True),
+    Index("ix_routing_case_subjects_hash", "subject_hash"),
 )
 
 # Who decided what, and when: every change of a case, with its reason.

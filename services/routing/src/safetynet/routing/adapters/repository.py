@@ -1,14 +1,15 @@
 """Reads and writes of routing's state: the Case aggregate and its action history."""
 
 from dataclasses import asdict
-from typing import Any
+from datetime import datetime
+from typing import Any, Iterable
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.routing import domain
-from safetynet.routing.adapters.orm import actions, cases, referrals
+from safetynet.routing.adapters.orm import actions, case_subjects, cases, referrals
 
 
 class ConcurrentUpdate(RuntimeError):
@@ -16,7 +17,7 @@ class ConcurrentUpdate(RuntimeError):
 
 
 class CaseRepository:
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncConnection):
         self._session = session
         # What each case looked like when read, so save() writes only what changed.
         self._seen: dict[str, tuple[int, set[str]]] = {}
@@ -34,10 +35,28 @@ class CaseRepository:
         self._seen[report_id] = (case.seq, {r.referral_id for r in case.referrals})
         return case
 
+    async def closed_referrals_for(self, subject_hashes: Iterable[str], *,
+                                   since: datetime) -> list[domain.ClosedReferral]:
+        """Referrals closed since `since` on cases naming any of these subjects, as committed
+        now: a closed referral never changes again, so its updated_at is when it closed."""
+        hashes = sorted(set(subject_hashes))
+        if not hashes:
+            return []
+        s, r = case_subjects.c, referrals.c
+        rows = await self._session.execute(
+            select(s.subject_hash, r.kind, r.unit, r.county, r.updated_at)
+            .join(referrals, r.report_id == s.report_id)
+            .where(s.subject_hash.in_(hashes), r.status == "closed", r.updated_at >= since))
+        return [domain.ClosedReferral(subject_hash=row.subject_hash, kind=row.kind, unit=row.unit,
+                                      county=row.county, closed_at=row.updated_at) for row in rows]
+
     async def add(self, case: domain.Case) -> None:
-        await self._session.execute(cases.insert().values(**_case_row(case)))
+        await self._session.execute(cases.insert(), dict(**_case_row(case)))
+        for subject_hash in sorted(set(case.subject_hashes)):
+            await self._session.execute(case_subjects.insert(), dict(report_id=case.report_id,
+                                                                      subject_hash=subject_hash))
         for referral in case.referrals:
-            await self._session.execute(referrals.insert().values(**_referral_row(case, referral)))
+            await self._session.execute(referrals.insert(), dict(**_referral_row(case, referral)))
         self._seen[case.report_id] = (case.seq, {r.referral_id for r in case.referrals})
 
     async def save(self, case: domain.Case) -> None:
@@ -55,11 +74,11 @@ class CaseRepository:
                 await self._session.execute(
                     referrals.update().where(referrals.c.referral_id == referral.referral_id).values(**row))
             else:
-                await self._session.execute(referrals.insert().values(**row))
+                await self._session.execute(referrals.insert(), dict(**row))
         self._seen[case.report_id] = (case.seq, {r.referral_id for r in case.referrals})
 
     async def add_action(self, report_id: str, event: domain.Event) -> None:
-        await self._session.execute(actions.insert().values(
+        await self._session.execute(actions.insert(), dict(
             report_id=report_id, action=type(event).__name__, actor=event.actor.label,
             at=event.at, detail=action_detail(event)))
 
@@ -81,7 +100,8 @@ def _case(row: Any, referral_list: list[domain.Referral]) -> domain.Case:
         urgent=row["urgent"], direct_dispatch=row["direct_dispatch"],
         recommended=_destinations(row["recommended"]), destinations=_destinations(row["destinations"]),
         subject_hashes=tuple(row["subject_hashes"]), received_at=row["received_at"],
-        updated_at=row["updated_at"], seq=row["seq"], referrals=referral_list)
+        updated_at=row["updated_at"], seq=row["seq"], referrals=referral_list,
+        reasons=None if row["reasons"] is None else tuple(domain.Reason(**r) for r in row["reasons"]))
 
 
 def _case_row(case: domain.Case) -> dict[str, Any]:
@@ -91,6 +111,7 @@ def _case_row(case: domain.Case) -> dict[str, Any]:
         recommended=[asdict(d) for d in case.recommended],
         destinations=[asdict(d) for d in case.destinations],
         subject_hashes=list(case.subject_hashes), seq=case.seq,
+        reasons=None if case.reasons is None else [asdict(r) for r in case.reasons],
         received_at=case.received_at, updated_at=case.updated_at)
 
 

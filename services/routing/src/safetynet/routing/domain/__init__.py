@@ -31,6 +31,7 @@ from .events import (
     ReferralRejected,
 )
 from .model import Case
+from .rereport import REPEAT_WINDOW, ClosedReferral, apply_rereport_rule
 from .values import (
     DESTINATION_KINDS,
     LIVE,
@@ -38,6 +39,7 @@ from .values import (
     Actor,
     Destination,
     NewId,
+    Reason,
     Referral,
     ScreenedReport,
     UnitDirectory,
@@ -47,7 +49,7 @@ from .values import (
 
 __all__ = [
     "DESTINATION_KINDS", "LIVE", "ROUTING",
-    "AcknowledgeReferral", "Actor", "Case", "CaseOpened", "ChangeDestinations", "CloseReferral",
+    "REPEAT_WINDOW", "AcknowledgeReferral", "Actor", "Case", "ClosedReferral", "Reason", "apply_rereport_rule", "CaseOpened", "ChangeDestinations", "CloseReferral",
     "Command", "CommandError", "ConfirmDestinations", "Destination", "DestinationsChanged",
     "DestinationsConfirmed", "Event", "InvalidTransition", "NewId", "ReassignReferral", "Referral",
     "ReferralAcknowledged", "ReferralAssigned", "ReferralClosed", "ReferralEvent",

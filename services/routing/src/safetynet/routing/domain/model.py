@@ -22,7 +22,8 @@ from .events import (
     ReferralAssigned, ReferralClosed, ReferralReassigned, ReferralRejected,
 )
 from .values import (
-    ROUTING, Actor, Destination, NewId, Referral, ScreenedReport, UnitDirectory, new_referral_id, unique,
+    ROUTING, Actor, Destination, NewId, Reason, Referral, ScreenedReport, UnitDirectory, new_referral_id,
+    unique,
 )
 
 # Which referral states each unit or dispatcher action starts from.
@@ -47,6 +48,9 @@ class Case:
     updated_at: datetime
     seq: int = 0  # one more per change, so consumers keep the newest snapshot
     referrals: list[Referral] = field(default_factory=list)
+    # The reasons of the decision routing acted on; None for a case opened before
+    # routing kept them (its reasons are screening's, as intake already shows them).
+    reasons: tuple[Reason, ...] | None = None
 
     @classmethod
     def open(cls, report: ScreenedReport, *, at: datetime,
@@ -56,7 +60,8 @@ class Case:
         case = cls(report_id=report.report_id, county=report.county, risk_level=report.risk_level,
                    urgent=report.urgent, direct_dispatch=report.direct_dispatch,
                    recommended=recommended, destinations=recommended,
-                   subject_hashes=report.subject_hashes, received_at=report.received_at, updated_at=at)
+                   subject_hashes=report.subject_hashes, received_at=report.received_at, updated_at=at,
+                   reasons=report.reasons)
         why = "urgent" if report.urgent else "direct_dispatch" if report.direct_dispatch else None
         assigned = case._refer_pending(actor=ROUTING, at=at, detail=why, new_id=new_id) if why else []
         case._changed(at)

@@ -73,6 +73,12 @@ class Referral:
 
 
 @dataclass(frozen=True)
+class Reason:
+    code: str
+    text: str
+
+
+@dataclass(frozen=True)
 class ScreenedReport:
     """What routing needs of screening's decision to open a case."""
 
@@ -84,6 +90,9 @@ class ScreenedReport:
     recommended: tuple[Destination, ...]
     subject_hashes: tuple[str, ...]
     received_at: datetime
+    # Every condition that held, so the decision routing acts on (after its own rule,
+    # see rereport.py) can be shown whole.
+    reasons: tuple[Reason, ...] = ()
 
 
 class UnitDirectory(Protocol):

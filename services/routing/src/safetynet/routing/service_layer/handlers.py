@@ -10,13 +10,19 @@ from safetynet.routing.service_layer.unit_of_work import RoutingUnitOfWork
 
 async def open_case(*, event_id: str, report: domain.ScreenedReport, at: datetime, uow: RoutingUnitOfWork,
                     new_id: domain.NewId = domain.new_referral_id) -> domain.Case | None:
-    """Open the case of a screened report; refer it at once when urgent or a direct dispatch."""
+    """Open the case of a screened report; refer it at once when urgent or a direct dispatch.
+
+    The re-report rule is applied here, against routing's own committed closures, so a
+    closure committed before the report was received counts whatever the timing."""
     async with uow:
         if not await uow.claim(event_id):
             return None
         if await uow.cases.get(report.report_id) is not None:
             await uow.commit()  # keep the claim: a second decision never opens a second case
             return None
+        history = await uow.cases.closed_referrals_for(
+            report.subject_hashes, since=report.received_at - domain.REPEAT_WINDOW)
+        report = domain.apply_rereport_rule(report, history)
         case, changes = domain.Case.open(report, at=at, new_id=new_id)
         await uow.cases.add(case)
         await _record_and_announce(uow, case, changes)

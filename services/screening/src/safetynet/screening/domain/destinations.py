@@ -3,13 +3,13 @@
 Two steps, kept apart so each is testable on its own:
 1. `match_destination_rules` says which kinds are needed and why (pure
    function of the report);
-2. `resolve_destinations` picks a unit per kind (county directory, or the
-   unit of a recently closed referral of the same kind) and de-duplicates.
+2. `resolve_destinations` picks a unit per kind from the county directory and
+   de-duplicates (routing may send a kind back to a unit that recently closed
+   a referral of that kind: the re-report rule is routing's).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import reasons as r
@@ -81,47 +81,25 @@ def match_destination_rules(report: ScreeningInput) -> DestinationRules:
     return DestinationRules(matches=tuple(matches), notes=tuple(notes))
 
 
-@dataclass(frozen=True)
-class ResolvedDestinations:
-    destinations: tuple[Destination, ...]
-    overridden: bool  # a unit came from a recently closed referral
-
-
 def resolve_destinations(
     report: ScreeningInput,
     matches: tuple[DestinationMatch, ...],
     *,
     directory: UnitDirectory,
-    previous_units: Mapping[str, str],
-) -> ResolvedDestinations:
-    """One destination per (kind, unit), in DESTINATION_KINDS order.
-
-    `previous_units` maps a kind to the unit of the most recently closed
-    referral of that kind (re-report after closure); it only re-targets a
-    kind that a rule asked for, it never adds one.
-    """
+) -> tuple[Destination, ...]:
+    """One destination per (kind, unit), in DESTINATION_KINDS order."""
     merged: dict[tuple[str, str | None], list[str]] = {}
-    overridden = False
     for kind in DESTINATION_KINDS:
         codes = [m.code for m in matches if m.kind == kind]
         if not codes:
             continue
-        unit: str | None
-        if kind in previous_units:
-            unit = previous_units[kind]
-            codes.append(r.REREPORT_PREVIOUS_UNIT)
-            overridden = True
-        else:
-            # Only welfare_center depends on the township; an unmapped one
-            # yields None and so human review, for that destination only.
-            unit = directory.unit_for(
-                county=report.county, kind=kind, township=report.township
-            )
+        # Only welfare_center depends on the township; an unmapped one yields
+        # None and so human review, for that destination only.
+        unit = directory.unit_for(county=report.county, kind=kind, township=report.township)
         # Each kind resolves to one unit per report, so today this merge only
         # keys on kind; keying on (kind, unit) keeps the contract explicit.
         merged.setdefault((kind, unit), []).extend(codes)
-    destinations = tuple(
+    return tuple(
         Destination(kind=kind, unit=unit, reason_codes=tuple(codes))
         for (kind, unit), codes in merged.items()
     )
-    return ResolvedDestinations(destinations=destinations, overridden=overridden)

@@ -10,7 +10,7 @@ never silently lower a risk light or drop a destination.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 # Bump on any change to a rule, a threshold or a reason code: every stored
@@ -49,10 +49,6 @@ DESTINATION_KINDS: tuple[str, ...] = (
     "youth_counseling",
 )
 RISK_LEVELS: tuple[str, ...] = ("red", "orange", "yellow", "green")
-
-# "Within 365 days" is settled as "less than 365×24 h before"; a fixed
-# duration, so DST or leap days never move the boundary.
-REPEAT_WINDOW = timedelta(hours=365 * 24)
 
 
 def _require_aware(name: str, value: datetime) -> None:
@@ -109,21 +105,6 @@ class Indicators:
     def __post_init__(self) -> None:
         if self.injury is not None and self.injury not in INJURIES:
             raise ValueError(f"unknown injury {self.injury!r}")
-
-
-@dataclass(frozen=True)
-class ClosedReferral:
-    """A referral closed earlier for one of the report's subjects."""
-
-    subject_hash: str
-    kind: str  # protection | welfare_center | mental_health | youth_counseling
-    unit: str
-    closed_at: datetime  # tz-aware
-
-    def __post_init__(self) -> None:
-        if self.kind not in DESTINATION_KINDS:
-            raise ValueError(f"unknown referral kind {self.kind!r}")
-        _require_aware("closed_at", self.closed_at)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ Codes are a stable, public vocabulary (stored with every decision and shown
 to dispatchers), so they live in one table: renaming or re-wording one is a
 rule change and needs a RULE_VERSION bump. The prefix tells which part of
 the model produced the reason: RED_/ORANGE_/YELLOW_/GREEN_ (risk light),
-DEST_/YOUTH_ (destinations), DIRECT_ (direct dispatch), REREPORT_ (unit
-override after closure), REVIEW_ (why a dispatcher must act).
+DEST_/YOUTH_ (destinations), DIRECT_ (direct dispatch), REVIEW_ (why a
+dispatcher must act). The re-report-after-closure codes (DIRECT_RECENT_CLOSED_
+REFERRAL, REREPORT_*) are routing's, with the rule (routing domain/rereport.py).
 """
 
 from __future__ import annotations
@@ -48,11 +49,9 @@ DEST_MENTAL_HEALTH_PROTECTION_CO_CASE: Final = "DEST_MENTAL_HEALTH_PROTECTION_CO
 DEST_YOUTH_COUNSELING: Final = "DEST_YOUTH_COUNSELING"
 YOUTH_AGE_OUT_OF_SCOPE: Final = "YOUTH_AGE_OUT_OF_SCOPE"
 
-# --- direct dispatch and re-report ----------------------------------------
+# --- direct dispatch -------------------------------------------------------
 DIRECT_IPV_CHILD_UNDER_6: Final = "DIRECT_IPV_CHILD_UNDER_6"
 DIRECT_EARLIER_REPORT: Final = "DIRECT_EARLIER_REPORT"
-DIRECT_RECENT_CLOSED_REFERRAL: Final = "DIRECT_RECENT_CLOSED_REFERRAL"
-REREPORT_PREVIOUS_UNIT: Final = "REREPORT_PREVIOUS_UNIT"
 
 # --- human review ---------------------------------------------------------
 REVIEW_NO_DESTINATION: Final = "REVIEW_NO_DESTINATION"
@@ -133,12 +132,6 @@ _TEXTS: dict[str, str] = {
     ),
     DIRECT_EARLIER_REPORT: (
         "逕派：365 天內多次通報 / Direct dispatch: named in a report within 365 days"
-    ),
-    DIRECT_RECENT_CLOSED_REFERRAL: (
-        "逕派：結案 365 天內再通報 / Direct dispatch: referral closed within 365 days"
-    ),
-    REREPORT_PREVIOUS_UNIT: (
-        "結案後再報，派回原承辦單位 / Re-report after closure -> previous unit"
     ),
     REVIEW_NO_DESTINATION: (
         "無符合的派案單位，待人工審查 / No destination matched, human review"

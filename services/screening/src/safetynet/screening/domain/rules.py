@@ -1,20 +1,18 @@
 """Decision model v1: `decide` turns one report into one explainable Decision.
 
-Pure: the caller supplies the report, the subjects' closed-referral history
-and the county unit directory; nothing here reads a clock, a database or a
-file, so the same inputs always give the same Decision.
+Pure: the caller supplies the report and the county unit directory; nothing
+here reads a clock, a database or a file, so the same inputs always give the
+same Decision. The re-report-after-closure rule is routing's (it owns the
+closures), applied to this Decision when routing opens the case.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from . import reasons as r
 from .destinations import match_destination_rules, resolve_destinations
-from .dispatch import direct_dispatch_codes, previous_units, recent_closed_referrals
+from .dispatch import direct_dispatch_codes
 from .model import (
     RULE_VERSION,
-    ClosedReferral,
     Decision,
     Reason,
     ScreeningInput,
@@ -26,20 +24,12 @@ from .risk import assess_risk
 def decide(
     report: ScreeningInput,
     *,
-    closed_referrals: Sequence[ClosedReferral],
     directory: UnitDirectory,
 ) -> Decision:
     risk = assess_risk(report)
     rules = match_destination_rules(report)
-    recent = recent_closed_referrals(report, closed_referrals)
-    direct = direct_dispatch_codes(report, recent)
-    resolved = resolve_destinations(
-        report,
-        rules.matches,
-        directory=directory,
-        previous_units=previous_units(recent),
-    )
-    destinations = resolved.destinations
+    direct = direct_dispatch_codes(report)
+    destinations = resolve_destinations(report, rules.matches, directory=directory)
     red = risk.level == "red"
 
     review: list[str] = []
@@ -54,14 +44,12 @@ def decide(
     needs_review = bool(review) or not (red or direct)
 
     # Reason order: risk (red→green), destination rules, direct dispatch,
-    # re-report override, review. Each rule has its own code, so every code
+    # review (routing inserts its re-report codes before review). Each rule has its own code, so every code
     # appears once by construction (a unit test guards this).
     codes: list[str] = list(risk.codes)
     codes.extend(m.code for m in rules.matches)
     codes.extend(rules.notes)
     codes.extend(direct)
-    if resolved.overridden:
-        codes.append(r.REREPORT_PREVIOUS_UNIT)
     codes.extend(review)
     reasons: tuple[Reason, ...] = tuple(r.reason(code) for code in codes)
 

@@ -28,10 +28,4 @@ def event_handlers(*, uow_factory: Callable[[], ScreeningUnitOfWork], directory:
             span.set_attribute("safetynet.risk_level", decision.risk_level)
             span.set_attribute("safetynet.destinations", [d.kind for d in decision.destinations])
 
-    async def on_referral_closed(envelope: Envelope) -> None:
-        closed = envelope.payload_as(events.ReferralChanged)
-        await handlers.record_closed_referral(
-            event_id=envelope.event_id, referral_id=closed.referral_id, subject_hashes=closed.subject_hashes,
-            kind=closed.kind, unit=closed.unit, closed_at=closed.at, uow=uow_factory())
-
-    return {"ReportReceived": on_report_received, "ReferralClosed": on_referral_closed}
+    return {"ReportReceived": on_report_received}

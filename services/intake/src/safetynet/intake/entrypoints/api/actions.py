@@ -8,10 +8,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from safetynet.contracts.report import DestinationKind
 from safetynet.intake.domain import actions
+from safetynet.intake.entrypoints.api.body import StrictJsonRoute
 from safetynet.intake.entrypoints.api.deps import Context, CurrentPrincipal, ReferralId, ReportId
 from safetynet.intake.service_layer.actions import request_action
 
-router = APIRouter(tags=["actions"])
+router = APIRouter(tags=["actions"], route_class=StrictJsonRoute)  # duplicate JSON keys: 422
 
 def _no_nul(value: str) -> str:
     if "\x00" in value:

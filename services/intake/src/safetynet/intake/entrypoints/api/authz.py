@@ -15,7 +15,9 @@ from fastapi import HTTPException, Request
 from safetynet.intake.domain import policy
 from safetynet.intake.domain.access import Principal
 from safetynet.intake.domain.policy import RecordTarget, Rule
+from safetynet.intake.entrypoints.api import throttle
 from safetynet.intake.entrypoints.api.deps import IntakeContext
+from safetynet.intake.entrypoints.api.throttle import client_address
 from safetynet.intake.service_layer import handlers
 from safetynet.intake.service_layer.audit import Origin, set_origin
 
@@ -38,10 +40,6 @@ def route_template(request: Request) -> str:
     return getattr(route, "path_format", None) or getattr(route, "path", None) or request.url.path
 
 
-def client_address(request: Request) -> str:
-    # uvicorn puts the proxy's forwarded address here only for proxies it trusts
-    # (--forwarded-allow-ips); X-Forwarded-For is never read directly, it is forgeable.
-    return request.client.host if request.client else "unknown"
 
 
 async def authorize(request: Request) -> None:
@@ -76,10 +74,15 @@ async def _authenticate(request: Request, ctx: IntakeContext, rule: Rule) -> Pri
     scheme, _, secret = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise HTTPException(401, "missing bearer key", headers={"WWW-Authenticate": "Bearer"})
-    principal = await handlers.authenticate(secret=secret.strip(), uow=ctx.uow())
+    throttle.refuse_if_blocked(request)
+    # The request guard (entrypoints/guard.py) authenticated it already, before its body.
+    principal = request.scope.get("state", {}).get("authenticated")
     if principal is None:
+        principal = await handlers.authenticate(secret=secret.strip(), uow=ctx.uow())
+    if principal is None:
+        throttle.failed(request)
         raise HTTPException(401, "unknown, revoked or expired key", headers={"WWW-Authenticate": "Bearer"})
-    return principal
+    return principal  # type: ignore[no-any-return]
 
 
 async def _check_reach(request: Request, ctx: IntakeContext, principal: Principal) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from safetynet.contracts.counties import CountyDirectory
 from safetynet.contracts.settings import Settings
 from safetynet.intake.domain.access import Principal, Role
+from safetynet.intake.entrypoints.api import throttle
 from safetynet.intake.service_layer import handlers
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
@@ -40,8 +41,10 @@ async def get_principal(request: Request, ctx: Context,
         return authorized  # type: ignore[no-any-return]
     if credentials is None or not credentials.credentials:
         raise HTTPException(401, "missing bearer key", headers={"WWW-Authenticate": "Bearer"})
+    throttle.refuse_if_blocked(request)
     principal = await handlers.authenticate(secret=credentials.credentials, uow=ctx.uow())
     if principal is None:
+        throttle.failed(request)
         raise HTTPException(401, "unknown, revoked or expired key", headers={"WWW-Authenticate": "Bearer"})
     return principal
 

@@ -35,6 +35,14 @@ class TokenBuckets:
         self._remember(key, (tokens, now))
         return max(1, math.ceil((1.0 - tokens) / self._rate))
 
+    def peek(self, key: str) -> int:
+        """0 if `key` has a token left (none is spent), else the seconds until it has."""
+        if not self.enabled or key not in self._buckets:
+            return 0
+        tokens, at = self._buckets[key]
+        tokens = min(self._capacity, tokens + (self._clock() - at) * self._rate)
+        return 0 if tokens >= 1.0 else max(1, math.ceil((1.0 - tokens) / self._rate))
+
     def _remember(self, key: str, state: tuple[float, float]) -> None:
         # Keys are few (one per partner system or person), but never let the table grow
         # without bound: full buckets carry no information and can be forgotten.

@@ -16,10 +16,11 @@ from starlette.responses import RedirectResponse, Response
 
 from safetynet.intake.domain.access import Principal
 from safetynet.intake.domain.actions import DISPATCH_STAFF
+from safetynet.intake.entrypoints.api import throttle
 from safetynet.intake.entrypoints.api.deps import Context, IntakeContext
 from safetynet.intake.entrypoints.console.session import COOKIE, CSRF_FIELD, Session, Signer
 from safetynet.intake.entrypoints.console.templating import render
-from safetynet.intake.service_layer import handlers
+from safetynet.intake.service_layer import handlers, sessions
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def signer(request: Request) -> Signer:
     state = request.app.state
     if getattr(state, "console_signer", None) is None:
         ctx: IntakeContext = state.intake
-        state.console_signer = Signer(ctx.settings.subject_hash_key.get_secret_value().encode())
+        state.console_signer = Signer(ctx.settings.console_secrets())
     return state.console_signer  # type: ignore[no-any-return]
 
 
@@ -56,8 +57,10 @@ async def principal_of(request: Request, ctx: IntakeContext, *, redirect: bool) 
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise SignInRequired(redirect=False, bearer=True)
+        throttle.refuse_if_blocked(request)
         principal = await handlers.authenticate(secret=secret.strip(), uow=ctx.uow())
         if principal is None:
+            throttle.failed(request)
             raise SignInRequired(redirect=False, bearer=True)
         staff = Staff(principal, None)
     else:
@@ -65,9 +68,10 @@ async def principal_of(request: Request, ctx: IntakeContext, *, redirect: bool) 
         session = sign.read_session(request.cookies.get(COOKIE))
         if session is None:
             raise SignInRequired(redirect=redirect)
-        async with ctx.uow() as uow:
-            principal = await uow.keys.by_id(session.key_id)  # a revoked key ends its sessions
-        if principal is None:
+        # The stored session decides: ended (sign-out, a revoked key) or idle is over.
+        principal = await sessions.resume_session(session_id=session.session_id, uow=ctx.uow(),
+                                                  idle_seconds=ctx.settings.console_idle_seconds)
+        if principal is None or principal.key_id != session.key_id:
             raise SignInRequired(redirect=redirect)
         staff = Staff(principal, session, sign.csrf_token(session))
     if staff.principal.role not in DISPATCH_STAFF:

@@ -16,12 +16,16 @@ from safetynet.intake.entrypoints.console.auth import (
 from safetynet.intake.entrypoints.console.events import watermark
 from safetynet.intake.entrypoints.console.present import KINDS, RISKS, Units, queue_rows, report_page
 from safetynet.intake.entrypoints.console.templating import render
-from safetynet.intake.service_layer import handlers
+from safetynet.intake.entrypoints.api import throttle
+from safetynet.intake.service_layer import handlers, sessions
 from safetynet.contracts.report import TAIPEI
 from safetynet.intake.domain import kpis as kpi_rules
 from safetynet.intake.service_layer.kpis import county_kpis
-from safetynet.intake.service_layer.ops import open_slas
-from safetynet.intake.service_layer.queue import dispatch_queue
+from safetynet.intake.domain import paging
+from safetynet.intake.service_layer.ops import open_slas_page
+from safetynet.intake.service_layer.queue import dispatch_queue_page
+
+CONSOLE_PAGE = 100  # rows per page of the queue and the ops view
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -64,7 +68,8 @@ def _sign_in_form(request: Request, *, next_path: str, error: str | None = None,
 
 
 def _secure(request: Request) -> bool:
-    return cookies.is_https(request, request.app.state.intake.settings.public_base_url)
+    settings = request.app.state.intake.settings
+    return cookies.is_https(request, settings.public_base_url, secure=settings.secure)
 
 
 @router.post("/sign-in")
@@ -75,15 +80,24 @@ async def sign_in(request: Request, ctx: Context) -> Response:
     if cross_site(request) or not signer(request).check_signin(request.cookies.get(cookies.PRE_COOKIE), token):
         return _sign_in_form(request, next_path=next_path, status_code=403,
                              error="登入表單已失效，請再試一次。 The sign-in form expired: try again.")
+    wait = throttle.blocked(request)
+    if wait:  # before the key is looked at: a right guess looks like a wrong one meanwhile
+        response = _sign_in_form(request, next_path=next_path, status_code=429,
+                                 error="登入失敗次數過多，請稍後再試。 Too many failed sign-ins: wait a minute.")
+        response.headers["Retry-After"] = str(wait)
+        return response
     secret = str(form.get("key") or "").strip()
     principal = await handlers.authenticate(secret=secret, uow=ctx.uow()) if secret else None
     if principal is None:
+        throttle.failed(request)
         return _sign_in_form(request, next_path=next_path, status_code=401,
                              error="金鑰無效或已停用。 Unknown or revoked key.")
     if principal.role not in DISPATCH_STAFF:
         return _sign_in_form(request, next_path=next_path, status_code=403,
                              error="這不是派案人員或督導的金鑰。 This is not a dispatcher or supervisor key.")
-    _, value = signer(request).new_session(principal.key_id)
+    session, value = signer(request).new_session(principal.key_id)
+    await sessions.start_session(session_id=session.session_id, key_id=principal.key_id, uow=ctx.uow(),
+                                 expires_at=datetime.fromtimestamp(session.expires_at, timezone.utc))
     response = RedirectResponse(next_path, status_code=303)
     cookies.set_cookie(response, cookies.COOKIE, value, secure=_secure(request), max_age=cookies.LIFETIME_SECONDS)
     cookies.clear_cookie(response, cookies.PRE_COOKIE, secure=_secure(request))
@@ -91,9 +105,10 @@ async def sign_in(request: Request, ctx: Context) -> Response:
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, staff: FormStaff) -> Response:
-    # The session is a signed cookie: signing out drops it from this browser. A copy
-    # taken elsewhere stays valid until it expires or the key is revoked.
+async def sign_out(request: Request, ctx: Context, staff: FormStaff) -> Response:
+    # The stored session ends: a copy of the cookie taken elsewhere stops working too.
+    if staff.session is not None:
+        await sessions.end_session(session_id=staff.session.session_id, uow=ctx.uow())
     response = RedirectResponse("/console/sign-in?signed_out=true", status_code=303)
     cookies.clear_cookie(response, cookies.COOKIE, secure=_secure(request))
     return response
@@ -101,10 +116,26 @@ async def sign_out(request: Request, staff: FormStaff) -> Response:
 
 # The queue ---------------------------------------------------------------------------
 
-async def _queue_context(ctx: Context, staff: Staff, filters: dict[str, str | None]) -> dict[str, Any]:
-    items = await dispatch_queue(principal=staff.principal, uow=ctx.uow(), **filters)
-    rows = queue_rows(items, Units(ctx.directory, staff.principal.county), _now())
-    return {"rows": rows, "filters": filters}
+def _after(request: Request) -> str | None:
+    after = request.query_params.get("after")
+    return after if after and len(after) <= 400 else None
+
+
+def _next_url(request: Request, path: str, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    return f"{path}?{request.url.include_query_params(after=cursor).query}"
+
+
+async def _queue_context(request: Request, ctx: Context, staff: Staff,
+                         filters: dict[str, str | None]) -> dict[str, Any]:
+    try:
+        found = await dispatch_queue_page(principal=staff.principal, uow=ctx.uow(), limit=CONSOLE_PAGE,
+                                          after=_after(request), **filters)
+    except paging.BadCursor:  # a stale or edited link: start from the top
+        found = await dispatch_queue_page(principal=staff.principal, uow=ctx.uow(), limit=CONSOLE_PAGE, **filters)
+    rows = queue_rows(found.items, Units(ctx.directory, staff.principal.county), _now())
+    return {"rows": rows, "filters": filters, "next_url": _next_url(request, "/console", found.next_cursor)}
 
 
 @router.get("")
@@ -114,19 +145,24 @@ async def queue_page(request: Request, ctx: Context, staff: PageStaff) -> Respon
     query = request.url.query
     return render(request, "console/queue.html", staff=staff, since=since,
                   fragment_url="/console/queue" + (f"?{query}" if query else ""),
-                  **await _queue_context(ctx, staff, filters))
+                  **await _queue_context(request, ctx, staff, filters))
 
 
 @router.get("/queue")
 async def queue_fragment(request: Request, ctx: Context, staff: FragmentStaff) -> Response:
-    return render(request, "console/_queue.html", staff=staff, **await _queue_context(ctx, staff, _filters(request)))
+    return render(request, "console/_queue.html", staff=staff, **await _queue_context(request, ctx, staff, _filters(request)))
 
 
 @router.get("/ops")
 async def ops_page(request: Request, ctx: Context, staff: PageStaff) -> Response:
-    items = await open_slas(principal=staff.principal, uow=ctx.uow(),
-                            trace_url_template=ctx.settings.trace_url_template, now=_now())
-    return render(request, "console/ops.html", staff=staff, items=items)
+    page = dict(principal=staff.principal, trace_url_template=ctx.settings.trace_url_template, now=_now(),
+                limit=CONSOLE_PAGE)
+    try:
+        found = await open_slas_page(uow=ctx.uow(), after=_after(request), **page)  # type: ignore[arg-type]
+    except paging.BadCursor:
+        found = await open_slas_page(uow=ctx.uow(), **page)  # type: ignore[arg-type]
+    return render(request, "console/ops.html", staff=staff, items=found.items,
+                  next_url=_next_url(request, "/console/ops", found.next_cursor))
 
 
 RATES = [("dispatch_within_24h", "24小時內派案比率 24-hour dispatch rate", ""),
@@ -172,12 +208,16 @@ def not_found(request: Request, staff: Staff) -> Response:
 async def render_report(request: Request, ctx: Context, staff: Staff, report_id: str, *,
                         status_code: int = 200, error: dict[str, str] | None = None,
                         form: dict[str, Any] | None = None) -> Response:
+    # The watermark first, then the report: a change that commits in between is then
+    # both after the watermark (streamed) and maybe missing from the page (refetched).
+    # The other way round it would be in neither, and the page would stay stale.
+    since = await watermark(ctx.engine)
     context = await report_context(ctx, staff, report_id)
     if context is None:
         return not_found(request, staff)
     done = DONE.get(request.query_params.get("done", ""))
     return render(request, "console/report.html", status_code=status_code, staff=staff,
-                  since=await watermark(ctx.engine), fragment_url=f"/console/reports/{report_id}/live",
+                  since=since, fragment_url=f"/console/reports/{report_id}/live",
                   done=done, error=error, form=form or {}, **context)
 
 

@@ -1,10 +1,11 @@
-"""Console sessions and CSRF tokens, as HMAC-signed values: nothing to store server-side,
-so any number of intake processes accept the same cookie.
+"""Console cookies and CSRF tokens, HMAC-signed with the console's own secret
+(SAFETYNET_CONSOLE_SECRET: the first of its secrets signs, any of them verifies, so it
+rotates without signing everyone out).
 
-The cookie holds the key *id* (never the secret), a random session id and an expiry.
-Every request looks the key up again, so revoking the key ends its sessions at once.
-The CSRF token is derived from the session id, so it is per session and needs no
-storage either.
+The session cookie holds the key *id* (never the secret), a random session id and an
+expiry; the session itself is stored (service_layer/sessions.py), so signing out,
+revoking the key or leaving it idle ends it whatever copies of the cookie exist. The
+CSRF token is derived from the session id, so it is per session.
 """
 
 import base64
@@ -42,18 +43,22 @@ class Session:
 
 
 class Signer:
-    """Signs and checks console cookies and tokens with one secret."""
+    """Signs console cookies and tokens with the first secret; accepts any of them."""
 
-    def __init__(self, root_secret: bytes):
-        # A key of its own, derived from the root secret, so a console token can never
-        # be mistaken for (or used to recover) a subject hash.
-        self._key = hmac.new(root_secret, b"safetynet-console-session-v1", hashlib.sha256).digest()
+    def __init__(self, secrets_: list[bytes]):
+        if not secrets_:
+            raise ValueError("the console needs a signing secret")
+        self._keys = [hmac.new(s, b"safetynet-console-session-v1", hashlib.sha256).digest() for s in secrets_]
+
+    @staticmethod
+    def _mac_with(key: bytes, purpose: str, value: str) -> str:
+        return _b64(hmac.new(key, f"{purpose}|{value}".encode(), hashlib.sha256).digest())
 
     def _mac(self, purpose: str, value: str) -> str:
-        return _b64(hmac.new(self._key, f"{purpose}|{value}".encode(), hashlib.sha256).digest())
+        return self._mac_with(self._keys[0], purpose, value)
 
     def _check(self, purpose: str, value: str, mac: str) -> bool:
-        return hmac.compare_digest(self._mac(purpose, value), mac)
+        return any(hmac.compare_digest(self._mac_with(k, purpose, value), mac) for k in self._keys)
 
     # The session cookie ------------------------------------------------------------
 
@@ -100,9 +105,11 @@ class Signer:
         return expires > time.time() and self._check("signin", nonce, token)
 
 
-def is_https(request: Request, public_base_url: str) -> bool:
-    # uvicorn's proxy headers make the scheme https behind a TLS proxy it trusts.
-    return request.url.scheme == "https" or public_base_url.startswith("https://")
+def is_https(request: Request, public_base_url: str, *, secure: bool = False) -> bool:
+    """Whether cookies go out Secure: always, unless the settings turn it off (the
+    embedded development mode does); else when the request came over https (the
+    trusted proxies' X-Forwarded-Proto counts) or the public address is https."""
+    return secure or request.url.scheme == "https" or public_base_url.startswith("https://")
 
 
 def set_cookie(response: Response, name: str, value: str, *, secure: bool, max_age: int) -> None:

@@ -4,18 +4,23 @@ What a receiver gets (documented for the units' developers):
 
     POST <the unit's URL from the unit directory>
     Content-Type: application/json
-    X-SafetyNet-Delivery:  the notification id: the same on every retry, dedupe on it
+    X-SafetyNet-Delivery:  the notification id (the body's signed `id`; this header is not signed)
     X-SafetyNet-Attempt:   1, 2, ... (retries back off exponentially, with jitter)
     X-SafetyNet-Timestamp: Unix seconds when the request was signed
-    X-SafetyNet-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>" under the shared secret>
+    X-SafetyNet-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>" under the unit's own secret>
 
     {"id": ..., "kind": "referral" | "escalation", "report_id": ..., "county": ...,
      "recipient": ..., "urgent": true | false, "subject": ..., "content": {...}}
 
 To verify: recompute the HMAC over the timestamp header, a ".", and the raw body bytes;
 compare in constant time (`verify` below does it); reject a timestamp more than five
-minutes away from now, so a captured request cannot be replayed later. Answer 2xx to
+minutes away from now, so a captured request cannot be replayed later. Then deduplicate
+on the body's `id` (signed, the same on every retry), never on a header. Answer 2xx to
 accept. 408, 425, 429 and 5xx (and no answer) are retried; other statuses are not.
+
+Each unit has its own secret (`unit_secret`: derived from SAFETYNET_WEBHOOK_SECRET and the
+recipient id; `safetynet keys webhook-secret --unit ID` prints it), so one unit's secret
+cannot sign, or check, what is sent to another.
 """
 
 import hashlib
@@ -34,6 +39,12 @@ DELIVERY_HEADER = "X-SafetyNet-Delivery"
 ATTEMPT_HEADER = "X-SafetyNet-Attempt"
 REPLAY_WINDOW_SECONDS = 300
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
+
+
+def unit_secret(master: bytes, recipient: str) -> str:
+    """The secret a recipient (unit or supervisor) verifies its webhooks with; its UTF-8
+    bytes are the HMAC key."""
+    return hmac.new(master, b"safetynet-webhook-unit-v1|" + recipient.encode(), hashlib.sha256).hexdigest()
 
 
 def sign(secret: bytes, timestamp: str, body: bytes) -> str:
@@ -85,7 +96,7 @@ class WebhookChannel:
             DELIVERY_HEADER: notification.notification_id,
             ATTEMPT_HEADER: str(notification.attempt),
             TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(self._secret, timestamp, body),
+            SIGNATURE_HEADER: sign(unit_secret(self._secret, notification.recipient).encode(), timestamp, body),
         }
         try:
             response = await self._http().post(notification.address, content=body, headers=headers,
