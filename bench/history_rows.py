@@ -20,7 +20,6 @@ Audit entries are returned unchained: the chain is one sequential pass in trail 
 """
 
 import bisect
-import hashlib
 import hmac
 import inspect
 import json
@@ -250,7 +249,10 @@ class HistoryRows:
         out["routing_cases"].append((
             report_id, county, case.status, case.urgent, case.direct_dispatch, case.risk_level,
             _j(case.recommended), _j(case.destinations),
-            _j(list(case.subject_hashes)), case.seq, received_at, case.updated_at))
+            _j(list(case.subject_hashes)), case.seq, received_at, case.updated_at,
+            None if getattr(case, "reasons", None) is None else _j(case.reasons)))
+        for h in sorted(set(case.subject_hashes)):
+            out["routing_case_subjects"].append((report_id, h))
         for r in referrals:
             out["routing_referrals"].append((r.referral_id, report_id, county, r.kind, r.unit, r.status, r.urgent,
                                              r.assigned_at, r.updated_at, r.reason, r.outcome))
@@ -551,7 +553,7 @@ class Stamper:
         letter = _LETTERS[n % 26]
         body = "%d%07d" % (1 + (n >> 5) % 2, (n >> 6) % 10_000_000)
         code = _LETTER_CODES[letter]
-        total = code // 10 + (code % 10) * 9 + sum(int(c) * w for c, w in zip(body, (8, 7, 6, 5, 4, 3, 2, 1)))
+        total = code // 10 + (code % 10) * 9 + sum(map(operator.mul, map(int, body), (8, 7, 6, 5, 4, 3, 2, 1)))
         return letter + body + str((10 - total % 10) % 10)
 
     def _subject(self, seen: bool) -> tuple[str, str]:
@@ -559,7 +561,7 @@ class Stamper:
         if seen and recent:
             return recent[self.rng.randrange(len(recent))]
         nid = self._national_id()
-        pair = (nid, hmac.new(self.hash_key, nid.encode(), hashlib.sha256).hexdigest())
+        pair = (nid, hmac.digest(self.hash_key, nid.encode(), "sha256").hex())   # = subjects.subject_hash
         if len(recent) < 20_000:
             recent.append(pair)
         else:

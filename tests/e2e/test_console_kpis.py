@@ -32,7 +32,10 @@ async def test_the_kpi_page_charts_the_periods_rates_and_counts(tmp_path):
         assert re.search(r'<meter class="bar" min="0" max="1" value="1.0"', html)
         assert "1 / 1" in html
         # Counts as bars: two protection reports (IPV, elder abuse), both from the police.
-        assert re.search(r'<th scope="row">police</th>\s*<td><progress class="bar" max="2" value="2"', html)
+        assert re.search(r'<th scope="row">警政</th>\s*<td><progress class="bar" max="2" value="2"', html)
+        # The queue's labels, not the contract's codes, with the risk lights.
+        assert "親密關係暴力" in html and "老人虐待" in html and '<span class="risk risk-red">' in html
+        assert not re.search(r'<th scope="row">(intimate_partner_violence|police|red|unscreened)</th>', html)
         assert "style=" not in html.split("<main", 1)[1]  # the CSP forbids inline styles
 
         bad = await system.client.get("/console/kpis?from=2026-12-01&to=2026-11-01", headers=dispatcher)

@@ -51,5 +51,9 @@ async def test_the_console_ops_page_lists_open_slas_with_trace_links(tmp_path):
         assert page.status_code == 200, page.text
         assert f'href="/console/reports/{red}"' in page.text
         assert "https://jaeger.example/trace/" in page.text
-        assert "苗栗縣/protection" in page.text
+        # The queue's labels, not the API's codes: unit names, statuses and risk lights.
+        html = page.text.split("<main", 1)[1]
+        assert "苗栗縣家庭暴力及性侵害防治中心" in html and "苗栗縣/protection" not in html
+        assert "已派案 Assigned" in html and ">assigned<" not in html
+        assert "待單位簽收" in html and '<span class="risk risk-red">' in html
         assert page.headers["cache-control"] == "no-store"

@@ -16,6 +16,7 @@ traceback), the SQLite driver's DEBUG log, and 422 answers to hostile action bod
 
 import io
 import json
+import os
 import logging
 import random
 import re
@@ -166,16 +167,24 @@ def span_problems(finished: Any, people: list[Person]) -> list[str]:
 
 @contextmanager
 def traced(system: Any) -> Iterator[None]:
-    """HTTP and SQL spans for the embedded system, as `safetynet dev` instruments itself."""
+    """HTTP spans for the embedded system, as `safetynet dev` instruments itself, plus the
+    SQL statement spans that SAFETYNET_TRACE_SQL=true turns on for debugging: that path
+    must not leak either."""
     instrumentor = SQLAlchemyInstrumentor()
     if instrumentor.is_instrumented_by_opentelemetry:  # left over: instrument() would do nothing
         instrumentor.uninstrument()
+    previous = os.environ.get("SAFETYNET_TRACE_SQL")
+    os.environ["SAFETYNET_TRACE_SQL"] = "true"
     telemetry.instrument_app(system.app)
     telemetry.instrument_engine(system.engine)
     try:
         yield
     finally:
         instrumentor.uninstrument()
+        if previous is None:
+            os.environ.pop("SAFETYNET_TRACE_SQL", None)
+        else:
+            os.environ["SAFETYNET_TRACE_SQL"] = previous
 
 
 def status_is(*wanted: str) -> Any:

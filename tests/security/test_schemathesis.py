@@ -100,7 +100,12 @@ class DevServer:
         """The server log's lines at ERROR or above, and anything that is not a JSON log line
         (a traceback printed by something other than our logger)."""
         found = []
-        for line in self.log.read_text(errors="replace").splitlines():
+        text = self.log.read_text(errors="replace")
+        # dev's start-up banner (where the console is) is for people, not a log line.
+        text = text.split(BANNER_END, 1)[-1]
+        for line in text.splitlines():
+            if not line.strip():  # the blank line that closes the banner
+                continue
             try:
                 entry = json.loads(line)
             except ValueError:
@@ -116,13 +121,21 @@ class DevServer:
 SERVER = DevServer()
 
 
+BANNER_END = "Stop with Ctrl-C."
+
+
 @pytest.fixture(scope="module")
 def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
     tmp = tmp_path_factory.mktemp("schemathesis")
     # No rate limit: the run sends over a thousand requests a minute with each key, and past
     # the limit every answer would be the (declared) 429, never reaching the routes' own
     # code. The limiter has its own tests (services/intake/tests/test_keys_and_limits.py).
-    env = {"SAFETYNET_DATABASE_URL": f"sqlite:///{tmp}/dev.db", "SAFETYNET_RATE_LIMIT_PER_MINUTE": "0"}
+    # JSON logs (dev prints text otherwise), so a line that is not JSON stands out.
+    # Likewise the per-address throttle of failed authentications: the run sends hundreds
+    # of requests without a key (tests/test_trust_review.py tests the throttle).
+    env = {"SAFETYNET_DATABASE_URL": f"sqlite:///{tmp}/dev.db", "SAFETYNET_RATE_LIMIT_PER_MINUTE": "0",
+           "SAFETYNET_AUTH_FAILURES_PER_MINUTE": "0",
+           "SAFETYNET_LOG_FORMAT": "json"}
     port = free_port()
     process = Process("dev", "--port", str(port), env=env, log=tmp / "dev.log")
     try:

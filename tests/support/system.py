@@ -50,7 +50,8 @@ class EmbeddedSystem:
 
 @asynccontextmanager
 async def embedded_system(tmp_path: Path, **overrides: Any) -> AsyncIterator[EmbeddedSystem]:
-    settings = Settings(**{"database_url": f"sqlite+aiosqlite:///{tmp_path}/safetynet.db", **overrides})
+    settings = Settings(**{"database_url": f"sqlite+aiosqlite:///{tmp_path}/safetynet.db",
+                           "kafka_bootstrap": None, **overrides})  # the embedded broker, whatever the environment says
     engine = make_engine(settings.database_url)
     if not is_sqlite(settings.database_url):  # PostgreSQL: the embedded broker's schema
         async with engine.begin() as conn:

@@ -109,7 +109,10 @@ async def database_url(tmp_path: Any) -> AsyncIterator[str]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    # The app under test runs on the embedded broker, whatever SAFETYNET_KAFKA_BOOTSTRAP the
+    # environment holds (CI exports the real broker's): embedded-mode defaults, plain-HTTP
+    # cookies included. The Secure-cookie behaviour has tests of its own.
+    return Settings(database_url=database_url, kafka_bootstrap=None)
 
 
 @pytest.fixture

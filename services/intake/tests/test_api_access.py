@@ -380,7 +380,7 @@ async def test_accepted_body(client: httpx.AsyncClient, keys: Any, post_report: 
 
 async def test_sla_due_at_follows_the_configured_default(settings: Settings, engine: Any, broker: SqlLogBroker,
                                                          keys: Any, report: Any) -> None:
-    two_hours = Settings(database_url=settings.database_url, sla_seconds=7200, sla_warn_seconds=[3600])
+    two_hours = Settings(database_url=settings.database_url, kafka_bootstrap=None, sla_seconds=7200, sla_warn_seconds=[3600])
     app = service_module("intake").bootstrap(settings=two_hours, engine=engine, broker=broker).app
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
                                  base_url="http://intake.test") as client:

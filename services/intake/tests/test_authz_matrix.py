@@ -50,7 +50,7 @@ MIAOLI, NANTOU = "苗栗縣", "南投縣"
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, rate_limit_per_minute=0)  # the walk is ~30 requests a key per route
+    return Settings(database_url=database_url, kafka_bootstrap=None, rate_limit_per_minute=0)  # the walk is ~30 requests a key per route
 
 
 def walked_routes(app: FastAPI) -> dict[tuple[str, str], Any]:

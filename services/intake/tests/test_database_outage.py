@@ -20,7 +20,7 @@ ELDER = next(s for s in SCENARIOS if s.name == "elder_abuse_no_injury")
 @pytest.fixture
 async def unreachable() -> AsyncIterator[httpx.AsyncClient]:
     url = f"postgresql+asyncpg://safetynet:safetynet@127.0.0.1:{free_port()}/safetynet"
-    settings = Settings(database_url=url)
+    settings = Settings(database_url=url, kafka_bootstrap=None)
     engine = make_engine(url)
     intake = service_module("intake").bootstrap(settings=settings, engine=engine, broker=SqlLogBroker(engine))
     transport = httpx.ASGITransport(app=intake.app, raise_app_exceptions=False)

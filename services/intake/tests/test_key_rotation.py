@@ -28,7 +28,7 @@ RING_A, RING_AB, RING_B = f"a:{KEY_A}", f"a:{KEY_A},b:{KEY_B}", f"b:{KEY_B}"
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, key_ring=RING_A)
+    return Settings(database_url=database_url, kafka_bootstrap=None, key_ring=RING_A)
 
 
 def uow_with(engine: Any, ring: str) -> Callable[[], IntakeUnitOfWork]:
@@ -61,7 +61,7 @@ async def reader(settings: Settings, engine: Any, broker: Any) -> Callable[[str]
     @asynccontextmanager
     async def open_with(ring: str) -> AsyncIterator[httpx.AsyncClient]:
         other = service_module("intake").bootstrap(
-            settings=Settings(database_url=settings.database_url, key_ring=ring), engine=engine, broker=broker)
+            settings=Settings(database_url=settings.database_url, kafka_bootstrap=None, key_ring=ring), engine=engine, broker=broker)
         transport = httpx.ASGITransport(app=other.app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
             yield client

@@ -116,7 +116,7 @@ def test_expiry_needs_a_positive_number_of_days() -> None:
 @pytest.fixture
 async def limited(settings: Settings, engine: Any, broker: Any) -> Any:
     from safetynet.cli.commands import service_module
-    app = service_module("intake").bootstrap(settings=Settings(database_url=settings.database_url,
+    app = service_module("intake").bootstrap(settings=Settings(database_url=settings.database_url, kafka_bootstrap=None,
                                                                rate_limit_per_minute=3),
                                              engine=engine, broker=broker).app
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake.test") as client:

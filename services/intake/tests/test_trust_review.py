@@ -148,7 +148,7 @@ async def test_revoking_a_key_and_idling_end_sessions(client: httpx.AsyncClient,
 
 @pytest.fixture
 def settings(database_url: str, request: Any) -> Settings:
-    overrides = getattr(request, "param", {})
+    overrides = {"kafka_bootstrap": None, **getattr(request, "param", {})}  # embedded unless a test says
     return Settings(database_url=database_url, **overrides)
 
 

@@ -22,7 +22,8 @@ from safetynet.contracts.storage import is_sqlite, make_engine
 from safetynet.contracts import topics
 from safetynet.cli import telemetry
 from safetynet.cli.metrics import metrics_server, watch_runtimes
-from safetynet.cli.keys import audit_command, keys_command
+from safetynet.cli import welcome
+from safetynet.cli.keys import audit_command, keys_command, quiet_upgrade
 from safetynet.cli.ops import ops_app
 from safetynet.cli.schemas import export_schemas
 
@@ -59,7 +60,7 @@ async def run(args: argparse.Namespace) -> int:
     if args.command == "retention":
         return await retention_run(settings, dry_run=args.dry_run, batch_size=args.batch_size)
     if args.command == "dev":
-        return await dev(settings, host=args.host, port=args.port)
+        return await dev(settings, host=args.host, port=args.port, demo=args.demo)
     if args.command == "serve":
         return await serve(settings, args.service, host=args.host, port=args.port)
     raise UsageError(f"unknown command {args.command}")
@@ -150,20 +151,24 @@ def build(name: str, *, settings: Settings, engine: Any, broker: Broker) -> Any:
     return service_module(name).bootstrap(settings=settings, engine=engine, broker=broker)
 
 
-async def dev(settings: Settings, *, host: str, port: int) -> int:
+async def dev(settings: Settings, *, host: str, port: int, demo: bool = False) -> int:
     """Everything in one process: the first run and the fast tests."""
+    # dev runs on the embedded broker even where SAFETYNET_KAFKA_BOOTSTRAP is set, and so
+    # takes the embedded mode's defaults (plain-HTTP cookies on 127.0.0.1, among others).
+    settings = settings.model_copy(update={"kafka_bootstrap": None})
     telemetry.setup("dev")
     engine = make_engine(settings.database_url)
     telemetry.instrument_engine(engine)
     broker = SqlLogBroker(engine, partitions=settings.kafka_partitions)
     await broker.start()
     for name in SERVICE_NAMES:  # the embedded mode may migrate on start; production does not
-        await upgrade(engine, schema=name, script_location=service_module(name).MIGRATIONS)
+        await quiet_upgrade(engine, schema=name, script_location=service_module(name).MIGRATIONS)
     intake = build("intake", settings=settings, engine=engine, broker=broker)
     runtimes = [intake.runtime] + [build(n, settings=settings, engine=engine, broker=broker)
                                    for n in SERVICE_NAMES[1:]]
     serve_metrics(intake.app, runtimes, settings.metrics_port)
     try:
+        await welcome.announce(settings, intake=intake, host=host, port=port, demo=demo)
         await run_until_signal(runtimes, app=intake.app, host=host, port=port)
     finally:
         await broker.stop()

@@ -7,6 +7,7 @@ database credentials).
 
 import argparse
 import getpass
+import logging
 import socket
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +52,8 @@ async def keys_command(settings: Settings, args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     try:
         # A new database gets intake's schema first; an existing one is left as it is.
-        await upgrade(engine, schema="intake", script_location=service_module("intake").MIGRATIONS)
+        # Quietly: the key is what the user came for (alembic logs each step at INFO).
+        await quiet_upgrade(engine, schema="intake", script_location=service_module("intake").MIGRATIONS)
         uow = IntakeUnitOfWork(engine, audit_key=audit_key(settings))
         if args.keys_command == "create":
             principal, secret = await keys.create_key(
@@ -75,6 +77,16 @@ async def keys_command(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await engine.dispose()
     return 0
+
+
+async def quiet_upgrade(engine: Any, *, schema: str, script_location: Any) -> None:
+    alembic = logging.getLogger("alembic")
+    before = alembic.level
+    alembic.setLevel(logging.WARNING)
+    try:
+        await upgrade(engine, schema=schema, script_location=script_location)
+    finally:
+        alembic.setLevel(before)
 
 
 def _check_create(settings: Settings, args: argparse.Namespace) -> None:

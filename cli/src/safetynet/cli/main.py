@@ -12,6 +12,10 @@ from safetynet.cli import commands
 from safetynet.cli.telemetry import setup_logging
 
 
+# Distinct defaults, so the four services started by hand on one host do not collide.
+SERVE_PORTS = {"intake": 8000, "screening": 8001, "routing": 8002, "notify": 8003}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="safetynet", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -19,12 +23,15 @@ def _parser() -> argparse.ArgumentParser:
     dev = sub.add_parser("dev", help="all four services in one process, on SQLite and the embedded broker")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000)
+    dev.add_argument("--demo", action="store_true",
+                     help="mint demo keys (printed) and, on an empty database, seed a day of reports in every county")
 
     serve = sub.add_parser("serve", help="one service as its own process, on Kafka and PostgreSQL")
     serve.add_argument("service", choices=commands.SERVICE_NAMES)
     serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=8000,
-                       help="HTTP port: intake's API, or the other services' /healthz and /readyz")
+    serve.add_argument("--port", type=int, default=None,
+                       help="HTTP port: intake's API, or the other services' /healthz and /readyz "
+                            "(default: " + ", ".join(f"{n} {p}" for n, p in SERVE_PORTS.items()) + ")")
 
     migrate = sub.add_parser("migrate", help="apply every service's migrations (a separate step, not at start-up)")
     migrate.add_argument("--service", choices=commands.SERVICE_NAMES, action="append")
@@ -90,7 +97,11 @@ def _run(main: Coroutine[Any, Any, int]) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    setup_logging(logging.INFO)
+    if args.command == "serve" and args.port is None:
+        args.port = SERVE_PORTS[args.service]
+    # Production (`serve`) logs JSON for the collectors; a person at a terminal reads text.
+    # SAFETYNET_LOG_FORMAT=json|text overrides either way.
+    setup_logging(logging.INFO, readable=args.command == "dev" or (args.command != "serve" and sys.stderr.isatty()))
     try:
         code = _run(commands.run(args))
     except (ValidationError, commands.UsageError, ValueError) as error:

@@ -92,12 +92,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup_logging(level: int = logging.INFO) -> None:
+def setup_logging(level: int = logging.INFO, *, readable: bool = False) -> None:
+    """JSON lines (for log collectors) unless `readable` (a person at a terminal);
+    SAFETYNET_LOG_FORMAT=json|text decides when set."""
     handler = logging.StreamHandler()
-    if os.environ.get("SAFETYNET_LOG_FORMAT", "json") == "json":
+    chosen = os.environ.get("SAFETYNET_LOG_FORMAT", "").lower()
+    if chosen == "json" or (chosen != "text" and not readable):
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     quiet_database_drivers(level)
 

@@ -100,7 +100,12 @@ def make_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     # about 5% of every service's CPU against a database on loopback, where it protects
     # nothing. Elsewhere, or when the URL asks (`?ssl=require`), asyncpg's default holds.
     connect_args: dict[str, Any] = {"ssl": False} if _plain_loopback(url) else {}
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+    # No pre-ping: it cost a round trip on every checkout (two per request, one per
+    # consumer batch). After a database restart the first statement on a dead pooled
+    # connection fails as a disconnect, SQLAlchemy then discards the whole pool, and
+    # that one request answers 503 (a consumer retries it): the price of a restart is
+    # one retry per process, not a round trip per transaction forever.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size,
                                connect_args=connect_args,
                                hide_parameters=True)  # errors and logs must not carry personal data
 

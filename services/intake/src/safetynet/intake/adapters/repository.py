@@ -5,7 +5,7 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import and_, or_, select, text
+from sqlalchemy import bindparam, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.contracts.storage import dialect_name
@@ -16,6 +16,27 @@ from safetynet.intake.domain.subjects import REPEAT_WINDOW
 from safetynet.intake.domain.views import ReportView
 
 
+# Statements on the request path, built once: building one costs more CPU than running
+# it (every operand is coerced and the cache key is walked again on each build).
+def _live_key(match: Any) -> Any:
+    """The principal columns of a key that is neither revoked nor expired."""
+    t = orm.api_keys.c
+    return (select(t.key_id, t.role, t.name, t.county, t.agency_type, t.unit)
+            .where(match, t.revoked_at.is_(None), or_(t.expires_at.is_(None), t.expires_at > bindparam("now"))))
+
+
+_LIVE_KEY_BY_HASH = _live_key(orm.api_keys.c.key_hash == bindparam("key_hash"))
+_LIVE_KEY_BY_ID = _live_key(orm.api_keys.c.key_id == bindparam("key_id"))
+_SUBJECTS_SEEN = select(orm.subject_index.c.subject_hash).distinct().where(
+    orm.subject_index.c.subject_hash.in_(bindparam("hashes", expanding=True)),
+    orm.subject_index.c.received_at < bindparam("received_at"),
+    orm.subject_index.c.received_at > bindparam("window_start"))
+_VIEW_WITH_RECEIVED_AT = (
+    select(orm.report_views, orm.reports.c.received_at)
+    .join(orm.reports, orm.reports.c.report_id == orm.report_views.c.report_id)
+    .where(orm.report_views.c.report_id == bindparam("report_id")))
+
+
 class KeyRepository:
     def __init__(self, session: AsyncConnection):
         self._session = session
@@ -24,27 +45,15 @@ class KeyRepository:
         await self._session.execute(orm.api_keys.insert(), dict(
             **asdict(principal), key_hash=key_hash, created_at=datetime.now(timezone.utc), expires_at=expires_at))
 
-    @staticmethod
-    def _live() -> Any:
-        """Neither revoked nor expired."""
-        t = orm.api_keys.c
-        return and_(t.revoked_at.is_(None), or_(t.expires_at.is_(None), t.expires_at > datetime.now(timezone.utc)))
-
     async def by_hash(self, key_hash: str) -> Principal | None:
-        t = orm.api_keys.c
         row = (await self._session.execute(
-            select(t.key_id, t.role, t.name, t.county, t.agency_type, t.unit)
-            .where(t.key_hash == key_hash, self._live())
-        )).first()
+            _LIVE_KEY_BY_HASH, {"key_hash": key_hash, "now": datetime.now(timezone.utc)})).first()
         return Principal(**row._mapping) if row else None
 
     async def by_id(self, key_id: str) -> Principal | None:
         """The principal of a live key by its id: console sessions keep the id, never the secret."""
-        t = orm.api_keys.c
         row = (await self._session.execute(
-            select(t.key_id, t.role, t.name, t.county, t.agency_type, t.unit)
-            .where(t.key_id == key_id, self._live())
-        )).first()
+            _LIVE_KEY_BY_ID, {"key_id": key_id, "now": datetime.now(timezone.utc)})).first()
         return Principal(**row._mapping) if row else None
 
     async def stored(self, key_id: str) -> dict[str, Any] | None:
@@ -91,11 +100,8 @@ class ReportRepository:
         hashes = sorted(set(subject_hashes))
         if not hashes:
             return set()
-        t = orm.subject_index.c
-        rows = await self._session.execute(
-            select(t.subject_hash).distinct().where(
-                t.subject_hash.in_(hashes), t.received_at < received_at,
-                t.received_at > received_at - REPEAT_WINDOW))
+        rows = await self._session.execute(_SUBJECTS_SEEN, {
+            "hashes": hashes, "received_at": received_at, "window_start": received_at - REPEAT_WINDOW})
         return {r.subject_hash for r in rows}
 
     async def add(self, *, report: dict[str, Any], subject_hashes: Iterable[str]) -> None:
@@ -171,10 +177,7 @@ class ViewRepository:
 
     async def get_with_received_at(self, report_id: str) -> tuple[ReportView, datetime] | None:
         """The view and when its report was received, in one round trip."""
-        v, r = orm.report_views.c, orm.reports.c
-        row = (await self._session.execute(
-            select(orm.report_views, r.received_at).join(orm.reports, r.report_id == v.report_id)
-            .where(v.report_id == report_id))).first()
+        row = (await self._session.execute(_VIEW_WITH_RECEIVED_AT, {"report_id": report_id})).first()
         if row is None:
             return None
         values = dict(row._mapping)

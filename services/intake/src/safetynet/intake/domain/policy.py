@@ -91,6 +91,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/console/reports/{report_id}/referrals/{referral_id}/acknowledge"): Rule(DISPATCH, "record", "page"),
     ("GET", "/console/static"): PUBLIC,  # a mount: the console's own CSS and script
     # Operations and documentation
+    ("GET", "/"): PUBLIC,  # a redirect to the console, for whoever opens the bare address
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,

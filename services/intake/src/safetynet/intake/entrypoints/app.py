@@ -3,7 +3,7 @@
 import logging
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.requests import ClientDisconnect
 from sqlalchemy import text
 
@@ -41,6 +41,12 @@ def create_app(ctx: IntakeContext) -> FastAPI:
     app.include_router(audit_api.router)
     console.install(app)  # the dispatch staff's web console at /console
     guard.install(app, ctx.settings)  # outermost: proxies, body cap, credentials before bodies, HSTS
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        # A new user opens the bare address first: lead them to the console (which asks
+        # for a key) rather than answer 404.
+        return RedirectResponse("/console", status_code=307)
 
     @app.get("/healthz", tags=["ops"], summary="The process is alive")
     async def healthz() -> dict[str, str]:

@@ -5,11 +5,16 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.routing import domain
 from safetynet.routing.adapters.orm import actions, case_subjects, cases, referrals
+
+
+# Built once: building a statement costs more CPU than running it.
+_CASE_FOR_UPDATE = select(cases).where(cases.c.report_id == bindparam("report_id")).with_for_update()
+_REFERRALS_OF_CASE = select(referrals).where(referrals.c.report_id == bindparam("report_id"))
 
 
 class ConcurrentUpdate(RuntimeError):
@@ -24,12 +29,10 @@ class CaseRepository:
 
     async def get(self, report_id: str) -> domain.Case | None:
         # FOR UPDATE serializes commands on one case on PostgreSQL (SQLite locks the file).
-        row = (await self._session.execute(
-            select(cases).where(cases.c.report_id == report_id).with_for_update()
-        )).one_or_none()
+        row = (await self._session.execute(_CASE_FOR_UPDATE, {"report_id": report_id})).one_or_none()
         if row is None:
             return None
-        rows = await self._session.execute(select(referrals).where(referrals.c.report_id == report_id))
+        rows = await self._session.execute(_REFERRALS_OF_CASE, {"report_id": report_id})
         loaded = sorted((_referral(r._mapping) for r in rows), key=domain.referral_order)
         case = _case(row._mapping, loaded)
         self._seen[report_id] = (case.seq, {r.referral_id for r in case.referrals})

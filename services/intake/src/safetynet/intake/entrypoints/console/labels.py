@@ -13,6 +13,10 @@ REFERRAL_STATUS = {"assigned": "待簽收 Awaiting acknowledgement", "acknowledg
 KIND = {"protection": "家防中心 Protection", "welfare_center": "社福中心 Welfare center",
         "mental_health": "心衛中心 Mental health", "youth_counseling": "少輔會 Youth counseling"}
 
+# The ops view's "waiting on" stages (domain/waiting.py).
+WAITING_STAGE = {"screening": "篩案中 Screening", "routing": "派案系統處理中 Routing",
+                 "dispatcher": "待派案人員審核 Dispatch queue", "unit": "待單位簽收 Unit", "done": "—"}
+
 SLA_STATE = {"open": "計時中 Open", "breached": "已逾時 Breached", "met": "已完成 Met"}
 
 CATEGORY = {

@@ -13,8 +13,9 @@ from safetynet.intake.entrypoints.console import session as cookies
 from safetynet.intake.entrypoints.console.auth import (
     FormStaff, FragmentStaff, PageStaff, Staff, cross_site, safe_next, signer,
 )
+from safetynet.intake.entrypoints.console import labels
 from safetynet.intake.entrypoints.console.events import watermark
-from safetynet.intake.entrypoints.console.present import KINDS, RISKS, Units, queue_rows, report_page
+from safetynet.intake.entrypoints.console.present import KINDS, RISKS, Units, ops_rows, queue_rows, report_page
 from safetynet.intake.entrypoints.console.templating import render
 from safetynet.intake.entrypoints.api import throttle
 from safetynet.intake.service_layer import handlers, sessions
@@ -161,15 +162,17 @@ async def ops_page(request: Request, ctx: Context, staff: PageStaff) -> Response
         found = await open_slas_page(uow=ctx.uow(), after=_after(request), **page)  # type: ignore[arg-type]
     except paging.BadCursor:
         found = await open_slas_page(uow=ctx.uow(), **page)  # type: ignore[arg-type]
-    return render(request, "console/ops.html", staff=staff, items=found.items,
+    rows = ops_rows(found.items, Units(ctx.directory, staff.principal.county), page["now"])  # type: ignore[arg-type]
+    return render(request, "console/ops.html", staff=staff, items=rows,
                   next_url=_next_url(request, "/console/ops", found.next_cursor))
 
 
 RATES = [("dispatch_within_24h", "24小時內派案比率 24-hour dispatch rate", ""),
          ("protection_rereport", "保護性案件再通報率 Protection re-report rate", "< 7.7%"),
          ("vulnerable_family_to_protection_90d", "脆弱家庭3個月內再通報為保護案 Vulnerable family → protection (90 days)", "< 7.5%")]
-COUNTS = [("by_category", "依類別 By category"), ("by_source", "依通報來源 By source"),
-          ("by_risk_level", "依風險燈號 By risk level")]
+# Each count's rows carry the labels the queue uses (labels.py), never the raw codes.
+COUNTS = [("by_category", "依類別 By category", labels.CATEGORY), ("by_source", "依通報來源 By source", labels.AGENCY),
+          ("by_risk_level", "依風險燈號 By risk level", labels.RISK)]
 
 
 @router.get("/kpis")

@@ -90,6 +90,24 @@ def queue_rows(items: list[dict[str, Any]], units: Units, now: datetime) -> dict
     return rows
 
 
+def ops_rows(items: list[dict[str, Any]], units: Units, now: datetime) -> list[dict[str, Any]]:
+    """open_slas' items as the queue shows reports: unit names, time left with its tone.
+    `waiting_on.who` is the API's text (unit ids joined by ", "); staff read unit names."""
+    rows = []
+    for item in items:
+        stage, who = item["waiting_on"]["stage"], item["waiting_on"]["who"]
+        rejected = REJECTED_BY.search(who) if stage == "dispatcher" else None
+        waiting_units = who.split(", ") if stage == "unit" and who else []
+        rows.append({**item, "short_id": item["report_id"][:8],
+                     "left": sla_left({"due_at": item["due_at"], "state": "open"}, now),
+                     "waiting_names": [units.name(u) for u in waiting_units],
+                     "rejected_by": [units.name(u) for u in rejected.group(1).split(", ")] if rejected else []})
+    return rows
+
+
+REJECTED_BY = re.compile(r"\(rejected by (.+)\)$")
+
+
 def report_page(found: dict[str, Any], units: Units, now: datetime) -> dict[str, Any]:
     """Everything the report page shows, and which actions apply now."""
     report, view = found["report"], found["view"]
