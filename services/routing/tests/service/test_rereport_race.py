@@ -36,23 +36,6 @@ DISPATCHER = {"key_id": "key-d1", "role": "dispatcher", "name": "王小明"}
 UNIT = {"key_id": "key-u7", "role": "unit", "name": "林社工"}
 
 
-@pytest.fixture
-async def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/db.sqlite")
-    await upgrade(engine, schema="routing", script_location=MIGRATIONS)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-def handle(engine):  # type: ignore[no-untyped-def]
-    handlers = event_handlers(uow_factory=lambda: RoutingUnitOfWork(engine), directory=CountyDirectory.load())
-
-    async def handle(envelope: Envelope) -> None:
-        await handlers[envelope.type](envelope)
-    return handle
-
-
 def screened(report_id: str, *, received_at: datetime, unit: str | None, county: str = MIAOLI,
              hashes: tuple[str, ...] = ("hash-a",)) -> Envelope:
     """Screening's decision as it is made without closures: a green report waiting for a

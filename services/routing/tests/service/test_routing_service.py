@@ -43,23 +43,6 @@ DISPATCHER = {"key_id": "key-d1", "role": "dispatcher", "name": "王小明"}
 UNIT = {"key_id": "key-u7", "role": "unit", "name": "林社工"}
 
 
-@pytest.fixture
-async def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/db.sqlite")
-    await upgrade(engine, schema="routing", script_location=MIGRATIONS)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-def handle(engine):  # type: ignore[no-untyped-def]
-    handlers = event_handlers(uow_factory=lambda: RoutingUnitOfWork(engine), directory=CountyDirectory.load())
-
-    async def handle(envelope: Envelope) -> None:
-        await handlers[envelope.type](envelope)
-    return handle
-
-
 def screened(report_id: str = "r-1", *, urgent: bool = False, direct: bool = False,
              recommended: list[dict[str, Any]] | None = None) -> Envelope:
     payload = {

@@ -233,8 +233,7 @@ class ViewRepository:
 
     async def add_timeline(self, *, report_id: str, event_id: str, at: datetime, event: str, actor: str,
                            detail: str | None = None) -> None:
-        await self._session.execute(orm.timeline.insert(), dict(
-            report_id=report_id, event_id=event_id, at=at, event=event, actor=actor, detail=detail))
+        await self.add_timeline_entries(report_id=report_id, event_id=event_id, entries=[(at, event, actor, detail)])
 
     async def add_timeline_entries(self, *, report_id: str, event_id: str,
                                    entries: Iterable[tuple[datetime, str, str, str | None]]) -> None:
