@@ -1,6 +1,7 @@
 # One image for every SafetyNet service; the command picks the service.
 FROM python:3.11-slim
-RUN pip install --no-cache-dir uv
+# uv pinned: the version that wrote uv.lock, so `--frozen` reads it the same way on every build.
+RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
 COPY libs ./libs

@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS baseline_reports (
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     dsn = os.environ["BENCH_BASELINE_DSN"].replace("postgresql+asyncpg://", "postgresql://")
-    # The services' pool (safetynet.contracts.storage.make_engine): 5 + 5 overflow.
+    # The services' pool (safetynet.platform.storage.make_engine): 5 + 5 overflow.
     app.state.pool = await asyncpg.create_pool(dsn, min_size=5, max_size=10)
     async with app.state.pool.acquire() as conn:
         await conn.execute(SCHEMA)

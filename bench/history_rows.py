@@ -35,15 +35,16 @@ from typing import Any
 from pydantic_core import to_json, to_jsonable_python
 
 from bench import mix
-from safetynet.contracts.counties import CountyDirectory
-from safetynet.contracts.crypto import KeyRing
+from safetynet.platform.counties import CountyDirectory
+from safetynet.platform.crypto import KeyRing
 from safetynet.contracts.report import TAIPEI, ReportSubmission
 from safetynet.intake.adapters.crypto import ReportCipher, split
 from safetynet.intake.domain.audit import Actor, Entry, personal_fields
-from safetynet.intake.domain.subjects import REPEAT_WINDOW, subject_hash
+from safetynet.intake.domain.subjects import subject_hash
 from safetynet.notify.adapters.directory import UnitDirectory
 from safetynet.notify.domain import escalation_notifications, referral_notifications
 from safetynet.notify.domain.sla import SlaPolicy
+from safetynet.policy.repeat_window import REPEAT_WINDOW
 from safetynet.routing import domain as routing
 from safetynet.screening import domain as screening
 

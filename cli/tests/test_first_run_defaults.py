@@ -17,7 +17,7 @@ def test_each_service_has_its_own_default_port(monkeypatch):
         seen[args.service] = args.port
         return 0
 
-    monkeypatch.setattr(cli.commands, "run", fake_run)
+    monkeypatch.setattr(cli, "run", fake_run)
     for service in ("intake", "screening", "routing", "notify"):
         with pytest.raises(SystemExit):
             cli.main(["serve", service])

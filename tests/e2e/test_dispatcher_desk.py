@@ -138,13 +138,12 @@ async def test_roles_and_scopes_of_actions(tmp_path):
         await system.wait_for(report["report_id"], dispatcher, status_is("acknowledged"))
 
 
-async def test_a_re_report_right_after_closure_goes_back_to_the_same_unit(tmp_path, monkeypatch):
-    # Screening never hears of the closure here (as if it had not consumed routing's event
-    # yet): the rule must hold whatever the timing, since the closure was committed first.
-    import safetynet.screening.bootstrap as screening
-    handlers = screening.event_handlers
-    monkeypatch.setattr(screening, "event_handlers", lambda **kw: {
-        t: h for t, h in handlers(**kw).items() if t != "ReferralClosed"})
+async def test_a_re_report_right_after_closure_goes_back_to_the_same_unit(tmp_path):
+    # Screening never hears of the closure (routing, which owns closures, applies the
+    # re-report rule): the rule must hold whatever the timing, since the closure was
+    # committed first.
+    from safetynet.screening.service_layer.messagebus import EVENT_HANDLERS
+    assert "ReferralClosed" not in EVENT_HANDLERS
     async with embedded_system(tmp_path) as system:
         agency = await system.key("agency", county="南投縣")
         dispatcher = await system.key("dispatcher", county="南投縣")

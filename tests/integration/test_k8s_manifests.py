@@ -14,14 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from safetynet.cli.commands import SERVICE_NAMES
+from safetynet.cli.services import SERVICE_NAMES
 from safetynet.contracts import topics
-from safetynet.contracts.settings import Settings
+from safetynet.platform.settings import PlatformSettings
 
 REPO = Path(__file__).parents[2]
 SCRIPT = REPO / "scripts" / "k8s-validate"
 OVERLAYS = ("dev", "prod")
-SETTINGS_ENV = {f"SAFETYNET_{name.upper()}" for name in Settings.model_fields}
 REQUIRED_IN_PRODUCTION = {"SAFETYNET_DATABASE_URL", "SAFETYNET_KAFKA_BOOTSTRAP"}
 INTAKE_SECRETS = {"SAFETYNET_SUBJECT_HASH_KEY": "subject-hash-key", "SAFETYNET_KEY_RING": "key-ring",
                   "SAFETYNET_CONSOLE_SECRET": "console-secret", "SAFETYNET_AUDIT_KEY": "audit-key"}
@@ -36,6 +35,8 @@ def _load_script():
 
 
 k8s = _load_script()
+# One ConfigMap serves the four services: a key must be read by some service's settings.
+SETTINGS_ENV = {f"SAFETYNET_{name.upper()}" for name in k8s.manifest_settings_class().model_fields}
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +114,7 @@ BREAKAGES = {
         "spec.partitions 12 != SAFETYNET_KAFKA_PARTITIONS"),
     "an unknown setting": (
         lambda d: container(d, "Deployment", "safetynet-notify")["env"].append({"name": "SAFETYNET_SLA_SECS", "value": "1"}),
-        "['SAFETYNET_SLA_SECS'] are not Settings fields"),
+        "['SAFETYNET_SLA_SECS'] are read by no service's settings"),
     "a required setting missing": (
         lambda d: container(d, "Job", "safetynet-migrate").update(env=[]), "missing ['SAFETYNET_DATABASE_URL'"),
     "settings that do not load": (
@@ -240,7 +241,7 @@ def test_only_intake_holds_the_key_ring_for_personal_data(rendered, overlay):
 def test_cloudnativepg_app_uri_works_as_the_database_url():
     # The `uri` key of `<cluster>-app` is plain postgresql://; the services need asyncpg.
     uri = "postgresql://safetynet:s3cret@safetynet-pg-rw.safetynet:5432/safetynet"
-    assert Settings(database_url=uri).database_url == \
+    assert PlatformSettings(database_url=uri).database_url == \
         "postgresql+asyncpg://safetynet:s3cret@safetynet-pg-rw.safetynet:5432/safetynet"
 
 

@@ -8,11 +8,10 @@ import httpx
 import pytest
 
 from safetynet.cli import telemetry
-from safetynet.cli.commands import SERVICE_NAMES, build
+from safetynet.cli.services import SERVICE_NAMES, build, settings_for
 from safetynet.contracts import topics
-from safetynet.contracts.messaging.kafka import KafkaBroker
-from safetynet.contracts.settings import Settings
-from safetynet.contracts.storage import make_engine
+from safetynet.platform.messaging.kafka import KafkaBroker
+from safetynet.platform.storage import make_engine
 from tests.support.cluster import create_database
 from tests.support.processes import safetynet
 from tests.support.scenarios import SCENARIOS, with_fresh_ids
@@ -28,8 +27,8 @@ async def test_one_connected_trace_across_the_four_services_on_kafka(real_infra,
     database_url = await create_database(url)
     env = {"SAFETYNET_DATABASE_URL": database_url, "SAFETYNET_KAFKA_BOOTSTRAP": kafka}
     await asyncio.to_thread(safetynet, "migrate", env=env)
-    settings = Settings(database_url=database_url, kafka_bootstrap=kafka, subject_hash_key="tracing-test-" + "0" * 32)
-    engine = make_engine(database_url)
+    overrides = {"database_url": database_url, "kafka_bootstrap": kafka, "subject_hash_key": "tracing-test-" + "0" * 32}
+    engine = make_engine(database_url, schemas=SERVICE_NAMES)
     brokers, runtimes, stop = [], [], asyncio.Event()
     try:
         for name in SERVICE_NAMES:
@@ -37,9 +36,9 @@ async def test_one_connected_trace_across_the_four_services_on_kafka(real_infra,
             await broker.ensure_topics(topics.ALL_WITH_DEAD_LETTERS)
             await broker.start()
             brokers.append(broker)
-            built = build(name, settings=settings, engine=engine, broker=broker)
-            runtimes.append(built.runtime if name == "intake" else built)
-            if name == "intake":
+            built = build(name, settings=settings_for(name, **overrides), engine=engine, broker=broker)
+            runtimes.append(built)
+            if built.app is not None:  # intake's API
                 app = built.app
                 telemetry.instrument_app(app)
         tasks = [asyncio.create_task(r.run(stop)) for r in runtimes]

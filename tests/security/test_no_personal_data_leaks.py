@@ -391,7 +391,7 @@ async def _change_destinations(system: Any, client: Any, who: Person) -> Any:
 
 
 HIDE_PARAMETERS = (
-    "make_engine (safetynet.contracts.storage) creates engines without hide_parameters=True, so SQLAlchemy's "
+    "make_engine (safetynet.platform.storage) creates engines without hide_parameters=True, so SQLAlchemy's "
     "error text carries the failed statement's bound parameters: a database error while an action is stored "
     "(here the INSERT INTO intake_timeline of a change of destinations) puts the dispatcher's reason, naming "
     "the person with national ID and phone, into the 500 handler's log.exception traceback (ERROR 'unhandled "

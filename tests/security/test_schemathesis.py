@@ -267,13 +267,13 @@ def _schema_of_the_app() -> dict[str, Any]:
     """The OpenAPI schema of the intake app exactly as `safetynet dev` wires it, built in this
     process without a database so that the tests can be collected before any server runs
     (test_the_served_schema_is_the_one_under_test checks that the server serves the same)."""
-    from safetynet.cli.commands import build
-    from safetynet.contracts.messaging.sqlbus import SqlLogBroker
-    from safetynet.contracts.settings import Settings
-    from safetynet.contracts.storage import make_engine
+    from safetynet.cli.services import build
+    from safetynet.platform.messaging.sqlbus import SqlLogBroker
+    from safetynet.intake.settings import IntakeSettings
+    from safetynet.platform.storage import make_engine
 
-    settings = Settings(database_url="sqlite+aiosqlite:///:memory:")
-    engine = make_engine(settings.database_url)
+    settings = IntakeSettings(database_url="sqlite+aiosqlite:///:memory:")
+    engine = make_engine(settings.database_url, schemas=("intake",))
     return build("intake", settings=settings, engine=engine, broker=SqlLogBroker(engine)).app.openapi()  # type: ignore[no-any-return]
 
 
@@ -286,7 +286,9 @@ def _with_a_request_example(openapi: dict[str, Any]) -> dict[str, Any]:
                          "reporter_phone": "037-000000", "mandated_reporter": True}
     example["occurred_at"] = "2026-11-20T21:30:00+08:00"
     copied: dict[str, Any] = json.loads(json.dumps(openapi))
-    copied["paths"]["/v1/reports"]["post"]["requestBody"]["content"]["application/json"]["example"] = example
+    media = copied["paths"]["/v1/reports"]["post"]["requestBody"]["content"]["application/json"]
+    media.pop("examples", None)  # the document's own (the README's report, always the same person)
+    media["example"] = example
     return copied
 
 

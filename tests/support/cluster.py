@@ -11,8 +11,8 @@ from typing import Any
 import asyncpg
 import httpx
 
-from safetynet.cli.commands import SERVICE_NAMES
-from safetynet.contracts.crypto import new_key
+from safetynet.cli.services import SERVICE_NAMES
+from safetynet.platform.crypto import new_key
 from tests.support.processes import Process, free_port, mint_key, safetynet
 
 

@@ -9,17 +9,17 @@ from typing import Any, AsyncIterator
 import httpx
 from sqlalchemy import text
 
-from safetynet.cli.commands import SERVICE_NAMES, build, service_module
-from safetynet.contracts.messaging.sqlbus import SqlLogBroker
-from safetynet.contracts.migrations import upgrade
-from safetynet.contracts.settings import Settings
-from safetynet.contracts.storage import is_sqlite, make_engine
+from safetynet.cli.services import SERVICE_NAMES, build, service_module, settings_for
+from safetynet.platform.messaging.sqlbus import SqlLogBroker
+from safetynet.platform.migrations import upgrade
+from safetynet.platform.settings import PlatformSettings
+from safetynet.platform.storage import is_sqlite, make_engine
 from safetynet.intake.service_layer import handlers
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 
 class EmbeddedSystem:
-    def __init__(self, settings: Settings, engine: Any, client: httpx.AsyncClient, app: Any):
+    def __init__(self, settings: PlatformSettings, engine: Any, client: httpx.AsyncClient, app: Any):
         self.settings = settings
         self.engine = engine
         self.client = client
@@ -50,9 +50,12 @@ class EmbeddedSystem:
 
 @asynccontextmanager
 async def embedded_system(tmp_path: Path, **overrides: Any) -> AsyncIterator[EmbeddedSystem]:
-    settings = Settings(**{"database_url": f"sqlite+aiosqlite:///{tmp_path}/safetynet.db",
-                           "kafka_bootstrap": None, **overrides})  # the embedded broker, whatever the environment says
-    engine = make_engine(settings.database_url)
+    # Each service's own settings; `overrides` may name any service's (each takes its own).
+    every = {name: settings_for(name, **{"database_url": f"sqlite+aiosqlite:///{tmp_path}/safetynet.db",
+                                         "kafka_bootstrap": None, **overrides})  # the embedded broker, whatever the environment says
+             for name in SERVICE_NAMES}
+    settings = every["intake"]
+    engine = make_engine(settings.database_url, schemas=SERVICE_NAMES)
     if not is_sqlite(settings.database_url):  # PostgreSQL: the embedded broker's schema
         async with engine.begin() as conn:
             await conn.execute(text("CREATE SCHEMA IF NOT EXISTS bus"))
@@ -61,7 +64,7 @@ async def embedded_system(tmp_path: Path, **overrides: Any) -> AsyncIterator[Emb
     for name in SERVICE_NAMES:
         await upgrade(engine, schema=name, script_location=service_module(name).MIGRATIONS)
     intake = build("intake", settings=settings, engine=engine, broker=broker)
-    runtimes = [intake.runtime] + [build(n, settings=settings, engine=engine, broker=broker) for n in SERVICE_NAMES[1:]]
+    runtimes = [intake] + [build(n, settings=every[n], engine=engine, broker=broker) for n in SERVICE_NAMES[1:]]
     stop = asyncio.Event()
     tasks = [asyncio.create_task(r.run(stop)) for r in runtimes]
     try:

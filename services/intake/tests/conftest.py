@@ -23,11 +23,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from safetynet.cli.commands import service_module
-from safetynet.contracts.messaging.sqlbus import SqlLogBroker
-from safetynet.contracts.migrations import upgrade
-from safetynet.contracts.settings import Settings
-from safetynet.contracts.storage import is_sqlite, make_engine
+from safetynet.cli.services import service_module
+from safetynet.platform.messaging.sqlbus import SqlLogBroker
+from safetynet.platform.migrations import upgrade
+from safetynet.intake.settings import IntakeSettings
+from safetynet.platform.storage import is_sqlite, make_engine
 from safetynet.intake.domain.access import Principal
 from safetynet.intake.service_layer import handlers
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
@@ -94,7 +94,7 @@ async def database_url(tmp_path: Any) -> AsyncIterator[str]:
     if not POSTGRES_ADMIN_URL:
         yield f"sqlite+aiosqlite:///{tmp_path}/intake-{uuid.uuid4().hex}.db"
         return
-    admin_url = Settings(database_url=POSTGRES_ADMIN_URL).database_url
+    admin_url = IntakeSettings(database_url=POSTGRES_ADMIN_URL).database_url
     name = f"safetynet_test_{uuid.uuid4().hex}"
     admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
@@ -108,16 +108,16 @@ async def database_url(tmp_path: Any) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str) -> IntakeSettings:
     # The app under test runs on the embedded broker, whatever SAFETYNET_KAFKA_BOOTSTRAP the
     # environment holds (CI exports the real broker's): embedded-mode defaults, plain-HTTP
     # cookies included. The Secure-cookie behaviour has tests of its own.
-    return Settings(database_url=database_url, kafka_bootstrap=None)
+    return IntakeSettings(database_url=database_url, kafka_bootstrap=None)
 
 
 @pytest.fixture
-async def engine(settings: Settings) -> AsyncIterator[Any]:
-    engine = make_engine(settings.database_url)
+async def engine(settings: IntakeSettings) -> AsyncIterator[Any]:
+    engine = make_engine(settings.database_url, schemas=MIGRATED_SERVICES)
     if not is_sqlite(settings.database_url):
         async with engine.begin() as conn:  # the embedded broker's schema
             await conn.execute(text("CREATE SCHEMA IF NOT EXISTS bus"))
@@ -136,7 +136,7 @@ async def broker(engine: Any) -> AsyncIterator[SqlLogBroker]:
 
 
 @pytest.fixture
-def intake(settings: Settings, engine: Any, broker: SqlLogBroker) -> Any:
+def intake(settings: IntakeSettings, engine: Any, broker: SqlLogBroker) -> Any:
     return service_module("intake").bootstrap(settings=settings, engine=engine, broker=broker)
 
 
@@ -195,13 +195,13 @@ async def post_report(client: httpx.AsyncClient, keys: Keys) -> Callable[..., Aw
 
 
 @pytest.fixture
-async def running_pipeline(intake: Any, settings: Settings, engine: Any,
+async def running_pipeline(intake: Any, settings: IntakeSettings, engine: Any,
                            broker: SqlLogBroker) -> AsyncIterator[None]:
     """Run intake's relay and projections and the screening service, so that GET shows
     the screening decision. Routing is not running: reports stay without referrals."""
     screening = service_module("screening").bootstrap(settings=settings, engine=engine, broker=broker)
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(intake.runtime.run(stop)), asyncio.create_task(screening.run(stop))]
+    tasks = [asyncio.create_task(intake.run(stop)), asyncio.create_task(screening.run(stop))]
     yield
     stop.set()
     await broker.stop()

@@ -15,9 +15,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from safetynet.cli.commands import service_module
-from safetynet.contracts.messaging.sqlbus import SqlLogBroker
-from safetynet.contracts.settings import Settings
+from safetynet.cli.services import service_module
+from safetynet.platform.messaging.sqlbus import SqlLogBroker
+from safetynet.intake.settings import IntakeSettings
 from safetynet.intake.adapters import orm
 
 # -- helpers -------------------------------------------------------------------------------
@@ -378,9 +378,9 @@ async def test_accepted_body(client: httpx.AsyncClient, keys: Any, post_report: 
     assert status.json()["report_id"] == body["report_id"]
 
 
-async def test_sla_due_at_follows_the_configured_default(settings: Settings, engine: Any, broker: SqlLogBroker,
+async def test_sla_due_at_follows_the_configured_default(settings: IntakeSettings, engine: Any, broker: SqlLogBroker,
                                                          keys: Any, report: Any) -> None:
-    two_hours = Settings(database_url=settings.database_url, kafka_bootstrap=None, sla_seconds=7200, sla_warn_seconds=[3600])
+    two_hours = IntakeSettings(database_url=settings.database_url, kafka_bootstrap=None, sla_seconds=7200, sla_warn_seconds=[3600])
     app = service_module("intake").bootstrap(settings=two_hours, engine=engine, broker=broker).app
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
                                  base_url="http://intake.test") as client:
@@ -514,7 +514,7 @@ class _UnreachableDatabase:
 
 
 async def test_readyz_is_503_when_the_database_is_unreachable(intake: Any, client: httpx.AsyncClient) -> None:
-    intake.context.engine = _UnreachableDatabase()
+    intake.app.state.intake.engine = _UnreachableDatabase()
 
     ready = await client.get("/readyz")
     health = await client.get("/healthz")

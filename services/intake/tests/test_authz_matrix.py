@@ -25,7 +25,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import update
 
-from safetynet.contracts.settings import Settings
+from safetynet.intake.settings import IntakeSettings
 from safetynet.intake.adapters import orm
 from safetynet.intake.domain.access import Principal, ReportOwnership
 from safetynet.intake.domain.policy import POLICY, RecordTarget, in_reach, rule_for
@@ -49,8 +49,8 @@ MIAOLI, NANTOU = "苗栗縣", "南投縣"
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, kafka_bootstrap=None, rate_limit_per_minute=0)  # the walk is ~30 requests a key per route
+def settings(database_url: str) -> IntakeSettings:
+    return IntakeSettings(database_url=database_url, kafka_bootstrap=None, rate_limit_per_minute=0)  # the walk is ~30 requests a key per route
 
 
 def walked_routes(app: FastAPI) -> dict[tuple[str, str], Any]:

@@ -15,6 +15,7 @@ from sqlalchemy import update
 
 from safetynet.intake.adapters import orm
 from safetynet.intake.entrypoints.console.events import changes
+from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from tests.support.processes import free_port
 from tests.support.scenarios import SCENARIOS, with_fresh_ids
 from tests.support.system import embedded_system
@@ -393,8 +394,9 @@ async def test_a_reconnecting_stream_reports_what_changed_since_its_last_event_i
     async def never_gone() -> bool:
         return False
 
-    stream = changes(engine, "苗栗縣", 0, is_gone=never_gone, lifetime=1)
+    uow = lambda: IntakeUnitOfWork(engine)  # noqa: E731
+    stream = changes(uow, "苗栗縣", 0, is_gone=never_gone, lifetime=1)
     assert b"event: ready\nid: 0\n" in await anext(stream)
     assert (await anext(stream)).startswith(b"event: changed\nid: ")
-    quiet = [chunk async for chunk in changes(engine, "南投縣", 0, is_gone=never_gone, lifetime=1.5)]
+    quiet = [chunk async for chunk in changes(uow, "南投縣", 0, is_gone=never_gone, lifetime=1.5)]
     assert not any(b"changed" in chunk for chunk in quiet)

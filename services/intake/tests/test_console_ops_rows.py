@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta, timezone
 
-from safetynet.contracts.counties import CountyDirectory
+from safetynet.platform.counties import CountyDirectory
 from safetynet.intake.entrypoints.console.present import Units, ops_rows
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=timezone.utc)

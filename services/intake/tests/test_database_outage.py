@@ -7,10 +7,10 @@ from typing import AsyncIterator
 import httpx
 import pytest
 
-from safetynet.cli.commands import service_module
-from safetynet.contracts.messaging.sqlbus import SqlLogBroker
-from safetynet.contracts.settings import Settings
-from safetynet.contracts.storage import make_engine
+from safetynet.cli.services import service_module
+from safetynet.platform.messaging.sqlbus import SqlLogBroker
+from safetynet.intake.settings import IntakeSettings
+from safetynet.platform.storage import make_engine
 from tests.support.processes import free_port
 from tests.support.scenarios import SCENARIOS, with_fresh_ids
 
@@ -20,8 +20,8 @@ ELDER = next(s for s in SCENARIOS if s.name == "elder_abuse_no_injury")
 @pytest.fixture
 async def unreachable() -> AsyncIterator[httpx.AsyncClient]:
     url = f"postgresql+asyncpg://safetynet:safetynet@127.0.0.1:{free_port()}/safetynet"
-    settings = Settings(database_url=url, kafka_bootstrap=None)
-    engine = make_engine(url)
+    settings = IntakeSettings(database_url=url, kafka_bootstrap=None)
+    engine = make_engine(url, schemas=("intake",))
     intake = service_module("intake").bootstrap(settings=settings, engine=engine, broker=SqlLogBroker(engine))
     transport = httpx.ASGITransport(app=intake.app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:

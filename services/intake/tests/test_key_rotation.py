@@ -11,10 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from safetynet.cli import commands
-from safetynet.cli.main import _parser
-from safetynet.contracts.crypto import DecryptionError, new_key
-from safetynet.contracts.settings import Settings
+from safetynet.cli import main as cli
+from safetynet.platform.crypto import DecryptionError, new_key
+from safetynet.intake.settings import IntakeSettings
 from safetynet.intake.adapters import orm
 from safetynet.intake.adapters.crypto import SEALED_COLUMNS, ReportCipher
 from safetynet.intake.domain.views import ReportView
@@ -27,12 +26,12 @@ RING_A, RING_AB, RING_B = f"a:{KEY_A}", f"a:{KEY_A},b:{KEY_B}", f"b:{KEY_B}"
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, kafka_bootstrap=None, key_ring=RING_A)
+def settings(database_url: str) -> IntakeSettings:
+    return IntakeSettings(database_url=database_url, kafka_bootstrap=None, key_ring=RING_A)
 
 
 def uow_with(engine: Any, ring: str) -> Callable[[], IntakeUnitOfWork]:
-    cipher = ReportCipher(Settings(key_ring=ring).key_ring_keys())
+    cipher = ReportCipher(IntakeSettings(key_ring=ring).key_ring_keys())
     return lambda: IntakeUnitOfWork(engine, cipher=cipher)
 
 
@@ -52,16 +51,16 @@ async def insert_legacy(engine: Any, body: dict[str, Any], report_id: str, like:
 
 
 @pytest.fixture
-async def reader(settings: Settings, engine: Any, broker: Any) -> Callable[[str], Any]:
+async def reader(settings: IntakeSettings, engine: Any, broker: Any) -> Callable[[str], Any]:
     """`async with reader(ring) as client`: the API of an intake that has only `ring`."""
     from contextlib import asynccontextmanager
 
-    from safetynet.cli.commands import service_module
+    from safetynet.cli.services import service_module
 
     @asynccontextmanager
     async def open_with(ring: str) -> AsyncIterator[httpx.AsyncClient]:
         other = service_module("intake").bootstrap(
-            settings=Settings(database_url=settings.database_url, kafka_bootstrap=None, key_ring=ring), engine=engine, broker=broker)
+            settings=IntakeSettings(database_url=settings.database_url, kafka_bootstrap=None, key_ring=ring), engine=engine, broker=broker)
         transport = httpx.ASGITransport(app=other.app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
             yield client
@@ -166,14 +165,14 @@ async def test_the_rotate_command_prints_its_counts_and_fails_on_a_record_that_d
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SAFETYNET_DATABASE_URL", database_url)
     monkeypatch.setenv("SAFETYNET_KEY_RING", RING_AB)
-    assert await commands.run(_parser().parse_args(["crypto", "rotate", "--batch-size", "1"])) == 0
+    assert await cli.run(cli._parser().parse_args(["crypto", "rotate", "--batch-size", "1"])) == 0
     assert "key b: 2 reports sealed again, 1 sealed for the first time, 0 changed meanwhile (left), in 3 batches" \
         in capsys.readouterr().out
-    assert await commands.run(_parser().parse_args(["crypto", "rotate"])) == 0
+    assert await cli.run(cli._parser().parse_args(["crypto", "rotate"])) == 0
     assert "key b: 0 reports sealed again, 0 sealed for the first time" in capsys.readouterr().out
 
     monkeypatch.setenv("SAFETYNET_KEY_RING", f"c:{KEY_C}")  # B forgotten: nothing opens
-    assert await commands.run(_parser().parse_args(["crypto", "rotate"])) == 1
+    assert await cli.run(cli._parser().parse_args(["crypto", "rotate"])) == 1
     out = capsys.readouterr().out
     assert "stopped: report" in out and "'b' is not in the key ring" in out
     assert KEY_B not in out and KEY_C not in out

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from safetynet.contracts.settings import Settings
+from safetynet.intake.settings import IntakeSettings
 from safetynet.intake.adapters import orm
 from safetynet.intake.entrypoints.api.ratelimit import TokenBuckets
 from safetynet.intake.service_layer import handlers
@@ -114,9 +114,9 @@ def test_expiry_needs_a_positive_number_of_days() -> None:
 # -- rate limits ----------------------------------------------------------------------------------
 
 @pytest.fixture
-async def limited(settings: Settings, engine: Any, broker: Any) -> Any:
-    from safetynet.cli.commands import service_module
-    app = service_module("intake").bootstrap(settings=Settings(database_url=settings.database_url, kafka_bootstrap=None,
+async def limited(settings: IntakeSettings, engine: Any, broker: Any) -> Any:
+    from safetynet.cli.services import service_module
+    app = service_module("intake").bootstrap(settings=IntakeSettings(database_url=settings.database_url, kafka_bootstrap=None,
                                                                rate_limit_per_minute=3),
                                              engine=engine, broker=broker).app
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake.test") as client:

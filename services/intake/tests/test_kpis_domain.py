@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from safetynet.contracts.report import PROTECTION_CATEGORIES, TAIPEI
-from safetynet.intake.domain import kpis
+from safetynet.intake.domain import high_danger, kpis
 from safetynet.intake.domain.kpis import ClosedReferral, KpiReport, NamingReport
 
 T0 = datetime(2026, 11, 10, 9, 0, tzinfo=TAIPEI)
@@ -243,7 +243,7 @@ def row(score: Any, **extra: Any) -> dict[str, Any] | None:
     values = dict(report_id="r1", received_at=datetime(2026, 11, 30, 16, 30, tzinfo=timezone.utc), township="頭份市",
                   categories=["intimate_partner_violence"], submission=submission, risk_level="red",
                   status="assigned", referrals=[])
-    return kpis.high_danger_row(**{**values, **extra})
+    return high_danger.high_danger_row(**{**values, **extra})
 
 
 @pytest.mark.parametrize("score, listed", [(8, True), (15, True), (7, False), (None, False), (True, False)])
@@ -265,7 +265,7 @@ def test_high_danger_row_in_taipei_time_without_national_ids() -> None:
 def test_csv_table_has_a_stable_header_and_flattens_lists() -> None:
     r = row(9, referrals=[{"unit": "u1", "status": "assigned"}, {"unit": "u2", "status": "acknowledged"}],
             categories=["intimate_partner_violence", "child_maltreatment"])
-    header, line = kpis.csv_table([r])
+    header, line = high_danger.csv_table([r])
     assert header == ["report_id", "received_at", "township", "categories", "tipvda_score", "risk_level", "status",
                       "referral_units", "subjects"]
     assert line == ["r1", "2026-12-01T00:30:00+08:00", "頭份市", "intimate_partner_violence; child_maltreatment", "9",
@@ -274,7 +274,7 @@ def test_csv_table_has_a_stable_header_and_flattens_lists() -> None:
 
 def test_csv_cells_never_start_a_formula() -> None:
     r = row(9, township="=HYPERLINK(\"x\")", status=None)
-    _, line = kpis.csv_table([r])
+    _, line = high_danger.csv_table([r])
     assert line[2] == "'=HYPERLINK(\"x\")" and line[6] == ""
 
 
@@ -282,5 +282,5 @@ def test_rows_sort_by_time_then_id() -> None:
     a = row(9, report_id="b", received_at=datetime(2026, 11, 2, tzinfo=TAIPEI))
     b = row(9, report_id="a", received_at=datetime(2026, 11, 2, 0, 0, 0, 1, tzinfo=TAIPEI))
     c = row(9, report_id="a", received_at=datetime(2026, 11, 2, tzinfo=TAIPEI))
-    assert [(r["report_id"], r["received_at"]) for r in kpis.sort_rows([b, a, c])] == [
+    assert [(r["report_id"], r["received_at"]) for r in high_danger.sort_rows([b, a, c])] == [
         ("a", c["received_at"]), ("b", a["received_at"]), ("a", b["received_at"])]

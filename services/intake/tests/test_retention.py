@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from safetynet.cli import commands
-from safetynet.cli.main import _parser
-from safetynet.contracts.counties import CountyDirectory
+from safetynet.cli import main as cli
+from safetynet.platform.counties import CountyDirectory
 from safetynet.contracts.report import TAIPEI
 from safetynet.intake.adapters import orm
 from safetynet.intake.adapters.crypto import SEALED_COLUMNS
@@ -28,7 +27,7 @@ def referral(status: str, days_ago: float, county: str = "苗栗縣") -> dict[st
 
 async def settle(intake: Any, report_id: str, status: str, referrals: list[dict[str, Any]]) -> None:
     """What routing's snapshots would have projected."""
-    async with intake.context.uow() as uow:
+    async with intake.app.state.intake.uow() as uow:
         view = await uow.views.get(report_id)
         view.status, view.referrals = status, referrals
         view.destinations = [{"kind": r["kind"], "unit": r["unit"]} for r in referrals]
@@ -68,7 +67,7 @@ async def indicators(intake: Any) -> dict[str, Any]:
     out = {}
     for county in ("苗栗縣", "南投縣"):
         out[county] = await kpis.county_kpis(county=county, first=today - timedelta(days=1), last=today,
-                                             now=NOW, uow=intake.context.uow())
+                                             now=NOW, uow=intake.app.state.intake.uow())
     return out
 
 
@@ -82,7 +81,7 @@ async def test_a_report_past_its_period_is_purged_and_one_inside_it_is_not(
         intake: Any, cast: Any, engine: Any, client: Any, keys: Any, settings: Any) -> None:
     before = await indicators(intake)
     assert before["苗栗縣"]["protection_rereport"]["numerator"] >= 1  # old's closure counts
-    run = dict(uow=intake.context.uow, now=NOW)
+    run = dict(uow=intake.app.state.intake.uow, now=NOW)
 
     packaged = await privacy.run_retention(**run, directory=CountyDirectory.load(), dry_run=True)
     assert (packaged.closed, packaged.due, packaged.purged) == (3, 1, 0)  # only ancient: 1,100 > 1,095 days
@@ -133,9 +132,9 @@ async def test_the_retention_command_counts_and_purges(
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SAFETYNET_DATABASE_URL", database_url)
-    assert await commands.run(_parser().parse_args(["retention", "run", "--dry-run"])) == 0
+    assert await cli.run(cli._parser().parse_args(["retention", "run", "--dry-run"])) == 0
     assert capsys.readouterr().out.strip() == ("3 closed reports hold personal data, 1 past their county's retention "
                                                "period, 0 purged (dry run: nothing purged)")
-    assert await commands.run(_parser().parse_args(["retention", "run"])) == 0
+    assert await cli.run(cli._parser().parse_args(["retention", "run"])) == 0
     assert capsys.readouterr().out.strip() == ("3 closed reports hold personal data, 1 past their county's retention "
                                                "period, 1 purged")

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from safetynet.contracts.settings import Settings
+from safetynet.intake.settings import IntakeSettings
 from safetynet.intake.adapters import orm
 
 MB = 1024 * 1024
@@ -147,9 +147,9 @@ async def test_revoking_a_key_and_idling_end_sessions(client: httpx.AsyncClient,
 # -- 6. proxies, Secure, HSTS -------------------------------------------------------------------
 
 @pytest.fixture
-def settings(database_url: str, request: Any) -> Settings:
+def settings(database_url: str, request: Any) -> IntakeSettings:
     overrides = {"kafka_bootstrap": None, **getattr(request, "param", {})}  # embedded unless a test says
-    return Settings(database_url=database_url, **overrides)
+    return IntakeSettings(database_url=database_url, **overrides)
 
 
 @pytest.mark.parametrize("settings", [{"kafka_bootstrap": "kafka:9092", "trusted_proxies": "127.0.0.1"}],

@@ -13,12 +13,12 @@ from sqlalchemy import select
 
 from safetynet.contracts import events, topics
 from safetynet.contracts.envelope import Envelope
-from safetynet.contracts.messaging.broker import Message
-from safetynet.contracts.messaging.consumer import ConsumerLoop
-from safetynet.contracts.messaging.runtime import ServiceRuntime
-from safetynet.contracts.migrations import upgrade
-from safetynet.contracts.settings import Settings
-from safetynet.contracts.storage import make_engine
+from safetynet.platform.messaging.broker import Message
+from safetynet.platform.messaging.consumer import ConsumerLoop
+from safetynet.platform.messaging.runtime import ServiceRuntime
+from safetynet.platform.migrations import upgrade
+from safetynet.notify.settings import NotifySettings
+from safetynet.platform.storage import make_engine
 from safetynet.notify.adapters import orm
 from safetynet.notify.adapters.channels import NotificationChannel
 from safetynet.notify.adapters.directory import UnitDirectory
@@ -68,7 +68,7 @@ class Harness:
     t0 = T0
     county = COUNTY
 
-    def __init__(self, engine: Any, clock: FakeClock, settings: Settings):
+    def __init__(self, engine: Any, clock: FakeClock, settings: NotifySettings):
         self.engine = engine
         self.clock = clock
         self.settings = settings
@@ -157,15 +157,15 @@ class Harness:
 
 
 @pytest.fixture
-def settings(tmp_path: Any) -> Settings:
+def settings(tmp_path: Any) -> NotifySettings:
     # Explicit SLA values, so a SAFETYNET_SLA_* variable in the environment changes nothing.
-    return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/notify.db", sla_seconds=24 * 3600,
+    return NotifySettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/notify.db", sla_seconds=24 * 3600,
                     sla_warn_seconds=[16 * 3600, 22 * 3600])  # type: ignore[arg-type]
 
 
 @pytest.fixture
-async def engine(settings: Settings) -> AsyncIterator[Any]:
-    engine = make_engine(settings.database_url)
+async def engine(settings: NotifySettings) -> AsyncIterator[Any]:
+    engine = make_engine(settings.database_url, schemas=("notify",))
     await upgrade(engine, schema="notify", script_location=MIGRATIONS)
     yield engine
     await engine.dispose()
@@ -177,7 +177,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def harness(engine: Any, clock: FakeClock, settings: Settings) -> Harness:
+def harness(engine: Any, clock: FakeClock, settings: NotifySettings) -> Harness:
     h = Harness(engine, clock, settings)
     h.boot()
     return h

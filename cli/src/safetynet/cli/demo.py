@@ -13,9 +13,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from safetynet.contracts.counties import CountyDirectory
+from safetynet.platform.counties import CountyDirectory
+from safetynet.intake.settings import IntakeSettings
+from safetynet.intake import admin as intake
 
 REPORTS_PER_COUNTY = 9
 SURNAMES = "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴徐"
@@ -101,31 +103,19 @@ def _body(kind: Kind, county: str, township: str, rng: random.Random, now: datet
             "indicators": dict(kind.indicators), "household": dict(kind.household)}
 
 
-async def has_reports(engine: Any) -> bool:
-    from safetynet.intake.adapters import orm
-
-    async with engine.connect() as conn:
-        return bool((await conn.execute(select(func.count()).select_from(orm.reports))).scalar())
-
-
-async def create_key(engine: Any, audit: Any, **fields: Any) -> str:
-    from safetynet.cli.keys import _operator
-    from safetynet.intake.service_layer import keys
-    from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
-
+async def create_key(engine: AsyncEngine, settings: IntakeSettings, **fields: Any) -> str:
     fields = {k: v for k, v in fields.items() if k != "use"}
-    _, secret = await keys.create_key(uow=IntakeUnitOfWork(engine, audit_key=audit), operator=_operator("dev --demo"),
-                                      expires_at=None, **{"agency_type": None, "unit": None, **fields})
-    return str(secret)
+    created = await intake.create_key(engine=engine, settings=settings, command="dev --demo", **fields)
+    return created.secret
 
 
-async def prepare(*, engine: Any, app: Any, directory: CountyDirectory, audit_key: Any,
+async def prepare(*, engine: AsyncEngine, app: Any, directory: CountyDirectory, settings: IntakeSettings,
                   seed: int = 12) -> tuple[list[dict[str, Any]], int]:
     """Mint the demo keys (fresh ones every run: only a hash of a key is stored) and, when
     the database holds no report yet, post the day's reports. Returns the keys and how
     many reports were posted."""
-    printed = [{**k, "key": await create_key(engine, audit_key, **k)} for k in demo_keys(directory)]
-    if await has_reports(engine):
+    printed = [{**k, "key": await create_key(engine, settings, **k)} for k in demo_keys(directory)]
+    if await intake.holds_reports(engine=engine):
         return printed, 0
     rng, now = random.Random(seed), datetime.now(timezone.utc)
     senders: dict[tuple[str, str], str] = {}
@@ -137,7 +127,7 @@ async def prepare(*, engine: Any, app: Any, directory: CountyDirectory, audit_ke
             for agency_type, body in reports_for(directory, county, rng, now):
                 if (county, agency_type) not in senders:
                     senders[county, agency_type] = await create_key(
-                        engine, audit_key, role="agency", name=body["source"]["agency_name"], county=county,
+                        engine, settings, role="agency", name=body["source"]["agency_name"], county=county,
                         agency_type=agency_type)
                 response = await client.post("/v1/reports", json=body, headers={
                     "Authorization": f"Bearer {senders[county, agency_type]}",

@@ -1,16 +1,26 @@
-"""`safetynet`: run, migrate and administer SafetyNet Dispatch."""
+"""`safetynet`: run, migrate and administer SafetyNet Dispatch.
+
+This module only assembles the parser and hands the parsed command to its module (one
+per command group, COMMAND_MODULES); each of those reaches a service only through its
+admin surface (`safetynet.<service>.admin`), its settings, or, to run it, its bootstrap."""
 
 import argparse
 import asyncio
+import importlib
 import logging
 import sys
 from typing import Any, Coroutine
 
 from pydantic import ValidationError
 
-from safetynet.cli import commands
+from safetynet.cli.services import SERVICE_NAMES
 from safetynet.cli.telemetry import setup_logging
 
+# The module (in safetynet.cli) that runs each command: `async def run(args) -> int`.
+COMMAND_MODULES = {
+    "dev": "dev", "serve": "serve", "migrate": "migrate", "keys": "keys", "audit": "audit",
+    "notify": "notifications", "crypto": "crypto", "retention": "retention", "contracts": "schemas",
+}
 
 # Distinct defaults, so the four services started by hand on one host do not collide.
 SERVE_PORTS = {"intake": 8000, "screening": 8001, "routing": 8002, "notify": 8003}
@@ -27,14 +37,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="mint demo keys (printed) and, on an empty database, seed a day of reports in every county")
 
     serve = sub.add_parser("serve", help="one service as its own process, on Kafka and PostgreSQL")
-    serve.add_argument("service", choices=commands.SERVICE_NAMES)
+    serve.add_argument("service", choices=SERVICE_NAMES)
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=None,
                        help="HTTP port: intake's API, or the other services' /healthz and /readyz "
                             "(default: " + ", ".join(f"{n} {p}" for n, p in SERVE_PORTS.items()) + ")")
 
     migrate = sub.add_parser("migrate", help="apply every service's migrations (a separate step, not at start-up)")
-    migrate.add_argument("--service", choices=commands.SERVICE_NAMES, action="append")
+    migrate.add_argument("--service", choices=SERVICE_NAMES, action="append")
 
     keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)
     create = keys.add_parser("create", help="mint a key; the key is the last line of stdout")
@@ -85,11 +95,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def run(args: argparse.Namespace) -> int:
+    """Run the parsed command; its exit code."""
+    # Only the chosen command's module is imported: `--help` and `contracts export` load
+    # no service, `keys create` only the two it uses, `serve screening` only screening.
+    command = importlib.import_module(f"safetynet.cli.{COMMAND_MODULES[args.command]}")
+    code: int = await command.run(args)
+    return code
+
+
 def _run(main: Coroutine[Any, Any, int]) -> int:
     """Run on uvloop where it is installed: its event loop costs a fraction of asyncio's
     pure-Python one per socket operation, and every service is socket-bound."""
     try:
-        import uvloop
+        import uvloop  # optional: not on every platform
     except ImportError:
         return asyncio.run(main)
     return uvloop.run(main)
@@ -103,8 +122,8 @@ def main(argv: list[str] | None = None) -> None:
     # SAFETYNET_LOG_FORMAT=json|text overrides either way.
     setup_logging(logging.INFO, readable=args.command == "dev" or (args.command != "serve" and sys.stderr.isatty()))
     try:
-        code = _run(commands.run(args))
-    except (ValidationError, commands.UsageError, ValueError) as error:
+        code = _run(run(args))
+    except (ValidationError, ValueError) as error:  # bad settings, or a command that cannot run as asked
         print(f"safetynet: {error}", file=sys.stderr)
         code = 2
     except KeyboardInterrupt:

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 from starlette.responses import Response
 
-from safetynet.contracts.messaging.runtime import ServiceRuntime
+from safetynet.platform.messaging.runtime import ServiceRuntime
 
 _runtimes: list[ServiceRuntime] = []
 

@@ -1,5 +1,6 @@
 """`safetynet contracts export`: the JSON Schemas of the public contracts."""
 
+import argparse
 import json
 from pathlib import Path
 
@@ -32,3 +33,9 @@ def export_schemas(out: Path) -> list[Path]:
                         encoding="utf-8")
         written.append(path)
     return written
+
+
+async def run(args: argparse.Namespace) -> int:
+    for path in export_schemas(Path(args.out)):
+        print(path)
+    return 0

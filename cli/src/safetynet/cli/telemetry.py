@@ -21,8 +21,6 @@ from typing import Any
 
 from opentelemetry import metrics, trace
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -53,10 +51,16 @@ def setup(service: str, *, span_exporter: SpanExporter | None = None) -> None:
 
 def instrument_engine(engine: Any) -> None:
     if os.environ.get("SAFETYNET_TRACE_SQL", "").lower() in ("1", "true", "yes"):
+        # Imported here, as FastAPI's below: each loads its library, and every command
+        # (`--help` too) imports this module for its logging.
+        from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
         SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
 
 
 def instrument_app(app: Any) -> None:
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor  # see instrument_engine
+
     # One span per request: the ASGI receive/send sub-spans (two or three per request)
     # only say that bytes moved.
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics",
@@ -69,6 +73,7 @@ def _exporter_from_environment() -> SpanExporter | None:
         return ConsoleSpanExporter()
     if chosen == "otlp" or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get(
             "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        # Only when asked for: the OTLP exporter brings protobuf and an HTTP client along.
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         return OTLPSpanExporter()
     return None
@@ -103,6 +108,9 @@ def setup_logging(level: int = logging.INFO, *, readable: bool = False) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     quiet_database_drivers(level)
+    # alembic announces each of its built-in plugins at INFO when it is first imported
+    # (after this, since a command's modules are imported once it is chosen): noise.
+    logging.getLogger("alembic.runtime.plugins").setLevel(max(level, logging.WARNING))
 
 
 def quiet_database_drivers(level: int) -> None:

@@ -4,10 +4,14 @@ so a script or a test can read it."""
 
 from typing import Any
 
-from safetynet.contracts.settings import Settings
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from safetynet.platform.counties import CountyDirectory
+from safetynet.intake.settings import IntakeSettings
+from safetynet.cli import demo as demo_data
 
 
-def banner(settings: Settings, *, host: str, port: int, keys: list[dict[str, Any]] | None = None,
+def banner(settings: IntakeSettings, *, host: str, port: int, keys: list[dict[str, Any]] | None = None,
            seeded: int = 0) -> str:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     base = f"http://{shown}:{port}"
@@ -34,14 +38,11 @@ def banner(settings: Settings, *, host: str, port: int, keys: list[dict[str, Any
     return "\n".join(lines)
 
 
-async def announce(settings: Settings, *, intake: Any, host: str, port: int, demo: bool) -> None:
+async def announce(settings: IntakeSettings, *, engine: AsyncEngine, app: Any, directory: CountyDirectory,
+                   host: str, port: int, demo: bool) -> None:
     """Seed the demo (when asked) before the services start, then say where things are.
     The reports wait in intake's outbox until the relay starts a moment later."""
-    from safetynet.cli import demo as demo_data
-    from safetynet.cli.keys import audit_key
-
     keys, seeded = None, 0
     if demo:
-        keys, seeded = await demo_data.prepare(engine=intake.context.engine, app=intake.app,
-                                               directory=intake.context.directory, audit_key=audit_key(settings))
+        keys, seeded = await demo_data.prepare(engine=engine, app=app, directory=directory, settings=settings)
     print(banner(settings, host=host, port=port, keys=keys, seeded=seeded), flush=True)

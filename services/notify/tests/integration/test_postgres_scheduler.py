@@ -13,9 +13,9 @@ from typing import Any, AsyncIterator
 import asyncpg
 import pytest
 
-from safetynet.contracts.migrations import upgrade
-from safetynet.contracts.settings import Settings
-from safetynet.contracts.storage import make_engine
+from safetynet.platform.migrations import upgrade
+from safetynet.notify.settings import NotifySettings
+from safetynet.platform.storage import make_engine
 from safetynet.notify.bootstrap import MIGRATIONS
 from safetynet.notify.entrypoints.loops import SlaScheduler
 
@@ -33,7 +33,7 @@ async def engine() -> AsyncIterator[Any]:
     """Overrides conftest's SQLite engine: the harness runs on PostgreSQL here."""
     if not ADMIN_URL.startswith("postgres"):
         pytest.skip("set SAFETYNET_DATABASE_URL to PostgreSQL to run")
-    admin_url = Settings(database_url=ADMIN_URL).database_url
+    admin_url = NotifySettings(database_url=ADMIN_URL).database_url
     name = "sn_notify_it_" + secrets.token_hex(4)
     admin = await asyncpg.connect(_dsn(admin_url))
     await admin.execute(f'CREATE DATABASE "{name}"')

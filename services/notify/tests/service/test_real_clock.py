@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from safetynet.contracts import events, topics
 from safetynet.contracts.envelope import Envelope
-from safetynet.contracts.messaging.sqlbus import SqlLogBroker, bus_messages
-from safetynet.contracts.settings import Settings
+from safetynet.platform.messaging.sqlbus import SqlLogBroker, bus_messages
+from safetynet.notify.settings import NotifySettings
 from safetynet.notify.bootstrap import bootstrap
 
 
@@ -36,7 +36,7 @@ async def published_sla(engine) -> list[tuple[str, str]]:  # type: ignore[no-unt
 
 
 async def test_a_six_second_sla_is_breached_without_acknowledgement(engine, tmp_path) -> None:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/notify.db", sla_seconds=6,
+    settings = NotifySettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/notify.db", sla_seconds=6,
                         sla_warn_seconds=[4, 5])  # type: ignore[arg-type]
     broker = SqlLogBroker(engine)
     await broker.start()

@@ -23,8 +23,8 @@ from sqlalchemy import select
 
 from safetynet.contracts import events, topics
 from safetynet.contracts.envelope import Envelope
-from safetynet.contracts.messaging.sqlbus import SqlLogBroker
-from safetynet.contracts.settings import Settings
+from safetynet.platform.messaging.sqlbus import SqlLogBroker
+from safetynet.notify.settings import NotifySettings
 from safetynet.notify.adapters import orm
 from safetynet.notify.adapters.channels import EmailChannel, RecordingChannel, WebhookChannel
 from safetynet.notify.adapters.channels.webhook import unit_secret, verify
@@ -167,14 +167,14 @@ async def smtp() -> AsyncIterator[tuple[Inbox, int]]:
 
 # -- helpers -------------------------------------------------------------------------------------
 
-def notify_settings(base: Settings, tmp_path: Path, *, directory: dict[str, Any], **notify: Any) -> Settings:
+def notify_settings(base: NotifySettings, tmp_path: Path, *, directory: dict[str, Any], **notify: Any) -> NotifySettings:
     """The test database's settings plus notify's, every notify field given so that no
     SAFETYNET_* variable in the environment changes the test."""
     path = tmp_path / "unit_directory.json"
     path.write_text(json.dumps(directory, ensure_ascii=False), "utf-8")
     fields: dict[str, Any] = dict(webhook_secret=None, smtp_url=None, smtp_sender="safetynet@county.example",
                                   notify_max_attempts=5) | notify
-    return Settings(database_url=base.database_url, sla_seconds=base.sla_seconds,
+    return NotifySettings(database_url=base.database_url, sla_seconds=base.sla_seconds,
                     sla_warn_seconds=base.sla_warn_seconds, notify_directory=path, **fields)
 
 
@@ -198,7 +198,7 @@ async def attempts(engine: Any) -> list[tuple[int, str, str | None]]:
     return [(d.attempt, d.outcome, d.detail) for d in found]
 
 
-def boot(harness: Any, settings: Settings) -> Any:
+def boot(harness: Any, settings: NotifySettings) -> Any:
     """Boot conftest's harness on `settings`: channels and directory from the settings."""
     harness.settings = settings
     harness.clock.now = datetime.now(timezone.utc)
@@ -374,14 +374,13 @@ async def test_a_busy_mailbox_is_retried_and_wrong_credentials_are_not(smtp) -> 
 
 # -- dead letter, then `safetynet notify replay` -----------------------------------------------
 
-async def run_cli(monkeypatch: Any, tmp_path: Path, settings: Settings, *argv: str) -> int:
-    from safetynet.cli import commands
-    from safetynet.cli.main import _parser
+async def run_cli(monkeypatch: Any, tmp_path: Path, settings: NotifySettings, *argv: str) -> int:
+    from safetynet.cli import main as cli
 
     monkeypatch.chdir(tmp_path)        # the CLI makes ./var for SQLite
     monkeypatch.setenv("SAFETYNET_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("SAFETYNET_NOTIFY_DIRECTORY", str(settings.notify_directory))
-    return await commands.run(_parser().parse_args(list(argv)))
+    return await cli.run(cli._parser().parse_args(list(argv)))
 
 
 async def test_a_dead_letter_is_replayed_by_the_command_and_delivered(harness, engine, settings, tmp_path, clock,

@@ -5,18 +5,19 @@ from pathlib import Path
 
 import pytest
 
-from safetynet.contracts.counties import CountyDirectory
+from safetynet.platform.counties import CountyDirectory
 from safetynet.contracts.envelope import Envelope
-from safetynet.contracts.migrations import upgrade
-from safetynet.contracts.storage import make_engine
+from safetynet.platform.migrations import upgrade
+from safetynet.platform.storage import make_engine
 from safetynet.routing.bootstrap import MIGRATIONS
-from safetynet.routing.entrypoints.consumers import event_handlers
+from safetynet.platform.messaging.consumer import bind_handlers
+from safetynet.routing.service_layer.messagebus import HANDLERS, Dependencies
 from safetynet.routing.service_layer.unit_of_work import RoutingUnitOfWork
 
 
 @pytest.fixture
 async def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/db.sqlite")
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/db.sqlite", schemas=("routing",))
     await upgrade(engine, schema="routing", script_location=MIGRATIONS)
     yield engine
     await engine.dispose()
@@ -24,7 +25,8 @@ async def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def handle(engine):  # type: ignore[no-untyped-def]
-    handlers = event_handlers(uow_factory=lambda: RoutingUnitOfWork(engine), directory=CountyDirectory.load())
+    handlers = bind_handlers(HANDLERS, Dependencies(uow_factory=lambda: RoutingUnitOfWork(engine),
+                                                    directory=CountyDirectory.load()))
 
     async def handle(envelope: Envelope) -> None:
         await handlers[envelope.type](envelope)

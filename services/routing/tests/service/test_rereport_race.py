@@ -15,14 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from safetynet.contracts.counties import CountyDirectory
+from safetynet.platform.counties import CountyDirectory
 from safetynet.contracts.envelope import Envelope
 from safetynet.contracts.events import ReferralChanged, ReportStatusChanged
-from safetynet.contracts.migrations import upgrade
-from safetynet.contracts.storage import make_engine
+from safetynet.platform.migrations import upgrade
+from safetynet.platform.storage import make_engine
 from safetynet.routing.adapters import orm
 from safetynet.routing.bootstrap import MIGRATIONS
-from safetynet.routing.entrypoints.consumers import event_handlers
 from safetynet.routing.service_layer.unit_of_work import RoutingUnitOfWork
 
 MIAOLI = "苗栗縣"

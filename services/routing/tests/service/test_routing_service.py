@@ -18,17 +18,16 @@ from sqlalchemy import func, select
 
 from safetynet.contracts import topics
 from safetynet.contracts.commands import COMMAND_EVENT_TYPES, COMMAND_TYPES
-from safetynet.contracts.counties import CountyDirectory
 from safetynet.contracts.envelope import Envelope
 from safetynet.contracts.events import EVENT_TYPES
-from safetynet.contracts.messaging.broker import Message
-from safetynet.contracts.messaging.sqlbus import SqlLogBroker, bus_messages
-from safetynet.contracts.migrations import upgrade
-from safetynet.contracts.settings import Settings
-from safetynet.contracts.storage import make_engine
+from safetynet.platform.messaging.broker import Message
+from safetynet.platform.messaging.sqlbus import SqlLogBroker, bus_messages
+from safetynet.platform.migrations import upgrade
+from safetynet.routing.settings import RoutingSettings
+from safetynet.platform.storage import make_engine
 from safetynet.routing.adapters import orm
 from safetynet.routing.bootstrap import MIGRATIONS, bootstrap
-from safetynet.routing.entrypoints.consumers import event_handlers
+from safetynet.routing.service_layer.messagebus import COMMAND_HANDLERS, EVENT_HANDLERS, HANDLERS
 from safetynet.routing.service_layer.unit_of_work import RoutingUnitOfWork
 
 MIAOLI = "苗栗縣"
@@ -269,7 +268,7 @@ async def test_an_unknown_field_is_ignored_by_the_tolerant_reader(engine, handle
 async def test_bootstrap_wires_the_consumer_and_the_relay(engine) -> None:
     broker = SqlLogBroker(engine, partitions=2)
     await broker.start()
-    runtime = bootstrap(settings=Settings(), engine=engine, broker=broker)
+    runtime = bootstrap(settings=RoutingSettings(), engine=engine, broker=broker)
     [loop] = runtime.loops
     assert (runtime.name, runtime.schema, runtime.migrations) == ("routing", "routing", MIGRATIONS)
     assert (loop.group, loop.topics) == ("safetynet-routing", [topics.DECISIONS, topics.COMMANDS])
@@ -292,7 +291,7 @@ async def test_bootstrap_wires_the_consumer_and_the_relay(engine) -> None:
 
 
 def test_every_command_type_has_a_handler() -> None:
-    handlers = event_handlers(uow_factory=lambda: None, directory=CountyDirectory.load())  # type: ignore[arg-type,return-value]
-    assert set(handlers) == {"ReportScreened", *COMMAND_TYPES}
+    assert set(EVENT_HANDLERS) == {"ReportScreened"} and set(COMMAND_HANDLERS) == set(COMMAND_TYPES)
+    assert set(HANDLERS) == {"ReportScreened", *COMMAND_TYPES}
     assert set(COMMAND_TYPES) == {"ConfirmDestinations", "ChangeDestinations", "ReassignReferral",
                                   "AcknowledgeReferral", "RejectReferral", "CloseReferral"}

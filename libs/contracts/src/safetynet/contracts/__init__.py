@@ -1,2 +1,3 @@
-"""SafetyNet Dispatch contracts: the partner report, the events between services, the
-topics, county data, and the message plumbing every service shares."""
+"""SafetyNet Dispatch contracts: what crosses the wire — the partner report, the events
+and commands between services, their envelope, the topics, and the compatibility rules
+that keep them readable by older consumers. How messages travel is `safetynet.platform`."""

@@ -1,38 +1,36 @@
-"""Wires the intake service: its HTTP app, its projection consumer and its relay."""
+"""Wires the intake service: its HTTP app, its projection consumer and its relay. Tests
+call it with their own engine and broker.
 
-from dataclasses import dataclass
+It returns what every service's bootstrap returns, a ServiceRuntime; intake's HTTP app
+(the API and the console) is its `app`, and the app holds the wired service, the
+IntakeContext, as `app.state.intake`."""
+
+from collections.abc import Callable
 from pathlib import Path
 
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from safetynet.contracts import topics
-from safetynet.contracts.counties import CountyDirectory
-from safetynet.contracts.messaging.broker import Broker
-from safetynet.contracts.messaging.consumer import ConsumerLoop
-from safetynet.contracts.messaging.outbox import OutboxRelay
-from safetynet.contracts.messaging.runtime import ServiceRuntime
-from safetynet.contracts.settings import Settings
+from safetynet.contracts.envelope import Envelope
 from safetynet.intake.adapters import orm
 from safetynet.intake.adapters.crypto import ReportCipher
+from safetynet.intake.context import IntakeContext
 from safetynet.intake.domain.audit import AuditKey
-from safetynet.intake.entrypoints.api.deps import IntakeContext
 from safetynet.intake.entrypoints.app import create_app
-from safetynet.intake.entrypoints.projections import event_handlers
+from safetynet.intake.service_layer.projections import EVENT_HANDLERS, EventHandler
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from safetynet.intake.settings import IntakeSettings as Settings
+from safetynet.platform.counties import CountyDirectory
+from safetynet.platform.messaging.broker import Broker
+from safetynet.platform.messaging.consumer import ConsumerLoop, Handler
+from safetynet.platform.messaging.outbox import OutboxRelay
+from safetynet.platform.messaging.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
 
-@dataclass
-class Intake:
-    runtime: ServiceRuntime
-    app: FastAPI
-    context: IntakeContext
-
-
 def bootstrap(*, settings: Settings, engine: AsyncEngine, broker: Broker,
-              directory: CountyDirectory | None = None) -> Intake:
+              directory: CountyDirectory | None = None) -> ServiceRuntime:
     directory = directory or CountyDirectory.load(settings.county_data)
     relay = OutboxRelay(engine, orm.outbox, broker)
     cipher = ReportCipher(settings.key_ring_keys())
@@ -43,7 +41,15 @@ def bootstrap(*, settings: Settings, engine: AsyncEngine, broker: Broker,
                             wake_relay=relay.wake)
     loop = ConsumerLoop(service="intake", group="safetynet-intake-views",
                         topics=[topics.DECISIONS, topics.REFERRALS, topics.NOTIFICATIONS],
-                        broker=broker, handlers=event_handlers(uow_factory=context.uow), engine=engine)
-    runtime = ServiceRuntime(name="intake", schema=orm.SCHEMA, metadata=orm.metadata,
-                             migrations=MIGRATIONS, loops=[loop], relay=relay)
-    return Intake(runtime=runtime, app=create_app(context), context=context)
+                        broker=broker, handlers=consumer_handlers(context.uow), engine=engine)
+    return ServiceRuntime(name="intake", schema=orm.SCHEMA, metadata=orm.metadata,
+                          migrations=MIGRATIONS, loops=[loop], relay=relay, app=create_app(context))
+
+
+def consumer_handlers(uow: Callable[[], IntakeUnitOfWork]) -> dict[str, Handler]:
+    """The service layer's EVENT_HANDLERS, each given a unit of work of its own per message."""
+    def bound(handler: EventHandler) -> Handler:
+        async def handle(envelope: Envelope) -> None:
+            await handler(envelope, uow())
+        return handle
+    return {event_type: bound(handler) for event_type, handler in EVENT_HANDLERS.items()}

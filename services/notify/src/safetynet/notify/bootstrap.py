@@ -8,22 +8,20 @@ from typing import Callable, Mapping
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from safetynet.contracts import topics
-from safetynet.contracts.messaging.broker import Broker
-from safetynet.contracts.messaging.consumer import ConsumerLoop
-from safetynet.contracts.messaging.outbox import OutboxRelay
-from safetynet.contracts.messaging.runtime import ServiceRuntime
-from safetynet.contracts.settings import Settings
+from safetynet.platform.messaging.broker import Broker
+from safetynet.platform.messaging.outbox import OutboxRelay
+from safetynet.platform.messaging.runtime import ServiceRuntime
 from safetynet.notify.adapters import orm
 from safetynet.notify.adapters.channels import EmailChannel, NotificationChannel, RecordingChannel, WebhookChannel
 from safetynet.notify.adapters.directory import UnitDirectory
 from safetynet.notify.domain import SlaPolicy
-from safetynet.notify.entrypoints.consumers import event_handlers
+from safetynet.notify.entrypoints.consumers import consumer_loop
 from safetynet.notify.entrypoints.loops import DeliveryWorker, SlaScheduler
+from safetynet.notify.service_layer.messagebus import Dependencies
 from safetynet.notify.service_layer.unit_of_work import NotifyUnitOfWork
+from safetynet.notify.settings import NotifySettings
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
-GROUP = "safetynet-notify"
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +30,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def channels_from(settings: Settings) -> dict[str, NotificationChannel]:
+def channels_from(settings: NotifySettings) -> dict[str, NotificationChannel]:
     """The channels the settings configure: "recording" always, "webhook" when
     SAFETYNET_WEBHOOK_SECRET is set, "email" when SAFETYNET_SMTP_URL is. Each keeps its
     own backoff and dead-letters after SAFETYNET_NOTIFY_MAX_ATTEMPTS attempts."""
@@ -46,7 +44,7 @@ def channels_from(settings: Settings) -> dict[str, NotificationChannel]:
     return channels
 
 
-def bootstrap(*, settings: Settings, engine: AsyncEngine, broker: Broker,
+def bootstrap(*, settings: NotifySettings, engine: AsyncEngine, broker: Broker,
               directory: UnitDirectory | None = None,
               channels: Mapping[str, NotificationChannel] | None = None,
               clock: Callable[[], datetime] | None = None,
@@ -73,11 +71,10 @@ def bootstrap(*, settings: Settings, engine: AsyncEngine, broker: Broker,
     worker = DeliveryWorker(uow_factory=uow_factory, channels=channels, clock=clock, interval=tick_seconds)
     scheduler = SlaScheduler(uow_factory=uow_factory, policy=policy, directory=directory, clock=clock,
                              interval=tick_seconds)
-    consumer = ConsumerLoop(service="notify", group=GROUP,
-                            topics=[topics.REPORTS, topics.DECISIONS, topics.REFERRALS], broker=broker,
-                            handlers=event_handlers(uow_factory=uow_factory, policy=policy,
-                                                    directory=directory, clock=clock), engine=engine)
-    # ServiceRuntime runs anything with `group` and `run(stop)`: the scheduler and the
-    # worker ride along with the consumer, and a crash of any stops the service.
+    consumer = consumer_loop(dependencies=Dependencies(uow_factory=uow_factory, policy=policy,
+                                                       directory=directory, clock=clock),
+                             broker=broker, engine=engine)
+    # The scheduler and the worker are loops as the consumer is (runtime.Loop: `group` and
+    # `run(stop)`): they ride along with it, and a crash of any stops the service.
     return ServiceRuntime(name="notify", schema=orm.SCHEMA, metadata=orm.metadata, migrations=MIGRATIONS,
-                          loops=[consumer, scheduler, worker], relay=relay)  # type: ignore[list-item]
+                          loops=[consumer, scheduler, worker], relay=relay)

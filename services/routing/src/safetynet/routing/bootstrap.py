@@ -4,27 +4,25 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from safetynet.contracts import topics
-from safetynet.contracts.counties import CountyDirectory
-from safetynet.contracts.messaging.broker import Broker
-from safetynet.contracts.messaging.consumer import ConsumerLoop
-from safetynet.contracts.messaging.outbox import OutboxRelay
-from safetynet.contracts.messaging.runtime import ServiceRuntime
-from safetynet.contracts.settings import Settings
+from safetynet.platform.counties import CountyDirectory
+from safetynet.platform.messaging.broker import Broker
+from safetynet.platform.messaging.outbox import OutboxRelay
+from safetynet.platform.messaging.runtime import ServiceRuntime
 from safetynet.routing.adapters import orm
-from safetynet.routing.entrypoints.consumers import event_handlers
+from safetynet.routing.entrypoints.consumers import consumer_loop
+from safetynet.routing.service_layer.messagebus import Dependencies
 from safetynet.routing.service_layer.unit_of_work import RoutingUnitOfWork
+from safetynet.routing.settings import RoutingSettings
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
 
-def bootstrap(*, settings: Settings, engine: AsyncEngine, broker: Broker,
+def bootstrap(*, settings: RoutingSettings, engine: AsyncEngine, broker: Broker,
               directory: CountyDirectory | None = None) -> ServiceRuntime:
     directory = directory or CountyDirectory.load(settings.county_data)
     relay = OutboxRelay(engine, orm.outbox, broker)
-    handlers = event_handlers(uow_factory=lambda: RoutingUnitOfWork(engine, on_commit=relay.wake),
-                              directory=directory)
-    loop = ConsumerLoop(service="routing", group="safetynet-routing",
-                        topics=[topics.DECISIONS, topics.COMMANDS], broker=broker, handlers=handlers, engine=engine)
+    dependencies = Dependencies(uow_factory=lambda: RoutingUnitOfWork(engine, on_commit=relay.wake),
+                                directory=directory)
+    loop = consumer_loop(dependencies=dependencies, broker=broker, engine=engine)
     return ServiceRuntime(name="routing", schema=orm.SCHEMA, metadata=orm.metadata,
                           migrations=MIGRATIONS, loops=[loop], relay=relay)

@@ -4,27 +4,25 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from safetynet.contracts import topics
-from safetynet.contracts.counties import CountyDirectory
-from safetynet.contracts.messaging.broker import Broker
-from safetynet.contracts.messaging.consumer import ConsumerLoop
-from safetynet.contracts.messaging.outbox import OutboxRelay
-from safetynet.contracts.messaging.runtime import ServiceRuntime
-from safetynet.contracts.settings import Settings
+from safetynet.platform.counties import CountyDirectory
+from safetynet.platform.messaging.broker import Broker
+from safetynet.platform.messaging.outbox import OutboxRelay
+from safetynet.platform.messaging.runtime import ServiceRuntime
 from safetynet.screening.adapters import orm
-from safetynet.screening.entrypoints.consumers import event_handlers
+from safetynet.screening.entrypoints.consumers import consumer_loop
+from safetynet.screening.service_layer.messagebus import Dependencies
 from safetynet.screening.service_layer.unit_of_work import ScreeningUnitOfWork
+from safetynet.screening.settings import ScreeningSettings
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
 
-def bootstrap(*, settings: Settings, engine: AsyncEngine, broker: Broker,
+def bootstrap(*, settings: ScreeningSettings, engine: AsyncEngine, broker: Broker,
               directory: CountyDirectory | None = None) -> ServiceRuntime:
     directory = directory or CountyDirectory.load(settings.county_data)
     relay = OutboxRelay(engine, orm.outbox, broker)
-    handlers = event_handlers(uow_factory=lambda: ScreeningUnitOfWork(engine, on_commit=relay.wake),
-                              directory=directory, default_sla_seconds=settings.sla_seconds)
-    loop = ConsumerLoop(service="screening", group="safetynet-screening",
-                        topics=[topics.REPORTS], broker=broker, handlers=handlers, engine=engine)
+    dependencies = Dependencies(uow_factory=lambda: ScreeningUnitOfWork(engine, on_commit=relay.wake),
+                                directory=directory, default_sla_seconds=settings.sla_seconds)
+    loop = consumer_loop(dependencies=dependencies, broker=broker, engine=engine)
     return ServiceRuntime(name="screening", schema=orm.SCHEMA, metadata=orm.metadata,
                           migrations=MIGRATIONS, loops=[loop], relay=relay)

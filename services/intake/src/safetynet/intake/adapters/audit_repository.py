@@ -5,7 +5,7 @@ from typing import Any, AsyncIterator, Sequence
 from sqlalchemy import or_, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncConnection
 
-from safetynet.contracts.storage import dialect_name
+from safetynet.platform.storage import dialect_name
 from safetynet.intake.adapters import orm
 from safetynet.intake.domain.audit import GENESIS, Actor, AuditKey, Entry, Stored, chain_hash
 

@@ -4,7 +4,7 @@ A stored report keeps its non-personal facts readable in `submission` (county,
 township, categories, indicators, household, occurred_at, each subject's role, sex and
 age, the source's agency_type and mandated_reporter) and seals the personal part
 (subjects' names, national IDs and birth dates; the reporter's name and phone and
-agency name; the narrative) with safetynet.contracts.crypto, bound to the report id.
+agency name; the narrative) with safetynet.platform.crypto, bound to the report id.
 
 Storage format, columns of intake_reports:
 - personal_key_id: the key ring's KEK id that wrapped the data key;
@@ -22,19 +22,38 @@ as it is, and `safetynet crypto rotate` seals it.
 
 import copy
 import json
-from typing import Any, Mapping
+from typing import Any, Mapping, TypedDict, cast
 
-from safetynet.contracts.crypto import KeyRing, Sealed
+from safetynet.platform.crypto import KeyRing, Sealed
+from safetynet.intake.domain.reports import Submission, SubmittedSource, SubmittedSubject
 
 PERSONAL_SUBJECT_FIELDS = ("name", "national_id", "birth_date")
 PERSONAL_SOURCE_FIELDS = ("agency_name", "reporter_name", "reporter_phone")
 SEALED_COLUMNS = ("personal_key_id", "personal_wrapped_key", "personal_nonce", "personal_ciphertext")
 
 
-def split(submission: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+class PersonalPart(TypedDict, total=False):
+    """What is sealed: the narrative, the source's personal fields, and each subject's
+    (in the submission's order; an empty one for a subject without any)."""
+    narrative: str
+    source: dict[str, str]
+    subjects: list[dict[str, str]]
+
+
+class SealedColumns(TypedDict):
+    """The columns that store a submission: its facts readable, its personal part sealed
+    (all four None once retention purged it)."""
+    submission: Submission
+    personal_key_id: str | None
+    personal_wrapped_key: bytes | None
+    personal_nonce: bytes | None
+    personal_ciphertext: bytes | None
+
+
+def split(submission: Submission) -> tuple[Submission, PersonalPart]:
     """(the non-personal facts, the personal part) of a submission."""
-    public = copy.deepcopy(dict(submission))
-    personal: dict[str, Any] = {}
+    public: dict[str, Any] = copy.deepcopy(dict(submission))  # taken apart field by field, by name
+    personal = PersonalPart()
     if "narrative" in public:
         personal["narrative"] = public.pop("narrative")
     source = public.get("source")
@@ -45,22 +64,22 @@ def split(submission: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
     subjects = [{k: s.pop(k) for k in PERSONAL_SUBJECT_FIELDS if k in s} for s in public.get("subjects", [])]
     if any(subjects):
         personal["subjects"] = subjects
-    return public, personal
+    return cast(Submission, public), personal
 
 
-def merge(public: Mapping[str, Any], personal: Mapping[str, Any]) -> dict[str, Any]:
+def merge(public: Submission, personal: PersonalPart) -> Submission:
     """The submission again, from its two parts."""
-    submission = copy.deepcopy(dict(public))
+    submission = copy.deepcopy(public)
     if "narrative" in personal:
         submission["narrative"] = personal["narrative"]
     if personal.get("source"):
-        submission["source"] = {**submission.get("source", {}), **personal["source"]}
+        submission["source"] = cast(SubmittedSource, {**submission.get("source", {}), **personal["source"]})
     for subject, fields in zip(submission.get("subjects", []), personal.get("subjects", [])):
-        subject.update(fields)
+        subject.update(cast(SubmittedSubject, fields))
     return submission
 
 
-def is_sealed(row: Mapping[str, Any]) -> bool:
+def is_sealed(row: Mapping[str, object]) -> bool:
     return row.get("personal_key_id") is not None
 
 
@@ -74,7 +93,7 @@ class ReportCipher:
     def active_key_id(self) -> str:
         return self.ring.active_id
 
-    def seal(self, report_id: str, submission: Mapping[str, Any]) -> dict[str, Any]:
+    def seal(self, report_id: str, submission: Submission) -> SealedColumns:
         """The column values that store `submission` for `report_id`."""
         public, personal = split(submission)
         plaintext = json.dumps(personal, ensure_ascii=False, separators=(",", ":")).encode()
@@ -83,20 +102,21 @@ class ReportCipher:
                 "personal_wrapped_key": sealed.wrapped_key, "personal_nonce": sealed.nonce,
                 "personal_ciphertext": sealed.ciphertext}
 
-    def reveal(self, report_id: str, row: Mapping[str, Any]) -> dict[str, Any]:
-        """The submission of a stored row, personal part included while it is kept.
-        Raises DecryptionError when the sealed part does not open."""
+    def reveal(self, report_id: str, row: Mapping[str, Any]) -> Submission:
+        """The submission of a stored row (its columns, SealedColumns among them), personal
+        part included while it is kept. Raises DecryptionError when it does not open."""
         if not is_sealed(row):
-            return dict(row["submission"])  # purged, or written before encryption
+            return cast(Submission, dict(row["submission"]))  # purged, or written before encryption
         sealed = Sealed(key_id=row["personal_key_id"], wrapped_key=bytes(row["personal_wrapped_key"]),
                         nonce=bytes(row["personal_nonce"]), ciphertext=bytes(row["personal_ciphertext"]))
-        personal = json.loads(self.ring.open(sealed, context=_context(report_id)))
+        personal: PersonalPart = json.loads(self.ring.open(sealed, context=_context(report_id)))
         return merge(row["submission"], personal)
 
 
-def purged_columns(submission: Mapping[str, Any]) -> dict[str, Any]:
+def purged_columns(submission: Submission) -> SealedColumns:
     """The column values of a report whose personal part is purged."""
-    return {"submission": split(submission)[0], **{c: None for c in SEALED_COLUMNS}}
+    return {"submission": split(submission)[0], "personal_key_id": None, "personal_wrapped_key": None,
+            "personal_nonce": None, "personal_ciphertext": None}
 
 
 def _context(report_id: str) -> bytes:

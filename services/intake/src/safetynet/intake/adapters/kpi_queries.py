@@ -1,5 +1,5 @@
 """The reads behind the KPIs and the high-danger list: reports, their read model and the
-subject index, turned into the plain records of domain/kpis.py."""
+subject index, turned into the plain records of domain/kpis.py and domain/high_danger.py."""
 
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator, Sequence
@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.intake.adapters import orm
 from safetynet.intake.adapters.crypto import SEALED_COLUMNS, ReportCipher
-from safetynet.intake.domain import kpis
+from safetynet.intake.domain.high_danger import HIGH_DANGER_TIPVDA, MonthReport, tipvda_score
 from safetynet.intake.domain.kpis import ClosedReferral, KpiReport, NamingReport
 
 CHUNK = 500  # bound parameters per IN list (old SQLite builds allow 999)
@@ -100,7 +100,7 @@ class KpiQueries:
                                         subject_hashes=frozenset(named[row.report_id])))
         return out
 
-    async def month_reports(self, county: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    async def month_reports(self, county: str, start: datetime, end: datetime) -> list[MonthReport]:
         """Every report of `county` received in `[start, end)` with what the high-danger
         list shows; the personal part is opened for the rows the list shows (TIPVDA 8+)."""
         if self._cipher is None:
@@ -114,11 +114,11 @@ class KpiQueries:
             .order_by(r.received_at, r.report_id))
         out = []
         for row in rows:
-            values = dict(row._mapping)
-            score = kpis.tipvda_score(values["submission"])  # open only the rows the list shows
-            if score is not None and score >= kpis.HIGH_DANGER_TIPVDA:
-                values["submission"] = self._cipher.reveal(row.report_id, values)
-            for column in SEALED_COLUMNS:
-                values.pop(column)
-            out.append({**values, "referrals": row.referrals or []})
+            submission = row.submission
+            score = tipvda_score(submission)  # open only the rows the list shows
+            if score is not None and score >= HIGH_DANGER_TIPVDA:
+                submission = self._cipher.reveal(row.report_id, dict(row._mapping))
+            out.append(MonthReport(report_id=row.report_id, received_at=row.received_at, township=row.township,
+                                   categories=row.categories, submission=submission, risk_level=row.risk_level,
+                                   status=row.status, referrals=row.referrals or []))
         return out

@@ -7,13 +7,15 @@ a report changed meanwhile (sealed again by another run, or purged) is left alon
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TypedDict, cast
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.intake.adapters import orm
 from safetynet.intake.adapters.crypto import SEALED_COLUMNS, ReportCipher, purged_columns
+from safetynet.intake.domain.reports import Submission
+from safetynet.intake.domain.views import Referral
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,18 @@ class Closed:
 
     report_id: str
     county: str
-    referrals: list[dict[str, Any]]
+    referrals: list[Referral]
+
+
+class SealedRow(TypedDict):
+    """A report's submission as stored: its facts, and its personal part sealed (under
+    `personal_key_id`), or not yet (None: written before encryption)."""
+    report_id: str
+    submission: Submission
+    personal_key_id: str | None
+    personal_wrapped_key: bytes | None
+    personal_nonce: bytes | None
+    personal_ciphertext: bytes | None
 
 
 class PrivacyRepository:
@@ -36,7 +49,7 @@ class PrivacyRepository:
             raise RuntimeError("this unit of work has no key ring")
         return self._cipher
 
-    async def not_on_active_key(self, *, after: str, limit: int) -> list[dict[str, Any]]:
+    async def not_on_active_key(self, *, after: str, limit: int) -> list[SealedRow]:
         """Reports after `after` whose personal part is not sealed under the active key:
         an older key, or none yet (written before encryption). Purged ones are done."""
         r = orm.reports.c
@@ -45,9 +58,9 @@ class PrivacyRepository:
             .where(r.report_id > after, r.pseudonymised_at.is_(None),
                    or_(r.personal_key_id.is_(None), r.personal_key_id != self.cipher.active_key_id))
             .order_by(r.report_id).limit(limit))
-        return [dict(row._mapping) for row in rows]
+        return [cast(SealedRow, dict(row._mapping)) for row in rows]
 
-    async def reseal(self, row: dict[str, Any]) -> bool:
+    async def reseal(self, row: SealedRow) -> bool:
         """Seal `row`'s submission again under the active key, with a fresh data key;
         False when the row changed since it was read."""
         report_id = row["report_id"]

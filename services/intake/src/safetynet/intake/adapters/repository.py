@@ -3,17 +3,19 @@
 import zlib
 from dataclasses import asdict
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 
-from sqlalchemy import bindparam, or_, select, text
+from sqlalchemy import bindparam, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from safetynet.contracts.storage import dialect_name
+from safetynet.platform.storage import dialect_name
 from safetynet.intake.adapters import orm
 from safetynet.intake.adapters.crypto import SEALED_COLUMNS, ReportCipher
-from safetynet.intake.domain.access import Principal, ReportOwnership
-from safetynet.intake.domain.subjects import REPEAT_WINDOW
-from safetynet.intake.domain.views import ReportView
+from safetynet.intake.domain.access import Principal, ReportOwnership, StoredKey
+from safetynet.intake.domain.reports import AcceptedBody, IdempotentReply, NewReport, ReportFacts, StoredReport
+from safetynet.intake.domain.timeline import NewEntry, TimelineEntry
+from safetynet.intake.domain.views import ReportView, Referral
+from safetynet.policy.repeat_window import repeat_window_start
 
 
 # Statements on the request path, built once: building one costs more CPU than running
@@ -56,13 +58,17 @@ class KeyRepository:
             _LIVE_KEY_BY_ID, {"key_id": key_id, "now": datetime.now(timezone.utc)})).first()
         return Principal(**row._mapping) if row else None
 
-    async def stored(self, key_id: str) -> dict[str, Any] | None:
+    async def stored(self, key_id: str) -> StoredKey | None:
         """A key as stored, live or not, without its hash: for revoking and rotating."""
         t = orm.api_keys.c
         row = (await self._session.execute(
             select(t.key_id, t.role, t.name, t.county, t.agency_type, t.unit, t.created_at, t.revoked_at,
                    t.expires_at).where(t.key_id == key_id))).first()
-        return dict(row._mapping) if row else None
+        if row is None:
+            return None
+        principal = Principal(key_id=row.key_id, role=row.role, name=row.name, county=row.county,
+                              agency_type=row.agency_type, unit=row.unit)
+        return StoredKey(principal, created_at=row.created_at, revoked_at=row.revoked_at, expires_at=row.expires_at)
 
     async def revoke(self, key_id: str, *, at: datetime) -> bool:
         """Revoke a key that is not revoked yet; False if there is none."""
@@ -101,10 +107,10 @@ class ReportRepository:
         if not hashes:
             return set()
         rows = await self._session.execute(_SUBJECTS_SEEN, {
-            "hashes": hashes, "received_at": received_at, "window_start": received_at - REPEAT_WINDOW})
+            "hashes": hashes, "received_at": received_at, "window_start": repeat_window_start(received_at)})
         return {r.subject_hash for r in rows}
 
-    async def add(self, *, report: dict[str, Any], subject_hashes: Iterable[str]) -> None:
+    async def add(self, *, report: NewReport, subject_hashes: Iterable[str]) -> None:
         """Store a report; its `submission`'s personal part is sealed, never stored readable."""
         sealed = self.cipher.seal(report["report_id"], report["submission"])
         await self._session.execute(orm.reports.insert(), dict(**{**report, **sealed}))
@@ -113,7 +119,7 @@ class ReportRepository:
         if rows:
             await self._session.execute(orm.subject_index.insert(), rows)
 
-    async def get(self, report_id: str, *, personal: bool = True) -> dict[str, Any] | None:
+    async def get(self, report_id: str, *, personal: bool = True) -> StoredReport | None:
         """The report with its whole submission (`personal`), or only its non-personal
         facts; `pseudonymised_at` tells when retention purged the personal part."""
         row = (await self._session.execute(
@@ -125,7 +131,7 @@ class ReportRepository:
             values["submission"] = self.cipher.reveal(report_id, values)
         for column in SEALED_COLUMNS:
             values.pop(column)
-        return values
+        return cast(StoredReport, values)  # the row's columns, less the sealed ones
 
     async def traces(self, report_ids: list[str]) -> dict[str, dict[str, str]]:
         """The W3C trace context each report was accepted in."""
@@ -151,15 +157,19 @@ class IdempotencyRepository:
     def __init__(self, session: AsyncConnection):
         self._session = session
 
-    async def get(self, *, key_id: str, idempotency_key: str) -> dict[str, Any] | None:
+    async def get(self, *, key_id: str, idempotency_key: str) -> IdempotentReply | None:
         t = orm.idempotency_keys.c
         row = (await self._session.execute(
-            select(orm.idempotency_keys).where(t.key_id == key_id, t.idempotency_key == idempotency_key))).first()
-        return dict(row._mapping) if row else None
+            select(t.body_sha256, t.status_code, t.response)
+            .where(t.key_id == key_id, t.idempotency_key == idempotency_key))).first()
+        return IdempotentReply(body_sha256=row.body_sha256, status_code=row.status_code,
+                               response=row.response) if row else None
 
-    async def add(self, **values: Any) -> None:
+    async def add(self, *, key_id: str, idempotency_key: str, body_sha256: str, report_id: str, status_code: int,
+                  response: AcceptedBody) -> None:
         await self._session.execute(orm.idempotency_keys.insert(), dict(
-            **values, created_at=datetime.now(timezone.utc)))
+            key_id=key_id, idempotency_key=idempotency_key, body_sha256=body_sha256, report_id=report_id,
+            status_code=status_code, response=response, created_at=datetime.now(timezone.utc)))
 
 
 class ViewRepository:
@@ -193,7 +203,7 @@ class ViewRepository:
             await self._session.execute(orm.report_views.update()
                                         .where(orm.report_views.c.report_id == view.report_id).values(**values))
 
-    async def index_referrals(self, report_id: str, referrals: list[dict[str, Any]]) -> None:
+    async def index_referrals(self, report_id: str, referrals: list[Referral]) -> None:
         """Remember which report and unit each referral belongs to (idempotent)."""
         if not referrals:
             return
@@ -216,7 +226,7 @@ class ViewRepository:
             select(t.report_id, t.unit).where(t.referral_id == referral_id))).first()
         return (row.report_id, row.unit) if row else None
 
-    async def open_reports(self, county: str) -> list[tuple[ReportView, dict[str, Any]]]:
+    async def open_reports(self, county: str) -> list[tuple[ReportView, ReportFacts]]:
         """Reports of `county` that still wait on a dispatcher or a unit."""
         v, r = orm.report_views.c, orm.reports.c
         rows = await self._session.execute(
@@ -226,24 +236,38 @@ class ViewRepository:
         out = []
         for row in rows:
             values = dict(row._mapping)
-            meta = {k: values.pop(k) for k in ("county", "township", "categories", "received_at")}
+            facts = ReportFacts(county=values.pop("county"), township=values.pop("township"),
+                                categories=values.pop("categories"), received_at=values.pop("received_at"))
             values.pop("updated_at")
-            out.append((ReportView(**values), meta))
+            out.append((ReportView(**values), facts))
         return out
 
     async def add_timeline(self, *, report_id: str, event_id: str, at: datetime, event: str, actor: str,
                            detail: str | None = None) -> None:
-        await self.add_timeline_entries(report_id=report_id, event_id=event_id, entries=[(at, event, actor, detail)])
+        await self.add_timeline_entries(report_id=report_id, event_id=event_id,
+                                        entries=[NewEntry(at, event, actor, detail)])
 
-    async def add_timeline_entries(self, *, report_id: str, event_id: str,
-                                   entries: Iterable[tuple[datetime, str, str, str | None]]) -> None:
+    async def add_timeline_entries(self, *, report_id: str, event_id: str, entries: Iterable[NewEntry]) -> None:
         rows = [dict(report_id=report_id, event_id=event_id, at=at, event=event, actor=actor, detail=detail)
                 for at, event, actor, detail in entries]
         if rows:
             await self._session.execute(orm.timeline.insert(), rows)
 
-    async def timeline(self, report_id: str) -> list[dict[str, Any]]:
+    async def timeline(self, report_id: str) -> list[TimelineEntry]:
         t = orm.timeline.c
         rows = await self._session.execute(
             select(t.at, t.event, t.actor, t.detail).where(t.report_id == report_id).order_by(t.at, t.id))
-        return [dict(r._mapping) for r in rows]
+        return [TimelineEntry(at=r.at, event=r.event, actor=r.actor, detail=r.detail) for r in rows]
+
+    async def newest_timeline_id(self) -> int:
+        """Timeline ids only grow: the newest is a watermark of every change so far."""
+        return int(await self._session.scalar(select(func.coalesce(func.max(orm.timeline.c.id), 0))) or 0)
+
+    async def recent_timeline_ids(self, county: str, *, window: int) -> set[int]:
+        """The county's timeline ids among the newest `window` of all counties: an index
+        range scan on the primary key, however long the timeline."""
+        t, r = orm.timeline.c, orm.reports.c
+        newest = select(func.coalesce(func.max(t.id), 0) - window).scalar_subquery()
+        query = (select(t.id).select_from(orm.timeline.join(orm.reports, r.report_id == t.report_id))
+                 .where(t.id > newest, r.county == county))
+        return set((await self._session.execute(query)).scalars())

@@ -1,6 +1,7 @@
 """Console sessions as stored: only a hash of each session id, never the id itself."""
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,12 @@ def session_hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class LiveSession:
+    key_id: str
+    last_seen_at: datetime
+
+
 class SessionRepository:
     def __init__(self, session: Any):  # a connection or session: anything that executes
         self._session = session
@@ -22,13 +29,13 @@ class SessionRepository:
             session_hash=session_hash(session_id), key_id=key_id, created_at=now, last_seen_at=now,
             expires_at=expires_at))
 
-    async def live(self, session_id: str, *, now: datetime, idle_since: datetime) -> dict[str, Any] | None:
+    async def live(self, session_id: str, *, now: datetime, idle_since: datetime) -> LiveSession | None:
         """The session if it is neither ended, expired nor idle since before `idle_since`."""
         t = orm.console_sessions.c
         row = (await self._session.execute(select(t.key_id, t.last_seen_at).where(
             t.session_hash == session_hash(session_id), t.ended_at.is_(None), t.expires_at > now,
             t.last_seen_at > idle_since))).first()
-        return dict(row._mapping) if row else None
+        return LiveSession(key_id=row.key_id, last_seen_at=row.last_seen_at) if row else None
 
     async def touch(self, session_id: str, *, now: datetime) -> None:
         t = orm.console_sessions.c

@@ -1,6 +1,7 @@
 """Who may do what: API key principals and the read scope of each role."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 Role = Literal["agency", "dispatcher", "unit", "supervisor", "admin"]
@@ -20,6 +21,15 @@ class Principal:
     def actor(self) -> str:
         """How this principal appears in timelines: role and name, never the secret."""
         return f"{self.role}:{self.name}"
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """A key as stored, live or not (never its hash): what revoking and rotating read."""
+    principal: Principal
+    created_at: datetime
+    revoked_at: datetime | None = None
+    expires_at: datetime | None = None  # None: the key does not expire
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,11 @@ from typing import Any, Iterable
 
 GENESIS = "0" * 64
 
+# What a record says it was about beyond its columns: the fields read, a command's id and
+# targets, a key's id. A JSON object whose fields depend on the action, and the one place
+# in the record that is free-form: the chain's hash covers its canonical JSON.
+AuditDetail = dict[str, Any]
+
 # What each role's report view shows of personal data (entrypoints/api/reports.py): the
 # fields a read is recorded with. The agency view shows none, so agency reads are not
 # recorded (they would also flood the trail: partner systems poll their reports' status).
@@ -62,7 +67,7 @@ class Entry:
     county: str | None
     report_id: str | None = None
     referral_id: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)  # what: fields read, command id, key id
+    detail: AuditDetail = field(default_factory=dict)  # what: fields read, command id, key id
 
     def canonical(self) -> bytes:
         document = {

@@ -1,4 +1,5 @@
-"""The programme's indicators (KPIs) and the high-danger list, from plain records. No I/O.
+"""The programme's indicators (KPIs), from plain records. No I/O. (The monthly
+high-danger list is high_danger.py.)
 
 DOMAIN.md, "Indicators the programme tracks" and "Settled details" -> KPIs. A period is
 `[first, last]`, dates inclusive in Asia/Taipei time: `[first 00:00+08:00, last+1 00:00+08:00)`.
@@ -7,18 +8,17 @@ and screening's re-report-after-closure rule do); a subject without one never ma
 The county only selects the reports that are counted.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable, get_args
+from typing import Iterable, NotRequired, TypedDict, get_args
 
 from safetynet.contracts.report import PROTECTION_CATEGORIES, TAIPEI, AgencyType, Category, RiskLevel
+from safetynet.policy.repeat_window import within_repeat_window
+from safetynet.policy.sla import dispatched_on_time
 
-DISPATCH_WINDOW = timedelta(hours=24)
-REREPORT_WINDOW = timedelta(hours=365 * 24)
 VULNERABLE_WINDOW = timedelta(hours=90 * 24)
 MAX_PERIOD_DAYS = 366
 EARLIEST, LATEST = date(1900, 1, 1), date(9998, 12, 31)  # keeps every window's arithmetic in range
-HIGH_DANGER_TIPVDA = 8
 UNSCREENED = "unscreened"  # the risk-level key of reports screening has not decided yet
 _PROTECTION = frozenset(PROTECTION_CATEGORIES)
 
@@ -77,18 +77,46 @@ class NamingReport:
         return not _PROTECTION.isdisjoint(self.categories)
 
 
+class RateFigures(TypedDict):
+    numerator: int
+    denominator: int
+    rate: float | None             # None when the denominator is 0
+    pending: NotRequired[int]      # dispatch: reports not counted yet
+    window_open: NotRequired[int]  # vulnerable family: reports whose 90 days still run
+
+
 @dataclass(frozen=True)
 class Rate:
     numerator: int
     denominator: int
-    extra: dict[str, int] = field(default_factory=dict)
+    pending: int | None = None
+    window_open: int | None = None
 
     @property
     def rate(self) -> float | None:
         return self.numerator / self.denominator if self.denominator else None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"numerator": self.numerator, "denominator": self.denominator, "rate": self.rate, **self.extra}
+    def as_dict(self) -> RateFigures:
+        figures = RateFigures(numerator=self.numerator, denominator=self.denominator, rate=self.rate)
+        if self.pending is not None:
+            figures["pending"] = self.pending
+        if self.window_open is not None:
+            figures["window_open"] = self.window_open
+        return figures
+
+
+class Counts(TypedDict):
+    by_category: dict[str, int]
+    by_source: dict[str, int]
+    by_risk_level: dict[str, int]
+
+
+class Indicators(TypedDict):
+    reports: int
+    dispatch_within_24h: RateFigures
+    protection_rereport: RateFigures
+    vulnerable_family_to_protection_90d: RateFigures
+    counts: Counts
 
 
 # -- periods ------------------------------------------------------------------------------
@@ -135,14 +163,15 @@ def dispatch_rate(reports: Iterable[KpiReport], *, now: datetime) -> Rate:
             pending += 1
             continue
         denominator += 1
-        if done is not None and done - r.received_at <= DISPATCH_WINDOW:
+        if done is not None and dispatched_on_time(received_at=r.received_at, dispatched_at=done):
             numerator += 1
-    return Rate(numerator, denominator, {"pending": pending})
+    return Rate(numerator, denominator, pending=pending)
 
 
 def protection_rereport_rate(reports: Iterable[KpiReport], closed: Iterable[ClosedReferral]) -> Rate:
     """Protection reports naming a subject whose protection referral (on another report) was
-    closed strictly before this report was received and less than 365×24 h before it."""
+    closed inside the repeat window before this report was received (strictly before, less
+    than 365×24 h: safetynet.policy.repeat_window)."""
     by_subject: dict[str, list[ClosedReferral]] = {}
     for c in closed:
         if c.kind == "protection":
@@ -153,8 +182,7 @@ def protection_rereport_rate(reports: Iterable[KpiReport], closed: Iterable[Clos
         if not r.protection:
             continue
         denominator += 1
-        if any(c.report_id != r.report_id and c.closed_at < r.received_at
-               and r.received_at - c.closed_at < REREPORT_WINDOW
+        if any(c.report_id != r.report_id and within_repeat_window(c.closed_at, r.received_at)
                for h in r.subject_hashes for c in by_subject.get(h, ())):
             numerator += 1
     return Rate(numerator, denominator)
@@ -180,10 +208,10 @@ def vulnerable_to_protection_rate(reports: Iterable[KpiReport], naming: Iterable
                and n.received_at - r.received_at < VULNERABLE_WINDOW
                for h in r.subject_hashes for n in by_subject.get(h, ())):
             numerator += 1
-    return Rate(numerator, denominator, {"window_open": window_open})
+    return Rate(numerator, denominator, window_open=window_open)
 
 
-def counts(reports: Iterable[KpiReport]) -> dict[str, dict[str, int]]:
+def counts(reports: Iterable[KpiReport]) -> Counts:
     """Reports by category (a report counts once in each of its categories), by source
     (the reporting key's agency type) and by risk level; every known value is listed."""
     by_category = dict.fromkeys(get_args(Category), 0)
@@ -199,7 +227,7 @@ def counts(reports: Iterable[KpiReport]) -> dict[str, dict[str, int]]:
 
 
 def compute(reports: list[KpiReport], *, closed: Iterable[ClosedReferral], naming: Iterable[NamingReport],
-            now: datetime) -> dict[str, Any]:
+            now: datetime) -> Indicators:
     return {
         "reports": len(reports),
         "dispatch_within_24h": dispatch_rate(reports, now=now).as_dict(),
@@ -207,55 +235,3 @@ def compute(reports: list[KpiReport], *, closed: Iterable[ClosedReferral], namin
         "vulnerable_family_to_protection_90d": vulnerable_to_protection_rate(reports, naming, now=now).as_dict(),
         "counts": counts(reports),
     }
-
-
-# -- the high-danger list (家暴高危機網絡會議) --------------------------------------------------
-
-HIGH_DANGER_COLUMNS = ("report_id", "received_at", "township", "categories", "tipvda_score", "risk_level",
-                       "status", "referral_units", "subjects")
-_SETTLED_ELSEWHERE = frozenset({"rejected", "reassigned"})
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def tipvda_score(submission: dict[str, Any]) -> int | None:
-    score = (submission.get("indicators") or {}).get("tipvda_score")
-    return score if isinstance(score, int) and not isinstance(score, bool) else None
-
-
-def high_danger_row(*, report_id: str, received_at: datetime, township: str, categories: list[str],
-                    submission: dict[str, Any], risk_level: str | None, status: str | None,
-                    referrals: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The meeting's row for a report with TIPVDA 8 or more, else None. Referral units are
-    the units holding live referrals (not rejected or reassigned), in order, once each."""
-    score = tipvda_score(submission)
-    if score is None or score < HIGH_DANGER_TIPVDA:
-        return None
-    units = [r["unit"] for r in referrals if r.get("status") not in _SETTLED_ELSEWHERE]
-    return {
-        "report_id": report_id, "received_at": received_at.astimezone(TAIPEI).isoformat(),
-        "township": township, "categories": list(categories), "tipvda_score": score,
-        "risk_level": risk_level, "status": status, "referral_units": list(dict.fromkeys(units)),
-        "subjects": [{"role": s.get("role"), "name": s.get("name")} for s in submission.get("subjects", [])],
-    }
-
-
-def sort_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(rows, key=lambda r: (datetime.fromisoformat(r["received_at"]), r["report_id"]))
-
-
-def _cell(value: Any) -> str:
-    """Text for one CSV cell; a leading formula character is quoted so a spreadsheet shows
-    it instead of evaluating partner-supplied text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def csv_table(rows: Iterable[dict[str, Any]]) -> list[list[str]]:
-    """Header and rows, in HIGH_DANGER_COLUMNS order; lists joined with '; ', subjects as role:name."""
-    table = [list(HIGH_DANGER_COLUMNS)]
-    for r in rows:
-        subjects = "; ".join(s["role"] + (f":{s['name']}" if s.get("name") else "") for s in r["subjects"])
-        values = {**r, "categories": "; ".join(r["categories"]),
-                  "referral_units": "; ".join(r["referral_units"]), "subjects": subjects}
-        table.append([_cell(values[c]) for c in HIGH_DANGER_COLUMNS])
-    return table

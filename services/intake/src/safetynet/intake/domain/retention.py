@@ -6,12 +6,16 @@ closed, the county's retention period runs from the last of those closures.
 """
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Iterable
 
-SETTLED = frozenset({"closed", "reassigned"})
+from safetynet.intake.domain.views import Referral
+from safetynet.policy.referral_lifecycle import TERMINAL
+
+# Settled: no action starts from the referral any more (closed, or reassigned).
+SETTLED = TERMINAL
 
 
-def last_closure(referrals: Iterable[dict[str, Any]]) -> datetime | None:
+def last_closure(referrals: Iterable[Referral]) -> datetime | None:
     """When the last referral was settled, or None while any is live (or none closed)."""
     referrals = list(referrals)
     if not referrals or any(r.get("status") not in SETTLED for r in referrals):
@@ -24,15 +28,14 @@ def last_closure(referrals: Iterable[dict[str, Any]]) -> datetime | None:
     return max(t for t in times if t is not None)
 
 
-def purge_due(referrals: Iterable[dict[str, Any]], *, retention_days: int, now: datetime) -> bool:
+def purge_due(referrals: Iterable[Referral], *, retention_days: int, now: datetime) -> bool:
     closed = last_closure(referrals)
     return closed is not None and now - closed > timedelta(days=retention_days)
 
 
-def _when(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        when = value
-    elif isinstance(value, str) and value:
+def _when(value: str | None) -> datetime | None:
+    """A referral's time as the view stores it (ISO 8601); None when it cannot be read."""
+    if isinstance(value, str) and value:
         try:
             when = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:

@@ -1,10 +1,8 @@
-"""Subject facts derived at acceptance: keyed hashes and ages."""
+"""Subject facts derived at acceptance: keyed hashes and ages. (Whether an earlier report
+is a repeat is safetynet.policy.repeat_window.)"""
 
 import hashlib
 import hmac
-from datetime import datetime, timedelta
-
-REPEAT_WINDOW = timedelta(hours=365 * 24)
 
 
 def subject_hash(key: bytes, national_id: str) -> str:
@@ -12,7 +10,3 @@ def subject_hash(key: bytes, national_id: str) -> str:
     without the key, and never the raw ID."""
     return hmac.new(key, national_id.encode(), hashlib.sha256).hexdigest()
 
-
-def in_repeat_window(earlier: datetime, now: datetime) -> bool:
-    """Received strictly earlier and less than 365×24 h before."""
-    return earlier < now and now - earlier < REPEAT_WINDOW

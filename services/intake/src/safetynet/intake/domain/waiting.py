@@ -1,11 +1,16 @@
 """Where a report waits now: the stage that owns its next step."""
 
-from typing import Any
+from typing import Literal, TypedDict
 
 from safetynet.intake.domain.views import ReportView
 
 
-def waiting_on(view: ReportView) -> dict[str, Any]:
+class WaitingOn(TypedDict):
+    stage: Literal["screening", "routing", "dispatcher", "unit", "done"]
+    who: str  # the service, the dispatch queue, or the units' ids (", "-joined)
+
+
+def waiting_on(view: ReportView) -> WaitingOn:
     """The stage a report waits in, and who is expected to act."""
     if view.risk_level is None:
         return {"stage": "screening", "who": "screening service"}

@@ -7,15 +7,17 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.requests import ClientDisconnect
 from sqlalchemy import text
 
-from safetynet.contracts.messaging.readiness import unavailable
-from safetynet.contracts.report import ReportSubmission
+from safetynet.platform.messaging.readiness import unavailable
 from safetynet.intake.entrypoints import console, guard, outage
 from safetynet.intake.entrypoints.api import actions, queue, reports
 from safetynet.intake.entrypoints.api import kpis, ops
 from safetynet.intake.entrypoints.api import audit as audit_api
-from safetynet.intake.entrypoints.api.authz import OutOfReach, authorize, document_policy
-from safetynet.intake.entrypoints.api.deps import IntakeContext
+from safetynet.intake.entrypoints.api import openapi
+from safetynet.intake.entrypoints.api.authz import OutOfReach, authorize
+from safetynet.intake.context import IntakeContext
 from safetynet.intake.entrypoints.api.ratelimit import TokenBuckets
+from safetynet.intake.entrypoints.api.schemas import Health
+from safetynet.intake.version import API_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,8 @@ Authenticate with `Authorization: Bearer <key>`.
 
 def create_app(ctx: IntakeContext) -> FastAPI:
     # Every route runs `authorize` first: the policy of domain/policy.py, one dependency.
-    app = FastAPI(title="SafetyNet Dispatch — intake API", version="1.0.0", description=DESCRIPTION,
+    app = FastAPI(title="SafetyNet Dispatch — intake API", version=API_VERSION, description=DESCRIPTION,
+                  openapi_tags=openapi.TAGS, generate_unique_id_function=openapi.operation_id,
                   dependencies=[Depends(authorize)])
     app.state.intake = ctx
     app.state.rate_limits = TokenBuckets(ctx.settings.rate_limit_per_minute)
@@ -48,11 +51,13 @@ def create_app(ctx: IntakeContext) -> FastAPI:
         # for a key) rather than answer 404.
         return RedirectResponse("/console", status_code=307)
 
-    @app.get("/healthz", tags=["ops"], summary="The process is alive")
+    @app.get("/healthz", tags=["ops"], summary="The process is alive", operation_id="check_liveness",
+             response_model=Health)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"], summary="The database answers", responses={503: {"description": "Not ready"}})
+    @app.get("/readyz", tags=["ops"], summary="The database answers", operation_id="check_readiness",
+             response_model=Health, responses={503: {"model": Health, "description": "Not ready"}})
     async def readyz() -> JSONResponse:
         try:
             async with ctx.engine.connect() as conn:
@@ -96,24 +101,6 @@ def create_app(ctx: IntakeContext) -> FastAPI:
 
     outage.install(app, fallback=unexpected)  # 503 with Retry-After while PostgreSQL is away
 
-    _publish_request_schema(app)
+    openapi.install(app)
     return app
 
-
-def _publish_request_schema(app: FastAPI) -> None:
-    """POST /v1/reports reads its body itself (to count bytes and catch parser errors),
-    so add the contract's schema to the OpenAPI components by hand."""
-    original = app.openapi
-
-    def openapi() -> dict:  # type: ignore[type-arg]
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = original()
-        defs = ReportSubmission.model_json_schema(ref_template="#/components/schemas/{model}")
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components.update(defs.pop("$defs", {}))
-        components["ReportSubmission"] = defs
-        document_policy(schema)
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -30,7 +30,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from safetynet.intake.domain import policy
 from safetynet.intake.entrypoints.api import throttle
-from safetynet.intake.service_layer import handlers
+from safetynet.intake.entrypoints.authentication import KeyRefused, TooManyFailures, bearer_principal
 
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
@@ -98,21 +98,18 @@ class RequestGuard:
         request = Request(scope)
         if throttle.blocked(request):
             return False  # the app answers 429 without reading the body
-        ctx = scope["app"].state.intake
         if rule.sign_in != "api":
             from safetynet.intake.entrypoints.console.auth import principal_of
             try:
-                await principal_of(request, ctx, redirect=False)
+                await principal_of(request, scope["app"].state.intake, redirect=False)
             except Exception:
                 return False
             return True
-        scheme, _, secret = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
-            return False
-        principal = await handlers.authenticate(secret=secret.strip(), uow=ctx.uow())
-        if principal is None:
-            return False
-        scope.setdefault("state", {})["authenticated"] = principal  # authz need not look it up again
+        try:
+            # The outcome stays on the request: authz takes it from there, without a second look-up.
+            await bearer_principal(request)
+        except (KeyRefused, TooManyFailures):
+            return False  # the app answers it, as for any request without valid credentials
         return True
 
 

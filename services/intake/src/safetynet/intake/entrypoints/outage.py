@@ -2,7 +2,7 @@
 
 A PostgreSQL restart or failover is an outage, not a bug: the client (a partner system,
 a dispatcher's browser) should try again shortly, and 503 with Retry-After says exactly
-that. Which errors count is decided once, in safetynet.contracts.messaging.readiness.
+that. Which errors count is decided once, in safetynet.platform.messaging.readiness.
 """
 
 from typing import Any
@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import exc as sa
 
-from safetynet.contracts.messaging.readiness import unavailable
+from safetynet.platform.messaging.readiness import unavailable
 
 RETRY_AFTER_SECONDS = 5
 DETAIL = "the database is unreachable for the moment: try again shortly"

@@ -1,13 +1,14 @@
 """Dispatcher and unit actions: checked here, applied by routing (over Kafka)."""
 
-from typing import Any
-
 from opentelemetry import propagate, trace
 
 from safetynet.contracts import topics
 from safetynet.contracts.envelope import Envelope
 from safetynet.intake.domain import actions
 from safetynet.intake.domain.access import Principal
+from safetynet.intake.domain.actions import ActionFields
+from safetynet.intake.domain.audit import AuditDetail
+from safetynet.intake.domain.reports import StoredReport
 from safetynet.intake.domain.timeline import entry_name
 from safetynet.intake.service_layer import audit
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
@@ -17,7 +18,7 @@ _tracer = trace.get_tracer("safetynet.intake")
 
 async def request_action(*, principal: Principal, command_type: str, uow: IntakeUnitOfWork,
                          report_id: str | None = None, referral_id: str | None = None,
-                         fields: dict[str, Any] | None = None) -> str:
+                         fields: ActionFields | None = None) -> str:
     """Check an action against the report as last seen, then send it to routing; return its id."""
     async with uow:
         report_id = report_id or (await uow.views.report_of_referral(referral_id) if referral_id else None)
@@ -40,8 +41,8 @@ async def request_action(*, principal: Principal, command_type: str, uow: Intake
 
 
 async def _send(uow: IntakeUnitOfWork, principal: Principal, command_type: str, *, report_id: str, county: str,
-                referral_id: str | None, fields: dict[str, Any] | None) -> str:
-    payload = {"report_id": report_id, "county": county,
+                referral_id: str | None, fields: ActionFields | None) -> str:
+    payload = {"report_id": report_id, "county": county,  # the command's JSON (contracts/commands.py)
                "actor": {"key_id": principal.key_id, "role": principal.role, "name": principal.name},
                **({"referral_id": referral_id} if referral_id else {}), **(fields or {})}
     envelope = Envelope(type=command_type, report_id=report_id, producer="intake", payload=payload)
@@ -52,7 +53,7 @@ async def _send(uow: IntakeUnitOfWork, principal: Principal, command_type: str, 
     return envelope.event_id
 
 
-def _report_links(report: dict[str, Any] | None) -> list[trace.Link]:
+def _report_links(report: StoredReport | None) -> list[trace.Link]:
     """A link from the action's span to the trace of the request that accepted the report."""
     carrier = report.get("trace") if report else None
     if not carrier:
@@ -61,7 +62,7 @@ def _report_links(report: dict[str, Any] | None) -> list[trace.Link]:
     return [trace.Link(context)] if context.is_valid else []
 
 
-def _detail(fields: dict[str, Any] | None) -> str | None:
+def _detail(fields: ActionFields | None) -> str | None:
     if not fields:
         return None
     parts = [f"{k}: {v}" for k, v in fields.items() if k != "destinations"]
@@ -70,10 +71,10 @@ def _detail(fields: dict[str, Any] | None) -> str | None:
     return "; ".join(parts)
 
 
-def _audit_detail(command_id: str, fields: dict[str, Any] | None) -> dict[str, Any]:
+def _audit_detail(command_id: str, fields: ActionFields | None) -> AuditDetail:
     """The command and what it changes; never free text (reasons, outcomes can name people,
     and the trail can never be purged: the timeline keeps them)."""
-    detail: dict[str, Any] = {"command_id": command_id, "fields": sorted(fields or {})}
+    detail: AuditDetail = {"command_id": command_id, "fields": sorted(fields or {})}
     if fields and "destinations" in fields:
         detail["destinations"] = [{"kind": d["kind"], "unit": d.get("unit")} for d in fields["destinations"]]
     if fields and "unit" in fields:

@@ -12,13 +12,13 @@ import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Iterable, TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from safetynet.intake.adapters.audit_repository import chain
 from safetynet.intake.domain.access import Principal
-from safetynet.intake.domain.audit import Actor, AuditKey, Break, Entry, Stored, Verifier
+from safetynet.intake.domain.audit import Actor, AuditDetail, AuditKey, Break, Entry, Stored, Verifier
 from safetynet.intake.domain.audit_checkpoints import Checkpoint, compare
 from safetynet.intake.service_layer.unit_of_work import DEV_AUDIT_KEY, IntakeUnitOfWork
 
@@ -49,7 +49,7 @@ def actor_of(principal: Principal) -> Actor:
 
 
 def entry(actor: Actor, action: str, *, county: str | None, report_id: str | None = None,
-          referral_id: str | None = None, detail: dict[str, Any] | None = None,
+          referral_id: str | None = None, detail: AuditDetail | None = None,
           at: datetime | None = None) -> Entry:
     origin = current_origin()
     return Entry(record_id=str(uuid.uuid4()), at=at or datetime.now(timezone.utc), actor=actor, action=action,
@@ -62,7 +62,30 @@ async def record(uow: IntakeUnitOfWork, entries: Iterable[Entry]) -> None:
     await uow.audit.append(list(entries))
 
 
-def as_json(stored: Stored) -> dict[str, Any]:
+class ActorJson(TypedDict):
+    key_id: str | None
+    name: str
+    role: str
+
+
+class RecordJson(TypedDict):
+    """A record as GET /v1/audit shows it: its content, its place in the trail and its links."""
+    seq: int
+    record_id: str
+    at: str
+    actor: ActorJson
+    action: str
+    endpoint: str
+    client: str
+    county: str | None
+    report_id: str | None
+    referral_id: str | None
+    detail: AuditDetail
+    prev_hash: str
+    hash: str
+
+
+def as_json(stored: Stored) -> RecordJson:
     e = stored.entry
     return {"seq": stored.seq, "record_id": e.record_id, "at": e.at.isoformat(),
             "actor": {"key_id": e.actor.key_id, "name": e.actor.name, "role": e.actor.role},
@@ -72,7 +95,7 @@ def as_json(stored: Stored) -> dict[str, Any]:
 
 
 async def query(*, principal: Principal, uow: IntakeUnitOfWork, report_id: str | None = None,
-                actor: str | None = None, before: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+                actor: str | None = None, before: int | None = None, limit: int = 100) -> list[RecordJson]:
     """The key's county's records, newest first."""
     async with uow:
         found = await uow.audit.query(county=principal.county, report_id=report_id, actor=actor,

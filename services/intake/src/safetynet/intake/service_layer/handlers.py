@@ -1,24 +1,28 @@
-"""Intake's handlers: accepting reports, keys, and the read model."""
+"""Intake's handlers: accepting reports, API keys, and reading a report (the read model is
+projected by projections.py)."""
 
 import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import datetime, timezone
+from typing import Callable
 
 from sqlalchemy.exc import IntegrityError
 
 from safetynet.contracts import topics
-from safetynet.contracts.counties import CountyDirectory
-from safetynet.contracts.messaging.outbox import current_trace
+from safetynet.platform.counties import CountyDirectory
+from safetynet.platform.messaging.outbox import current_trace
 from safetynet.contracts.report import ReportSubmission
-from safetynet.intake.adapters.contracts import accepted_body, report_received, subject_hashes
+from safetynet.intake.adapters.contracts import accepted_body, report_received, stored_submission, subject_hashes
 from safetynet.intake.domain.access import Principal, Role, can_read
 from safetynet.intake.domain.audit import Actor, personal_fields
+from safetynet.intake.domain.reports import AcceptedBody, NewReport, StoredReport
+from safetynet.intake.domain.timeline import TimelineEntry
 from safetynet.intake.domain.views import ReportView
 from safetynet.intake.service_layer import audit
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from safetynet.policy import sla
 
 Clock = Callable[[], datetime]
 
@@ -30,8 +34,16 @@ class IdempotencyConflict(Exception):
 @dataclass(frozen=True)
 class Accepted:
     status_code: int
-    body: dict[str, Any]
+    body: AcceptedBody
     replayed: bool = False
+
+
+@dataclass(frozen=True)
+class ReportRead:
+    """A report as a reader sees it: what was reported, where it stands, what happened."""
+    report: StoredReport
+    view: ReportView
+    timeline: list[TimelineEntry]
 
 
 def hash_secret(secret: str) -> str:
@@ -91,13 +103,13 @@ async def _accept(*, principal: Principal, submission: ReportSubmission, body_sh
         seen = await uow.reports.subjects_seen_since(known, received_at=received_at)
         report_id = str(uuid.uuid4())
         seconds = directory.sla_seconds(county=submission.county, risk_level=None, default=default_sla_seconds)
-        sla_due_at = received_at + timedelta(seconds=seconds)
-        await uow.reports.add(report=dict(
+        sla_due_at = sla.deadline(accepted_at=received_at, sla_seconds=seconds)
+        await uow.reports.add(report=NewReport(
             report_id=report_id, county=submission.county, township=submission.township,
             agency_type=principal.agency_type or "public", agency_name=principal.name,
             agency_county=principal.county, key_id=principal.key_id,
-            received_at=received_at, sla_due_at=sla_due_at, categories=submission.categories,
-            submission=submission.model_dump(mode="json", exclude_none=True), trace=current_trace()),
+            received_at=received_at, sla_due_at=sla_due_at, categories=list(submission.categories),
+            submission=stored_submission(submission), trace=current_trace()),
             subject_hashes=known)
         await uow.views.save(ReportView.received(report_id, sla_due_at=sla_due_at), new=True)
         await uow.views.add_timeline(report_id=report_id, event_id=report_id, at=received_at,
@@ -116,38 +128,20 @@ async def _accept(*, principal: Principal, submission: ReportSubmission, body_sh
         return Accepted(202, body)
 
 
-async def read_report(*, principal: Principal, report_id: str, uow: IntakeUnitOfWork) -> dict[str, Any] | None:
-    """The report as `principal` may see it, or None when it is not theirs to see."""
+async def read_report(*, principal: Principal, report_id: str, uow: IntakeUnitOfWork) -> ReportRead | None:
+    """The report as `principal` may see it, or None when it is not theirs to see (or
+    has no view yet)."""
     async with uow:
         ownership = await uow.reports.ownership(report_id)
         if ownership is None or not can_read(principal, ownership):
             return None
-        found = {"report": await uow.reports.get(report_id), "view": await uow.views.get(report_id),
-                 "timeline": await uow.views.timeline(report_id)}
+        report, view = await uow.reports.get(report_id), await uow.views.get(report_id)
+        if report is None or view is None:
+            return None
+        found = ReportRead(report=report, view=view, timeline=await uow.views.timeline(report_id))
         fields = personal_fields(principal.role)
-        if fields and found["view"] is not None:  # shown only once the read is on the audit trail
+        if fields:  # shown only once the read is on the audit trail
             await audit.record(uow, [audit.entry(audit.actor_of(principal), "read_report", county=ownership.county,
                                                  report_id=report_id, detail={"fields": list(fields)})])
             await uow.commit()
         return found
-
-
-async def project(*, event_id: str, report_id: str, uow: IntakeUnitOfWork,
-                  change: Callable[[ReportView], bool | None],
-                  timeline: list[tuple[datetime, str, str, str | None]]) -> datetime | None:
-    """Apply another service's event to the report view and its timeline, once; return
-    the report's received_at when the event was new to it."""
-    async with uow:
-        if not await uow.claim(event_id):
-            return None
-        found = await uow.views.get_with_received_at(report_id)
-        if found is None:  # not a report this intake accepted (another installation's)
-            await uow.commit()  # handled: there is nothing to show
-            return None
-        view, received_at = found
-        if change(view) is not False:
-            await uow.views.save(view)
-            await uow.views.index_referrals(report_id, view.referrals)
-        await uow.views.add_timeline_entries(report_id=report_id, event_id=event_id, entries=timeline)
-        await uow.commit()
-        return received_at

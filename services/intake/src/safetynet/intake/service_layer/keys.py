@@ -40,10 +40,11 @@ async def revoke_key(*, key_id: str, uow: IntakeUnitOfWork, operator: Actor = au
         if stored is None or not await uow.keys.revoke(key_id, at=now):
             raise UnknownKey(key_id)
         await uow.sessions.end_for_key(key_id, now=now)
-        await audit.record(uow, [audit.entry(operator, "revoke_key", county=stored["county"], at=now, detail={
-            "key_id": key_id, "role": stored["role"], "name": stored["name"]})])
+        revoked = stored.principal
+        await audit.record(uow, [audit.entry(operator, "revoke_key", county=revoked.county, at=now, detail={
+            "key_id": key_id, "role": revoked.role, "name": revoked.name})])
         await uow.commit()
-    return _principal(stored)
+    return revoked
 
 
 @dataclass(frozen=True)
@@ -67,11 +68,11 @@ async def rotate_key(*, key_id: str, uow: IntakeUnitOfWork, expires_in_days: int
         await uow.sessions.end_for_key(key_id, now=now)
         if expires_in_days is not None:
             expires_at = expiry(expires_in_days, now=now)
-        elif stored["expires_at"] is not None:
-            expires_at = now + (stored["expires_at"] - stored["created_at"])
+        elif stored.expires_at is not None:
+            expires_at = now + (stored.expires_at - stored.created_at)
         else:
             expires_at = None
-        old = _principal(stored)
+        old = stored.principal
         new = replace(old, key_id=str(uuid.uuid4()))
         secret = "sn_" + secrets.token_urlsafe(32)
         await uow.keys.add(new, key_hash=hash_secret(secret), expires_at=expires_at)
@@ -80,11 +81,6 @@ async def rotate_key(*, key_id: str, uow: IntakeUnitOfWork, expires_in_days: int
             "expires_at": expires_at.isoformat() if expires_at else None})])
         await uow.commit()
     return Rotated(old=old, new=new, secret=secret, expires_at=expires_at)
-
-
-def _principal(stored: dict) -> Principal:  # type: ignore[type-arg]
-    return Principal(key_id=stored["key_id"], role=stored["role"], name=stored["name"], county=stored["county"],
-                     agency_type=stored["agency_type"], unit=stored["unit"])
 
 
 __all__ = ["Rotated", "UnknownKey", "create_key", "expiry", "revoke_key", "rotate_key"]

@@ -1,26 +1,39 @@
 """The ops view: open SLAs, soonest first, with where each report waits."""
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypedDict
 
 from opentelemetry import propagate, trace
 
 from safetynet.intake.domain import paging
 from safetynet.intake.domain.access import Principal
-from safetynet.intake.domain.waiting import waiting_on
+from safetynet.intake.domain.waiting import WaitingOn, waiting_on
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 
+class OpenSla(TypedDict):
+    """A report whose SLA clock runs: time left, where it waits, and its trace."""
+    report_id: str
+    status: str
+    risk_level: str | None
+    received_at: str
+    due_at: str
+    seconds_left: int
+    waiting_on: WaitingOn
+    trace_id: str | None
+    trace_url: str | None
+
+
 async def open_slas(*, principal: Principal, uow: IntakeUnitOfWork, trace_url_template: str,
-                    now: datetime | None = None) -> list[dict[str, Any]]:
+                    now: datetime | None = None) -> list[OpenSla]:
     """Every report of the county whose SLA is still open, soonest deadline first."""
     now = now or datetime.now(timezone.utc)
     async with uow:
         rows = await uow.views.open_reports(principal.county)
         traces = await uow.reports.traces([view.report_id for view, _ in rows])
-    items = []
+    items: list[OpenSla] = []
     for view, meta in rows:
-        if view.sla.get("state") != "open":
+        if view.sla["state"] != "open":
             continue
         due = datetime.fromisoformat(view.sla["due_at"])
         trace_id = _trace_id(traces.get(view.report_id))
@@ -35,7 +48,7 @@ async def open_slas(*, principal: Principal, uow: IntakeUnitOfWork, trace_url_te
     return items
 
 
-def sla_key(item: dict[str, Any]) -> list[Any]:
+def sla_key(item: OpenSla) -> list[Any]:
     due = datetime.fromisoformat(item["due_at"]).astimezone(timezone.utc).isoformat()
     return [due, item["report_id"]]
 

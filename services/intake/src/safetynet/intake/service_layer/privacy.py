@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from safetynet.contracts.counties import CountyDirectory
-from safetynet.contracts.crypto import DecryptionError
+from safetynet.platform.counties import CountyDirectory
+from safetynet.platform.crypto import DecryptionError
 from safetynet.intake.domain import retention
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 

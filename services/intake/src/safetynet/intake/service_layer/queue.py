@@ -1,19 +1,38 @@
 """The dispatch queue: what waits on a dispatcher or a unit, most urgent first."""
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from safetynet.intake.domain import paging
 from safetynet.intake.domain.access import Principal
+from safetynet.intake.domain.views import Destination, Referral, Sla
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from safetynet.policy.referral_lifecycle import AWAITING_ACTION
+from safetynet.policy.risk_lights import urgency_rank
 
-RISK_ORDER = {"red": 0, "orange": 1, "yellow": 2, "green": 3, None: 4}
+
+class QueueItem(TypedDict):
+    """A report in the queue, and whose move it is: a dispatcher's review, or the units'
+    acknowledgement of `waiting_referrals`."""
+    report_id: str
+    status: str
+    risk_level: str | None
+    urgent: bool | None
+    direct_dispatch: bool | None
+    county: str
+    township: str
+    categories: list[str]
+    received_at: str
+    sla: Sla
+    destinations: list[Destination]
+    waiting_referrals: list[Referral]
+    queue: Literal["review", "acknowledgement"]
 
 
-def queue_key(item: dict[str, Any]) -> list[Any]:
+def queue_key(item: QueueItem) -> list[Any]:
     """The queue's order: SLA due time (UTC), then risk, then id (a total order for paging)."""
     due = datetime.fromisoformat(item["sla"]["due_at"]).astimezone(timezone.utc).isoformat()
-    return [due, RISK_ORDER.get(item["risk_level"], 4), item["report_id"]]
+    return [due, urgency_rank(item["risk_level"]), item["report_id"]]
 
 
 async def dispatch_queue_page(*, principal: Principal, uow: IntakeUnitOfWork, kind: str | None = None,
@@ -25,13 +44,13 @@ async def dispatch_queue_page(*, principal: Principal, uow: IntakeUnitOfWork, ki
 
 
 async def dispatch_queue(*, principal: Principal, uow: IntakeUnitOfWork, kind: str | None = None,
-                         risk: str | None = None) -> list[dict[str, Any]]:
+                         risk: str | None = None) -> list[QueueItem]:
     """Reports awaiting review and referrals awaiting acknowledgement, by SLA time left, then risk."""
     async with uow:
         rows = await uow.views.open_reports(principal.county)
-    items = []
+    items: list[QueueItem] = []
     for view, meta in rows:
-        waiting = [r for r in view.referrals if r["status"] in ("assigned", "rejected")]
+        waiting = [r for r in view.referrals if r["status"] in AWAITING_ACTION]
         if view.status not in ("awaiting_review", "received") and not waiting:
             continue
         if kind and kind not in {d["kind"] for d in view.destinations}:

@@ -32,10 +32,10 @@ async def resume_session(*, session_id: str, idle_seconds: int, uow: IntakeUnitO
     now = now or _now()
     async with uow:
         found = await uow.sessions.live(session_id, now=now, idle_since=now - timedelta(seconds=idle_seconds))
-        principal = await uow.keys.by_id(found["key_id"]) if found else None
-        if principal is None:
+        principal = await uow.keys.by_id(found.key_id) if found else None
+        if found is None or principal is None:
             return None
-        if now - found["last_seen_at"] >= TOUCH_EVERY:  # type: ignore[index]
+        if now - found.last_seen_at >= TOUCH_EVERY:
             await uow.sessions.touch(session_id, now=now)
             await uow.commit()
         return principal

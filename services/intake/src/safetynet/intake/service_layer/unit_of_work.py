@@ -4,9 +4,9 @@ from typing import Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from safetynet.contracts.messaging.uow import SqlUnitOfWork
+from safetynet.platform.messaging.uow import SqlUnitOfWork
 from safetynet.intake.adapters import orm
-from safetynet.contracts.settings import DEV_AUDIT_KEY as _DEV
+from safetynet.intake.settings import DEV_AUDIT_KEY as _DEV
 from safetynet.intake.adapters.audit_repository import AuditRepository
 from safetynet.intake.domain.audit import AuditKey
 from safetynet.intake.adapters.crypto import ReportCipher

@@ -3,12 +3,12 @@
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
-from safetynet.contracts.messaging.outbox import current_trace
+from safetynet.platform.messaging.outbox import current_trace
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.notify.adapters.orm import deliveries, notifications
-from safetynet.contracts.storage import insert_ignoring_conflict
+from safetynet.platform.storage import insert_ignoring_conflict
 from safetynet.notify.adapters.sql import is_postgresql
 from safetynet.notify.domain import DeliveryResult, Notification
 

@@ -3,18 +3,17 @@
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
-from safetynet.contracts.messaging.outbox import current_trace
+from safetynet.platform.messaging.outbox import current_trace
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.notify.adapters.orm import sla_clocks, timers
-from safetynet.contracts.storage import insert_ignoring_conflict
+from safetynet.platform.storage import insert_ignoring_conflict, insert_or_lock
 from safetynet.notify.adapters.sql import is_postgresql
 from safetynet.notify.domain import SlaClock, Timer
 
 
 # Built once: building a statement costs more CPU than running it.
-_CLOCK_FOR_UPDATE = select(sla_clocks).where(sla_clocks.c.report_id == bindparam("report_id")).with_for_update()
 _SAVE_CLOCK = sla_clocks.update().where(sla_clocks.c.report_id == bindparam("clock_report_id"))
 
 
@@ -26,11 +25,10 @@ class SlaRepository:
         """The report's clock, locked until the transaction ends; a blank one the first
         time the report is heard of. Insert-then-lock, so two replicas that hear of the
         same report at once both end up holding the one row, one after the other."""
-        await self._session.execute(*insert_ignoring_conflict(
+        row = (await self._session.execute(*insert_or_lock(
             self._session, sla_clocks, dict(report_id=report_id, county=county, state="open",
                                             deadline_from_screening=False, updated_at=_now(),
-                                            trace=current_trace()), conflict="report_id"))
-        row = (await self._session.execute(_CLOCK_FOR_UPDATE, {"report_id": report_id})).one()
+                                            trace=current_trace()), conflict="report_id"))).one()
         return _to_clock(row)
 
     async def save(self, clock: SlaClock) -> None:
@@ -41,15 +39,14 @@ class SlaRepository:
 
     async def replan(self, report_id: str, planned: Sequence[Timer]) -> None:
         """Make `planned` the report's unfired timers; a timer that already fired stays
-        fired, so a new deadline never repeats a warning."""
-        t = timers.c
-        fired = {(r.kind, r.index) for r in await self._session.execute(
-            select(t.kind, t.index).where(t.report_id == report_id, t.fired_at.is_not(None)))}
+        fired, so a new deadline never repeats a warning: a fired timer keeps its row, and
+        the planned one with its key is not inserted."""
         await self.cancel(report_id)
-        rows = [dict(report_id=report_id, kind=p.kind, index=p.index, fire_at=p.fire_at)
-                for p in planned if (p.kind, p.index) not in fired]
+        rows = [dict(report_id=report_id, kind=p.kind, index=p.index, fire_at=p.fire_at) for p in planned]
         if rows:
-            await self._session.execute(timers.insert(), rows)
+            statement, _ = insert_ignoring_conflict(self._session, timers, rows[0],
+                                                    conflict="report_id, kind, index")
+            await self._session.execute(statement, rows)
 
     async def cancel(self, report_id: str) -> None:
         """Drop the report's unfired timers (it was met or breached)."""

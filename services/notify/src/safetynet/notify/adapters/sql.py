@@ -3,7 +3,7 @@
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from safetynet.contracts.storage import dialect_name
+from safetynet.platform.storage import dialect_name
 
 
 def is_postgresql(session: AsyncConnection) -> bool:

@@ -8,14 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Iterable, Literal, Mapping, Sequence
 
+from safetynet.policy import referral_lifecycle as lifecycle
+
 SlaState = Literal["open", "met", "breached"]
 TimerKind = Literal["warning", "deadline"]
 SlaEventType = Literal["SlaStarted", "SlaWarning", "SlaBreached", "SlaMet", "SlaRescheduled"]
-
-# A rejected referral goes back to the queue and a reassigned one was replaced by a new
-# referral: neither is a unit that still has to acknowledge.
-SETTLED_ELSEWHERE = frozenset({"rejected", "reassigned"})
-DISPATCHED = frozenset({"acknowledged", "closed"})
 
 
 @dataclass(frozen=True)
@@ -35,13 +32,10 @@ def dispatch_complete(destinations: Iterable[tuple[str, str | None]],
     A destination still waiting for a unit (unmapped township, rejected referral, not
     confirmed yet) is a unit that has not been dispatched to, so the clock keeps
     running even when every referral made so far is acknowledged; a report with no
-    destination or no referral at all is waiting for a dispatcher too.
+    destination or no referral at all is waiting for a dispatcher too. The rule is the
+    referral lifecycle's (safetynet.policy), the one routing derives the report status by.
     """
-    wanted = list(destinations)
-    live = [r for r in referrals if r.status not in SETTLED_ELSEWHERE]
-    held = {(r.kind, r.unit) for r in live}
-    return (bool(wanted) and bool(live) and all(d in held for d in wanted)
-            and all(r.status in DISPATCHED for r in live))
+    return lifecycle.dispatch_complete([lifecycle.Slot(kind, unit) for kind, unit in destinations], referrals)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Callable, Mapping, Sequence
 
 from safetynet.contracts import topics
-from safetynet.contracts.messaging.outbox import in_trace
+from safetynet.platform.messaging.outbox import in_trace
 from safetynet.notify import domain
 from safetynet.notify.adapters.channels import NotificationChannel
 from safetynet.notify.adapters.contracts import notification_sent

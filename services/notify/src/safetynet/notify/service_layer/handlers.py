@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Sequence
 
 from safetynet.contracts import topics
-from safetynet.contracts.messaging.outbox import in_trace
+from safetynet.platform.messaging.outbox import in_trace
 from safetynet.notify import domain
 from safetynet.notify.adapters.contracts import sla_changed
 from safetynet.notify.adapters.directory import UnitDirectory

@@ -4,7 +4,7 @@ from typing import Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from safetynet.contracts.messaging.uow import SqlUnitOfWork
+from safetynet.platform.messaging.uow import SqlUnitOfWork
 from safetynet.notify.adapters import orm
 from safetynet.notify.adapters.notification_repository import NotificationRepository
 from safetynet.notify.adapters.sla_repository import SlaRepository

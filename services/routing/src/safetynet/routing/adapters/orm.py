@@ -4,8 +4,8 @@ from sqlalchemy import (
     BigInteger, Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text,
 )
 
-from safetynet.contracts.messaging.outbox import inbox_table, outbox_table
-from safetynet.contracts.storage import JsonDocument, UtcDateTime
+from safetynet.platform.messaging.outbox import inbox_table, outbox_table
+from safetynet.platform.storage import JsonDocument, UtcDateTime
 
 SCHEMA = "routing"
 metadata = MetaData(schema=SCHEMA)

@@ -31,10 +31,8 @@ from .events import (
     ReferralRejected,
 )
 from .model import Case
-from .rereport import REPEAT_WINDOW, ClosedReferral, apply_rereport_rule
+from .rereport import ClosedReferral, apply_rereport_rule
 from .values import (
-    DESTINATION_KINDS,
-    LIVE,
     ROUTING,
     Actor,
     Destination,
@@ -48,8 +46,8 @@ from .values import (
 )
 
 __all__ = [
-    "DESTINATION_KINDS", "LIVE", "ROUTING",
-    "REPEAT_WINDOW", "AcknowledgeReferral", "Actor", "Case", "ClosedReferral", "Reason", "apply_rereport_rule", "CaseOpened", "ChangeDestinations", "CloseReferral",
+    "ROUTING",
+    "AcknowledgeReferral", "Actor", "Case", "ClosedReferral", "Reason", "apply_rereport_rule", "CaseOpened", "ChangeDestinations", "CloseReferral",
     "Command", "CommandError", "ConfirmDestinations", "Destination", "DestinationsChanged",
     "DestinationsConfirmed", "Event", "InvalidTransition", "NewId", "ReassignReferral", "Referral",
     "ReferralAcknowledged", "ReferralAssigned", "ReferralClosed", "ReferralEvent",

@@ -1,11 +1,7 @@
 """The Case aggregate: one screened report, where it goes, and its referrals.
 
-Status is derived, never stored by hand, so it cannot drift from the referrals:
-- `awaiting_review` while there is no destination, or any destination has no live
-  referral (no unit yet, not confirmed yet, or its referral was rejected);
-- `closed` once every destination's live referral is closed;
-- `acknowledged` once every live referral is acknowledged or closed;
-- `assigned` otherwise.
+Status is derived, never stored by hand, so it cannot drift from the referrals; the
+rule (and which referral state each action starts from) is `safetynet.policy.referral_lifecycle`.
 A `reassigned` referral was superseded by its successor and no longer counts; a
 `rejected` one counts as a hole to fill (it is never "closed enough"), so a report
 with a rejected referral can only close after a dispatcher reassigns it.
@@ -16,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from safetynet.policy import referral_lifecycle as lifecycle
+from safetynet.policy.referral_lifecycle import ReferralAction
+
 from .errors import InvalidTransition, UnknownReferral, UnknownUnit
 from .events import (
     CaseOpened, DestinationsChanged, DestinationsConfirmed, Event, ReferralAcknowledged,
@@ -25,13 +24,6 @@ from .values import (
     ROUTING, Actor, Destination, NewId, Reason, Referral, ScreenedReport, UnitDirectory, new_referral_id,
     unique,
 )
-
-# Which referral states each unit or dispatcher action starts from.
-ACKNOWLEDGE_FROM = ("assigned",)
-REJECT_FROM = ("assigned",)
-CLOSE_FROM = ("acknowledged",)
-# An acknowledged referral belongs to its unit: it ends with an outcome, not a move.
-REASSIGN_FROM = ("assigned", "rejected")
 
 
 @dataclass
@@ -71,15 +63,7 @@ class Case:
 
     @property
     def status(self) -> str:
-        live = [r for r in self.referrals if r.live]
-        held = {r.destination for r in live}
-        if not self.destinations or any(d not in held for d in self.destinations):
-            return "awaiting_review"
-        if all(r.status == "closed" for r in live):
-            return "closed"
-        if all(r.status in ("acknowledged", "closed") for r in live):
-            return "acknowledged"
-        return "assigned"
+        return lifecycle.report_status(self.destinations, self.referrals)
 
     def referral(self, referral_id: str) -> Referral:
         for referral in self.referrals:
@@ -115,7 +99,7 @@ class Case:
             if d.unit is not None:
                 self._check_unit(units, kind=d.kind, unit=d.unit)
         for referral in self.referrals:
-            if referral.status != "reassigned" and referral.destination not in wanted:
+            if referral.status not in lifecycle.SUPERSEDED and referral.destination not in wanted:
                 raise InvalidTransition(f"{referral.unit} already holds referral {referral.referral_id}: "
                                         "keep it among the destinations, or reassign it")
         previous, self.destinations = self.destinations, wanted
@@ -130,7 +114,7 @@ class Case:
         """Move a referral to another unit of its kind: the old one ends `reassigned`."""
         old = self.referral(referral_id)
         _require_text(reason, "a reassignment needs a written reason")
-        _require_status(old, REASSIGN_FROM)
+        _require_allowed(old, "reassign")
         self._check_unit(units, kind=old.kind, unit=unit)
         target = Destination(old.kind, unit)
         if target == old.destination and old.status == "assigned":
@@ -140,7 +124,7 @@ class Case:
         successor = Referral(referral_id=new_id(), kind=old.kind, unit=unit, status="assigned",
                              urgent=self.urgent, assigned_at=at, updated_at=at)
         self.destinations = tuple(target if d == old.destination else d for d in self.destinations)
-        old.status, old.reason, old.updated_at = "reassigned", reason, at
+        old.status, old.reason, old.updated_at = lifecycle.after("reassign", old.status), reason, at
         self.referrals.append(successor)
         self._changed(at)
         return [ReferralReassigned(actor=actor, at=at, detail=reason, referral=replace(old),
@@ -151,20 +135,20 @@ class Case:
 
     def acknowledge(self, *, referral_id: str, actor: Actor, at: datetime) -> list[Event]:
         """The unit takes the referral."""
-        referral = self._move(referral_id, ACKNOWLEDGE_FROM, "acknowledged", at)
+        referral = self._move(referral_id, "acknowledge", at)
         return [ReferralAcknowledged(actor=actor, at=at, referral=replace(referral))]
 
     def reject(self, *, referral_id: str, reason: str, actor: Actor, at: datetime) -> list[Event]:
         """The unit refuses the referral; the report goes back to the dispatchers."""
         _require_text(reason, "a rejection needs a written reason")
-        referral = self._move(referral_id, REJECT_FROM, "rejected", at)
+        referral = self._move(referral_id, "reject", at)
         referral.reason = reason
         return [ReferralRejected(actor=actor, at=at, detail=reason, referral=replace(referral))]
 
     def close(self, *, referral_id: str, outcome: str, actor: Actor, at: datetime) -> list[Event]:
         """The unit ends its work on the referral, with an outcome."""
         _require_text(outcome, "closing needs a written outcome")
-        referral = self._move(referral_id, CLOSE_FROM, "closed", at)
+        referral = self._move(referral_id, "close", at)
         referral.outcome = outcome
         return [ReferralClosed(actor=actor, at=at, detail=outcome, referral=replace(referral))]
 
@@ -172,8 +156,7 @@ class Case:
 
     def _pending(self) -> list[Destination]:
         """Destinations that no referral holds or waits on (a rejected one waits for a reassignment)."""
-        referred = {r.destination for r in self.referrals if r.status != "reassigned"}
-        return [d for d in self.destinations if d.unit is None or d not in referred]
+        return lifecycle.pending_destinations(self.destinations, self.referrals)
 
     def _nothing_pending(self) -> str:
         if any(r.status == "rejected" for r in self.referrals):
@@ -199,10 +182,10 @@ class Case:
         if found != (self.county, kind):
             raise UnknownUnit(f"{unit!r} is not a {kind} unit of {self.county}")
 
-    def _move(self, referral_id: str, allowed: tuple[str, ...], to: str, at: datetime) -> Referral:
+    def _move(self, referral_id: str, action: ReferralAction, at: datetime) -> Referral:
         referral = self.referral(referral_id)
-        _require_status(referral, allowed)
-        referral.status, referral.updated_at = to, at
+        _require_allowed(referral, action)
+        referral.status, referral.updated_at = lifecycle.after(action, referral.status), at
         self._changed(at)
         return referral
 
@@ -211,10 +194,10 @@ class Case:
         self.updated_at = at
 
 
-def _require_status(referral: Referral, allowed: tuple[str, ...]) -> None:
-    if referral.status not in allowed:
-        raise InvalidTransition(f"referral {referral.referral_id} is {referral.status}, "
-                                f"not {' or '.join(allowed)}")
+def _require_allowed(referral: Referral, action: ReferralAction) -> None:
+    why = lifecycle.refusal(action, referral.status, referral_id=referral.referral_id)
+    if why is not None:
+        raise InvalidTransition(why)
 
 
 def _require_text(text: str, message: str) -> None:

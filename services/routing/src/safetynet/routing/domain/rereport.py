@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
+
+from safetynet.policy.repeat_window import within_repeat_window
 
 from .values import Destination, Reason, ScreenedReport, unique
-
-# "Within 365 days" is settled as "less than 365×24 h before".
-REPEAT_WINDOW = timedelta(hours=365 * 24)
 
 DIRECT_RECENT_CLOSED_REFERRAL = "DIRECT_RECENT_CLOSED_REFERRAL"
 REREPORT_PREVIOUS_UNIT = "REREPORT_PREVIOUS_UNIT"
@@ -49,12 +48,12 @@ class ClosedReferral:
 
 
 def recent_closures(report: ScreenedReport, history: Iterable[ClosedReferral]) -> list[ClosedReferral]:
-    """Closures of this report's subjects, strictly before it was received and less than
-    365×24 h before. The caller may pass a wider history: the window is decided here."""
+    """Closures of this report's subjects inside the repeat window before it was received
+    (safetynet.policy.repeat_window). The caller may pass a wider history: the window is
+    decided here."""
     hashes = set(report.subject_hashes)
-    received = report.received_at
     return [c for c in history
-            if c.subject_hash in hashes and c.closed_at < received and received - c.closed_at < REPEAT_WINDOW]
+            if c.subject_hash in hashes and within_repeat_window(c.closed_at, report.received_at)]
 
 
 def latest_by_kind(closures: Iterable[ClosedReferral]) -> dict[str, ClosedReferral]:

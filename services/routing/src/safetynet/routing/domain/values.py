@@ -7,11 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Protocol
 
-DESTINATION_KINDS = ("protection", "welfare_center", "mental_health", "youth_counseling")
-
-# Referral states that still hold the destination. A `rejected` referral holds nothing
-# (the report waits for a dispatcher); a `reassigned` one was superseded by another.
-LIVE = frozenset({"assigned", "acknowledged", "closed"})
+from safetynet.policy.destination_kinds import DESTINATION_KINDS, kind_rank
+from safetynet.policy.referral_lifecycle import LIVE
 
 
 NewId = Callable[[], str]
@@ -103,4 +100,4 @@ class UnitDirectory(Protocol):
 
 def referral_order(referral: Referral) -> tuple[datetime, int, str]:
     """The order referrals are listed in, the same before and after a reload."""
-    return referral.assigned_at, DESTINATION_KINDS.index(referral.kind), referral.unit
+    return referral.assigned_at, kind_rank(referral.kind), referral.unit

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from safetynet.contracts import topics
+from safetynet.policy.repeat_window import repeat_window_start
 from safetynet.routing import domain
 from safetynet.routing.adapters.contracts import command_rejected, referral_changed, status_changed
 from safetynet.routing.service_layer.unit_of_work import RoutingUnitOfWork
@@ -21,7 +22,7 @@ async def open_case(*, event_id: str, report: domain.ScreenedReport, at: datetim
             await uow.commit()  # keep the claim: a second decision never opens a second case
             return None
         history = await uow.cases.closed_referrals_for(
-            report.subject_hashes, since=report.received_at - domain.REPEAT_WINDOW)
+            report.subject_hashes, since=repeat_window_start(report.received_at))
         report = domain.apply_rereport_rule(report, history)
         case, changes = domain.Case.open(report, at=at, new_id=new_id)
         await uow.cases.add(case)
@@ -52,8 +53,8 @@ async def apply_command(*, event_id: str, command: domain.Command, at: datetime,
 
 async def _record_and_announce(uow: RoutingUnitOfWork, case: domain.Case, changes: list[domain.Event]) -> None:
     """Keep every change in the history, announce each referral change, then the new snapshot."""
+    await uow.cases.add_actions(case.report_id, changes)
     for change in changes:
-        await uow.cases.add_action(case.report_id, change)
         if isinstance(change, domain.ReferralEvent):
             await uow.emit(topics.REFERRALS, referral_changed(case, change))
     await uow.emit(topics.REFERRALS, status_changed(case, changes[0]))

@@ -4,7 +4,7 @@ from typing import Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from safetynet.contracts.messaging.uow import SqlUnitOfWork
+from safetynet.platform.messaging.uow import SqlUnitOfWork
 from safetynet.routing.adapters import orm
 from safetynet.routing.adapters.repository import CaseRepository
 

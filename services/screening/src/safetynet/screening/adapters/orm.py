@@ -2,8 +2,8 @@
 
 from sqlalchemy import Column, MetaData, String, Table
 
-from safetynet.contracts.messaging.outbox import inbox_table, outbox_table
-from safetynet.contracts.storage import JsonDocument, UtcDateTime
+from safetynet.platform.messaging.outbox import inbox_table, outbox_table
+from safetynet.platform.storage import JsonDocument, UtcDateTime
 
 SCHEMA = "screening"
 metadata = MetaData(schema=SCHEMA)

@@ -2,10 +2,8 @@
 
 from .model import (
     CATEGORIES,
-    DESTINATION_KINDS,
     INJURIES,
     PROTECTION_CATEGORIES,
-    RISK_LEVELS,
     ROLES,
     RULE_VERSION,
     Decision,
@@ -22,11 +20,9 @@ from .rules import decide
 
 __all__ = [
     "CATEGORIES",
-    "DESTINATION_KINDS",
     "INJURIES",
     "PROTECTION_CATEGORIES",
     "REASON_TEXTS",
-    "RISK_LEVELS",
     "ROLES",
     "RULE_VERSION",
     "Decision",

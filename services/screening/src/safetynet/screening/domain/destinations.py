@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from safetynet.policy.destination_kinds import DESTINATION_KINDS
+
 from . import reasons as r
 from .facts import has_protection_category, suspected_mental_illness, youth_age
-from .model import DESTINATION_KINDS, Destination, ScreeningInput, UnitDirectory
+from .model import Destination, ScreeningInput, UnitDirectory
 
 YOUTH_COUNSELING_MIN_AGE = 12  # 少年: 12-17
 ADULT_AGE = 18

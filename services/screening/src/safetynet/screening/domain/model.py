@@ -11,44 +11,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, get_args
+
+from safetynet.contracts import report as contract
 
 # Bump on any change to a rule, a threshold or a reason code: every stored
 # decision carries it, so past decisions stay explainable after the rules move.
 RULE_VERSION = "v1.0.0"
 
-PROTECTION_CATEGORIES: frozenset[str] = frozenset(
-    {
-        "intimate_partner_violence",
-        "other_family_violence",
-        "child_maltreatment",
-        "sexual_assault",
-        "child_sexual_exploitation",
-        "elder_abuse",
-        "disability_abuse",
-    }
-)
-CATEGORIES: frozenset[str] = PROTECTION_CATEGORIES | frozenset(
-    {
-        "vulnerable_family",
-        "social_assistance",
-        "suicide_risk",
-        "suspected_mental_illness",
-        "youth_deviance",
-        "other",
-    }
-)
-ROLES: frozenset[str] = frozenset({"victim", "offender", "child", "youth", "adult"})
-INJURIES: frozenset[str] = frozenset({"none", "minor", "severe"})
-
-# Also the stable output order of Decision.destinations.
-DESTINATION_KINDS: tuple[str, ...] = (
-    "protection",
-    "welfare_center",
-    "mental_health",
-    "youth_counseling",
-)
-RISK_LEVELS: tuple[str, ...] = ("red", "orange", "yellow", "green")
+# The vocabulary is the public contract's (safetynet.contracts.report), taken from it
+# rather than copied, so the two cannot drift apart.
+PROTECTION_CATEGORIES: frozenset[str] = frozenset(contract.PROTECTION_CATEGORIES)
+CATEGORIES: frozenset[str] = frozenset(get_args(contract.Category))
+ROLES: frozenset[str] = frozenset(get_args(contract.Role))
+INJURIES: frozenset[str] = frozenset(get_args(contract.Injury))
 
 
 def _require_aware(name: str, value: datetime) -> None:
@@ -159,7 +135,7 @@ class Decision:
     direct_dispatch: bool
     # One per condition that held, across all levels and rules.
     reasons: tuple[Reason, ...]
-    # De-duplicated by (kind, unit), ordered as DESTINATION_KINDS.
+    # De-duplicated by (kind, unit), in safetynet.policy.destination_kinds order.
     destinations: tuple[Destination, ...]
     # A dispatcher must act: nothing matched, a destination has no unit, or
     # the report is neither red nor a direct dispatch (normal queue).

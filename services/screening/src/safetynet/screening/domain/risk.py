@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from safetynet.policy.tipvda import HIGH_DANGER as TIPVDA_HIGH  # 15-item TIPVDA: 8+ is high danger
+
 from . import reasons as r
 from .facts import (
     any_subject_under,
@@ -20,7 +22,6 @@ from .facts import (
 )
 from .model import ScreeningInput
 
-TIPVDA_HIGH = 8  # 15-item TIPVDA: 8+ is high danger
 TIPVDA_MEDIUM = 4
 
 

@@ -1,9 +1,8 @@
 """Screening's handlers: one per event it consumes."""
 
-from datetime import timedelta
-
 from safetynet.contracts import topics
-from safetynet.contracts.counties import CountyDirectory
+from safetynet.platform.counties import CountyDirectory
+from safetynet.policy import sla
 from safetynet.screening import domain
 from safetynet.screening.adapters.contracts import report_screened
 from safetynet.screening.service_layer.unit_of_work import ScreeningUnitOfWork
@@ -22,7 +21,7 @@ async def screen_report(*, event_id: str, report: domain.ScreeningInput, uow: Sc
         await uow.repository.add_decision(report_id=report.report_id, county=report.county, decision=decision)
         seconds = directory.sla_seconds(county=report.county, risk_level=decision.risk_level,
                                         default=default_sla_seconds)
-        due = report.received_at + timedelta(seconds=seconds)
+        due = sla.deadline(accepted_at=report.received_at, sla_seconds=seconds)
         await uow.emit(topics.DECISIONS, report_screened(report, decision, sla_due_at=due))
         await uow.commit()
         return decision

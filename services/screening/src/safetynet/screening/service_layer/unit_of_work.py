@@ -3,7 +3,7 @@
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typing import Callable
 
-from safetynet.contracts.messaging.uow import SqlUnitOfWork
+from safetynet.platform.messaging.uow import SqlUnitOfWork
 from safetynet.screening.adapters import orm
 from safetynet.screening.adapters.repository import ScreeningRepository
 

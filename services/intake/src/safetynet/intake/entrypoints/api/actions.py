@@ -3,11 +3,12 @@ timeline shows the result (or why routing refused it)."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Body, HTTPException
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from safetynet.contracts.report import DestinationKind
 from safetynet.intake.domain import actions
+from safetynet.intake.entrypoints.api import examples
 from safetynet.intake.entrypoints.api.body import StrictJsonRoute
 from safetynet.intake.entrypoints.api.deps import Context, CurrentPrincipal, ReferralId, ReportId
 from safetynet.intake.service_layer.actions import request_action
@@ -32,13 +33,18 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Destination(_Body):
+class DestinationChoice(_Body):
+    """A destination as the dispatcher chooses it (the unit may be left for later). Its own
+    name: the report views' `Destination` is an answer, and one name for both would make
+    the document's schemas `Destination-Input` and `Destination-Output`, which client
+    generators refuse."""
+
     kind: DestinationKind
     unit: Annotated[str, AfterValidator(_no_nul)] | None = Field(default=None, max_length=100)
 
 
 class ChangeDestinations(_Body):
-    destinations: list[Destination] = Field(min_length=1, max_length=8)
+    destinations: list[DestinationChoice] = Field(min_length=1, max_length=8)
     reason: Text
 
 
@@ -74,40 +80,46 @@ async def _send(ctx: Context, principal: CurrentPrincipal, command_type: str, **
 
 
 @router.post("/v1/reports/{report_id}/confirm", status_code=202, responses=ERRORS,
-             summary="Dispatcher: confirm the recommended destinations")
+             operation_id="confirm_destinations", summary="Dispatcher: confirm the recommended destinations")
 async def confirm(report_id: ReportId, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
     return await _send(ctx, principal, "ConfirmDestinations", report_id=report_id)
 
 
 @router.post("/v1/reports/{report_id}/destinations", status_code=202, responses=BODY_ERRORS,
-             summary="Dispatcher: change the destinations, with a written reason")
-async def change(report_id: ReportId, body: ChangeDestinations, ctx: Context,
-                 principal: CurrentPrincipal) -> ActionAccepted:
+             operation_id="change_destinations", summary="Dispatcher: change the destinations, with a written reason")
+async def change(report_id: ReportId,
+                 body: Annotated[ChangeDestinations, Body(openapi_examples=examples.CHANGE_DESTINATIONS)],
+                 ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
     return await _send(ctx, principal, "ChangeDestinations", report_id=report_id,
                        fields=body.model_dump(mode="json"))
 
 
 @router.post("/v1/referrals/{referral_id}/reassign", status_code=202, responses=BODY_ERRORS,
-             summary="Dispatcher: reassign a referral to another unit, with a reason")
-async def reassign(referral_id: ReferralId, body: Reassign, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
+             operation_id="reassign_referral", summary="Dispatcher: reassign a referral to another unit, with a reason")
+async def reassign(referral_id: ReferralId, body: Annotated[Reassign, Body(openapi_examples=examples.REASSIGN)],
+                   ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
     return await _send(ctx, principal, "ReassignReferral", referral_id=referral_id, fields=body.model_dump())
 
 
 @router.post("/v1/referrals/{referral_id}/acknowledge", status_code=202, responses=ERRORS,
+             operation_id="acknowledge_referral",
              summary="Unit (or a dispatcher on its behalf): we received the referral and take it")
 async def acknowledge(referral_id: ReferralId, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
     return await _send(ctx, principal, "AcknowledgeReferral", referral_id=referral_id)
 
 
 @router.post("/v1/referrals/{referral_id}/reject", status_code=202, responses=BODY_ERRORS,
+             operation_id="reject_referral",
              summary="Unit: not ours, with a reason (the report goes back to the queue)")
-async def reject(referral_id: ReferralId, body: Reject, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
+async def reject(referral_id: ReferralId, body: Annotated[Reject, Body(openapi_examples=examples.REJECT)],
+                 ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
     return await _send(ctx, principal, "RejectReferral", referral_id=referral_id, fields=body.model_dump())
 
 
 @router.post("/v1/referrals/{referral_id}/close", status_code=202, responses=BODY_ERRORS,
-             summary="Unit: close an acknowledged referral with its outcome")
-async def close(referral_id: ReferralId, body: Close, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
+             operation_id="close_referral", summary="Unit: close an acknowledged referral with its outcome")
+async def close(referral_id: ReferralId, body: Annotated[Close, Body(openapi_examples=examples.CLOSE)],
+                ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
     return await _send(ctx, principal, "CloseReferral", referral_id=referral_id, fields=body.model_dump())
 
 

@@ -10,7 +10,8 @@ from safetynet.intake.service_layer import audit
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/v1/audit", summary="Supervisor, admin: who read or acted on what, newest first",
+@router.get("/v1/audit", operation_id="list_audit_records",
+            summary="Supervisor, admin: who read or acted on what, newest first",
             responses={401: {"description": "No or unknown key"}, 403: {"description": "Not a supervisor or admin key"}})
 async def get_audit(ctx: Context, principal: CurrentPrincipal,
                     report_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9-]{1,64}$",

@@ -12,13 +12,12 @@ import re
 
 from fastapi import HTTPException, Request
 
+from safetynet.intake.context import IntakeContext
 from safetynet.intake.domain import policy
 from safetynet.intake.domain.access import Principal
 from safetynet.intake.domain.policy import RecordTarget, Rule
-from safetynet.intake.entrypoints.api import throttle
-from safetynet.intake.entrypoints.api.deps import IntakeContext
 from safetynet.intake.entrypoints.api.throttle import client_address
-from safetynet.intake.service_layer import handlers
+from safetynet.intake.entrypoints.authentication import bearer_principal
 from safetynet.intake.service_layer.audit import Origin, set_origin
 
 log = logging.getLogger(__name__)
@@ -71,18 +70,9 @@ async def _authenticate(request: Request, ctx: IntakeContext, rule: Rule) -> Pri
         # page, or a 401 page for fragments; and a 403 page for keys that are not staff.
         from safetynet.intake.entrypoints.console.auth import principal_of
         return (await principal_of(request, ctx, redirect=rule.sign_in == "page")).principal
-    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise HTTPException(401, "missing bearer key", headers={"WWW-Authenticate": "Bearer"})
-    throttle.refuse_if_blocked(request)
-    # The request guard (entrypoints/guard.py) authenticated it already, before its body.
-    principal = request.scope.get("state", {}).get("authenticated")
-    if principal is None:
-        principal = await handlers.authenticate(secret=secret.strip(), uow=ctx.uow())
-    if principal is None:
-        throttle.failed(request)
-        raise HTTPException(401, "unknown, revoked or expired key", headers={"WWW-Authenticate": "Bearer"})
-    return principal  # type: ignore[no-any-return]
+    # Looked up once per request: the request guard (entrypoints/guard.py) may have done
+    # it already, before the body.
+    return await bearer_principal(request)
 
 
 async def _check_reach(request: Request, ctx: IntakeContext, principal: Principal) -> None:

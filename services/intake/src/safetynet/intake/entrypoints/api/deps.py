@@ -1,28 +1,15 @@
-"""FastAPI dependencies: the wired service and the authenticated principal."""
+"""FastAPI dependencies, as the aliases routes declare: the wired service (`Context`), the
+authenticated principal and the ids in paths. The container is safetynet.intake.context;
+authentication is entrypoints/authentication.py."""
 
 import re
-from dataclasses import dataclass
 from typing import Annotated, Callable
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from safetynet.contracts.counties import CountyDirectory
-from safetynet.contracts.settings import Settings
+from safetynet.intake.context import IntakeContext
 from safetynet.intake.domain.access import Principal, Role
-from safetynet.intake.entrypoints.api import throttle
-from safetynet.intake.service_layer import handlers
-from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
-
-
-@dataclass
-class IntakeContext:
-    settings: Settings
-    engine: AsyncEngine
-    directory: CountyDirectory
-    uow: Callable[[], IntakeUnitOfWork]
-    wake_relay: Callable[[], None] = lambda: None  # publish now, not at the relay's next poll
+from safetynet.intake.entrypoints.authentication import current_principal
 
 
 def get_context(request: Request) -> IntakeContext:
@@ -30,26 +17,7 @@ def get_context(request: Request) -> IntakeContext:
 
 
 Context = Annotated[IntakeContext, Depends(get_context)]
-
-_bearer = HTTPBearer(auto_error=False, description="An API key minted with `safetynet keys create`")
-
-
-async def get_principal(request: Request, ctx: Context,
-                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
-    authorized = getattr(request.state, "principal", None)
-    if authorized is not None:  # the app's authorization dependency has authenticated this request
-        return authorized  # type: ignore[no-any-return]
-    if credentials is None or not credentials.credentials:
-        raise HTTPException(401, "missing bearer key", headers={"WWW-Authenticate": "Bearer"})
-    throttle.refuse_if_blocked(request)
-    principal = await handlers.authenticate(secret=credentials.credentials, uow=ctx.uow())
-    if principal is None:
-        throttle.failed(request)
-        raise HTTPException(401, "unknown, revoked or expired key", headers={"WWW-Authenticate": "Bearer"})
-    return principal
-
-
-CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def require_role(*roles: Role) -> Callable[[Principal], Principal]:

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse, Response
 
-from safetynet.intake.domain import kpis
+from safetynet.intake.domain import high_danger, kpis
 from safetynet.intake.domain.access import Principal
 from safetynet.intake.entrypoints.api.deps import Context, require_role
 from safetynet.intake.service_layer import kpis as service
@@ -58,7 +58,8 @@ def _date(value: str) -> date | None:
         return None
 
 
-@router.get("/v1/kpis", summary="Supervisor: the programme's indicators for a county and period",
+@router.get("/v1/kpis", operation_id="get_kpis",
+            summary="Supervisor: the programme's indicators for a county and period",
             responses=_RESPONSES)
 async def get_kpis(ctx: Context, principal: DispatchStaff, county: County, now: Now,
                    first: Annotated[str, Query(alias="from", description="First Taipei date, YYYY-MM-DD")],
@@ -78,7 +79,8 @@ async def get_kpis(ctx: Context, principal: DispatchStaff, county: County, now: 
     return await service.county_kpis(county=county, first=start, last=end, now=now, uow=ctx.uow())
 
 
-@router.get("/v1/high-danger", summary="Dispatcher: reports with TIPVDA 8+ of a month, for the network meeting",
+@router.get("/v1/high-danger", operation_id="list_high_danger_reports",
+            summary="Dispatcher: reports with TIPVDA 8+ of a month, for the network meeting",
             responses={**_RESPONSES, 200: {"content": {"application/json": {}, "text/csv": {}}}})
 async def get_high_danger(ctx: Context, principal: DispatchStaff, county: County,
                           month: Annotated[str, Query(description="Taipei month, YYYY-MM")],
@@ -92,9 +94,9 @@ async def get_high_danger(ctx: Context, principal: DispatchStaff, county: County
         raise _unprocessable(("month", "must be a month, YYYY-MM"))
     rows = await service.high_danger(county=county, year=year, month=number, uow=ctx.uow(), principal=principal)
     if format == "json":
-        return JSONResponse({"county": county, "month": month, "tipvda_threshold": kpis.HIGH_DANGER_TIPVDA,
+        return JSONResponse({"county": county, "month": month, "tipvda_threshold": high_danger.HIGH_DANGER_TIPVDA,
                              "reports": rows}, headers=NO_STORE)
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(kpis.csv_table(rows))
+    csv.writer(buffer).writerows(high_danger.csv_table(rows))
     return Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={**NO_STORE, "Content-Disposition": f'attachment; filename="high-danger-{month}.csv"'})

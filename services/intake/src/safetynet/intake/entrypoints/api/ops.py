@@ -15,7 +15,8 @@ router = APIRouter(tags=["ops"])
 OpsStaff = Annotated[Principal, Depends(require_role("dispatcher", "supervisor", "admin"))]
 
 
-@router.get("/v1/ops/slas", summary="Open SLAs, soonest first: time left, where each report waits, its trace",
+@router.get("/v1/ops/slas", operation_id="list_open_slas",
+            summary="Open SLAs, soonest first: time left, where each report waits, its trace",
             responses={200: PAGED, 401: {"description": "No or unknown key"}, 403: {"description": "Not county staff"}})
 async def slas(request: Request, response: Response, ctx: Context, principal: OpsStaff,
                limit: Limit = paging.DEFAULT_LIMIT, after: After = None) -> list[dict[str, Any]]:

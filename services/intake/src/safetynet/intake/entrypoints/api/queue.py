@@ -16,7 +16,8 @@ router = APIRouter(tags=["queue"])
 DispatchStaff = Annotated[Principal, Depends(require_role("dispatcher", "supervisor"))]
 
 
-@router.get("/v1/queue", summary="Dispatcher: reports awaiting review and referrals awaiting acknowledgement",
+@router.get("/v1/queue", operation_id="list_queue",
+            summary="Dispatcher: reports awaiting review and referrals awaiting acknowledgement",
             responses={200: PAGED, 401: {"description": "No or unknown key"}, 403: {"description": "Not dispatch staff"}})
 async def queue(request: Request, response: Response, ctx: Context, principal: DispatchStaff,
                 kind: Annotated[DestinationKind | None, Query()] = None,

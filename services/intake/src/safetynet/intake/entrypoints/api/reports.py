@@ -11,10 +11,11 @@ from safetynet.contracts.report import ReportAccepted, ReportSubmission
 from safetynet.intake.domain.access import sees_everything
 from safetynet.intake.entrypoints.api.body import read_json
 from safetynet.intake.entrypoints.api.deps import AgencyPrincipal, Context, CurrentPrincipal, ReferralId, ReportId
+from safetynet.intake.entrypoints.api.examples import REPORT_EXAMPLES
 from safetynet.intake.entrypoints.api.schemas import (
     AgencyReportView, DispatcherReportView, UnitReportView,
 )
-from safetynet.intake.entrypoints.metrics import observe_report
+from safetynet.intake.adapters.metrics import observe_report
 from safetynet.intake.service_layer import handlers
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -53,14 +54,17 @@ def validate_submission(parsed: Any, *, ctx: Context, agency_type: str | None) -
 
 
 @router.post(
-    "", status_code=202, response_model=ReportAccepted,
+    "", status_code=202, response_model=ReportAccepted, operation_id="create_report",
     summary="Submit a report about a person at risk",
+    description="Agency keys only. Answers 202 with the report's id and SLA deadline; screening and routing "
+                "decide a moment later (GET the `status_url`). Retries are safe with the same `Idempotency-Key` "
+                "and body: the replay answers as the first time, with `Idempotent-Replayed: true`.",
     responses={400: {"description": "Not JSON"}, 401: {"description": "No or unknown key"},
                403: {"description": "Not an agency key"}, 409: {"description": "Idempotency-Key reused with another body"},
                413: {"description": "Body over the size limit"}, 415: {"description": "Not application/json"},
                422: VALIDATION_ERROR},
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/ReportSubmission"}}}}},
+        "schema": {"$ref": "#/components/schemas/ReportSubmission"}, "examples": REPORT_EXAMPLES}}}},
 )
 async def post_report(request: Request, ctx: Context, principal: AgencyPrincipal,
                       idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> JSONResponse:
@@ -90,7 +94,9 @@ async def post_report(request: Request, ctx: Context, principal: AgencyPrincipal
 
 
 @router.get(
-    "/{report_id}", summary="A report's status, decision, referrals, SLA and timeline",
+    "/{report_id}", summary="A report's status, decision, referrals, SLA and timeline", operation_id="get_report",
+    description="The view depends on the key: dispatch staff of the county get a `DispatcherReportView`, the "
+                "unit holding a referral a `UnitReportView`, the reporting agency an `AgencyReportView`.",
     response_model=DispatcherReportView | UnitReportView | AgencyReportView,
     responses={401: {"description": "No or unknown key"}, 404: {"description": "No such report for this key"}},
 )
@@ -100,9 +106,9 @@ async def get_report(report_id: ReportId, ctx: Context, principal: CurrentPrinci
 
 async def _report_view(report_id: str, *, ctx: Context, principal: CurrentPrincipal) -> dict[str, Any]:
     found = await handlers.read_report(principal=principal, report_id=report_id, uow=ctx.uow())
-    if found is None or found["view"] is None:
+    if found is None:
         raise HTTPException(404, "no such report")
-    report, view = found["report"], found["view"]
+    report, view = found.report, found.view
     base = {"report_id": report_id, "status": view.status, "received_at": report["received_at"], "sla": view.sla}
     if principal.role == "agency":
         kinds = list(dict.fromkeys(d["kind"] for d in view.destinations))
@@ -121,7 +127,7 @@ async def _report_view(report_id: str, *, ctx: Context, principal: CurrentPrinci
         **base, county=report["county"], township=report["township"], risk_level=view.risk_level,
         urgent=view.urgent, direct_dispatch=view.direct_dispatch, rule_version=view.rule_version,
         reasons=view.reasons, recommended=view.recommended, destinations=view.destinations,
-        referrals=view.referrals, timeline=found["timeline"], source=submission.get("source", {}),
+        referrals=view.referrals, timeline=found.timeline, source=submission.get("source", {}),
         subjects=submission["subjects"], categories=submission["categories"],
         occurred_at=submission.get("occurred_at"), household=submission.get("household"),
         indicators=submission.get("indicators"), **purged).model_dump(mode="json")

@@ -101,3 +101,34 @@ class UnitReportView(BaseModel):
     categories: list[str]
     narrative: str
     personal_data_purged_at: datetime | None = None
+
+
+class Error(BaseModel):
+    """The body of every 4xx answer but 422, and of a 503: `detail` says why, in words
+    (never echoing a value the client sent: it may be a name or an ID)."""
+
+    detail: str
+
+
+class ValidationProblem(BaseModel):
+    """One reason a request was refused: where (`loc`, e.g. `["body", "subjects", 0,
+    "national_id"]` or `["query", "from"]`), why (`msg`) and a stable code (`type`)."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrors(BaseModel):
+    """The body of a 422: FastAPI's standard validation body without `input`, listing
+    every problem found at once (the contract's checks and the ones that need
+    configuration or the key)."""
+
+    detail: list[ValidationProblem]
+
+
+class Health(BaseModel):
+    """`/healthz` and `/readyz`: `ok` or `ready`; `unavailable` (with a 503) while the
+    database does not answer."""
+
+    status: str

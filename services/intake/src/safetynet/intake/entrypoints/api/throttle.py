@@ -13,7 +13,7 @@ from safetynet.intake.entrypoints.api.ratelimit import TokenBuckets
 
 
 def client_address(request: Request) -> str:
-    # The trusted proxies' forwarded address when there are any (entrypoints/proxies.py);
+    # The trusted proxies' forwarded address when there are any (entrypoints/guard.py);
     # X-Forwarded-For is never read here directly: it is forgeable.
     return request.client.host if request.client else "unknown"
 
@@ -27,17 +27,21 @@ def blocked(request: Request) -> int:
     return _buckets(request).peek(client_address(request))
 
 
+class TooManyFailures(HTTPException):
+    """429: this address must wait `wait` seconds before a key is looked at again."""
+
+    def __init__(self, wait: int):
+        super().__init__(429, "too many failed sign-ins or bad keys from this address: wait",
+                         headers={"Retry-After": str(wait)})
+        self.wait = wait
+
+
 def refuse_if_blocked(request: Request) -> None:
     wait = blocked(request)
     if wait:
-        raise too_many(wait)
+        raise TooManyFailures(wait)
 
 
 def failed(request: Request) -> None:
     """Count one failed authentication from this address."""
     _buckets(request).take(client_address(request))
-
-
-def too_many(wait: int) -> HTTPException:
-    return HTTPException(429, "too many failed sign-ins or bad keys from this address: wait",
-                         headers={"Retry-After": str(wait)})

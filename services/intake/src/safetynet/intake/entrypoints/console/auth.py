@@ -16,11 +16,12 @@ from starlette.responses import RedirectResponse, Response
 
 from safetynet.intake.domain.access import Principal
 from safetynet.intake.domain.actions import DISPATCH_STAFF
-from safetynet.intake.entrypoints.api import throttle
-from safetynet.intake.entrypoints.api.deps import Context, IntakeContext
+from safetynet.intake.context import IntakeContext
+from safetynet.intake.entrypoints.api.deps import Context
+from safetynet.intake.entrypoints.authentication import KeyRefused, bearer_principal
 from safetynet.intake.entrypoints.console.session import COOKIE, CSRF_FIELD, Session, Signer
 from safetynet.intake.entrypoints.console.templating import render
-from safetynet.intake.service_layer import handlers, sessions
+from safetynet.intake.service_layer import sessions
 
 
 @dataclass(frozen=True)
@@ -52,16 +53,11 @@ def signer(request: Request) -> Signer:
 
 
 async def principal_of(request: Request, ctx: IntakeContext, *, redirect: bool) -> Staff:
-    header = request.headers.get("authorization")
-    if header is not None:
-        scheme, _, secret = header.partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
-            raise SignInRequired(redirect=False, bearer=True)
-        throttle.refuse_if_blocked(request)
-        principal = await handlers.authenticate(secret=secret.strip(), uow=ctx.uow())
-        if principal is None:
-            throttle.failed(request)
-            raise SignInRequired(redirect=False, bearer=True)
+    if "authorization" in request.headers:
+        try:  # a blocked address's 429 passes through, as the API's does
+            principal = await bearer_principal(request)
+        except KeyRefused:
+            raise SignInRequired(redirect=False, bearer=True) from None
         staff = Staff(principal, None)
     else:
         sign = signer(request)
@@ -69,11 +65,11 @@ async def principal_of(request: Request, ctx: IntakeContext, *, redirect: bool) 
         if session is None:
             raise SignInRequired(redirect=redirect)
         # The stored session decides: ended (sign-out, a revoked key) or idle is over.
-        principal = await sessions.resume_session(session_id=session.session_id, uow=ctx.uow(),
-                                                  idle_seconds=ctx.settings.console_idle_seconds)
-        if principal is None or principal.key_id != session.key_id:
+        resumed = await sessions.resume_session(session_id=session.session_id, uow=ctx.uow(),
+                                                idle_seconds=ctx.settings.console_idle_seconds)
+        if resumed is None or resumed.key_id != session.key_id:
             raise SignInRequired(redirect=redirect)
-        staff = Staff(principal, session, sign.csrf_token(session))
+        staff = Staff(resumed, session, sign.csrf_token(session))
     if staff.principal.role not in DISPATCH_STAFF:
         raise NotStaff()
     return staff

@@ -1,13 +1,13 @@
 """GET /console/events: Server-Sent Events that say "something in your county changed".
 
 Design: no in-process pub/sub, so it works with any number of intake processes. Every
-change to a report view comes with a timeline row (acceptance, each projected event,
-each requested action), and timeline ids only grow; so the stream polls the newest
-timeline ids of the county about once a second, an index range scan on the primary key.
+change to a report view comes with a timeline row, and timeline ids only grow; so the
+stream asks the service layer (service_layer/changes.py) for the county's recent
+timeline ids about once a second.
 
 Ids from a sequence can commit out of order on PostgreSQL (id 10 may commit after id
 11), so a plain "max id went up" check could miss one; instead the stream remembers
-which ids it has seen among the newest WINDOW and reports any it has not.
+which ids it has seen among the newest (changes.WINDOW) and reports any it has not.
 
 The event carries no report data: the page re-fetches its own fragment, with the
 viewer's own authorization. Each event's id is the watermark, so a reconnecting
@@ -18,55 +18,44 @@ and never holds a graceful server shutdown for long.
 
 import asyncio
 import time
-from typing import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import APIRouter, Request
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import StreamingResponse
 
-from safetynet.intake.adapters import orm
 from safetynet.intake.entrypoints.api.deps import Context
 from safetynet.intake.entrypoints.console.auth import FragmentStaff
+from safetynet.intake.service_layer import changes as watched
+from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 POLL_SECONDS = 1.0
 STREAM_SECONDS = 25.0
 KEEPALIVE_SECONDS = 10.0
-WINDOW = 500  # the newest timeline ids re-checked on each poll (late commits land here)
 RETRY_MS = 1000
 
-
-async def watermark(engine: AsyncEngine) -> int:
-    """The newest timeline id: where a page's event stream starts."""
-    async with engine.connect() as conn:
-        return int(await conn.scalar(select(func.coalesce(func.max(orm.timeline.c.id), 0))) or 0)
+UowFactory = Callable[[], IntakeUnitOfWork]
 
 
-async def county_ids(engine: AsyncEngine, county: str) -> set[int]:
-    """The county's timeline ids among the newest WINDOW of all counties."""
-    t, r = orm.timeline.c, orm.reports.c
-    newest = select(func.coalesce(func.max(t.id), 0) - WINDOW).scalar_subquery()
-    query = (select(t.id).select_from(orm.timeline.join(orm.reports, r.report_id == t.report_id))
-             .where(t.id > newest, r.county == county))
-    async with engine.connect() as conn:
-        return set((await conn.execute(query)).scalars())
+async def watermark(uow: UowFactory) -> int:
+    """Where a page's event stream starts: the newest change so far."""
+    return await watched.watermark(uow=uow())
 
 
 def _message(event: str, event_id: int, data: str = "") -> bytes:
     return f"event: {event}\nid: {event_id}\ndata: {data}\n\n".encode()
 
 
-async def changes(engine: AsyncEngine, county: str, since: int, *, is_gone: Callable[[], Awaitable[bool]],
+async def changes(uow: UowFactory, county: str, since: int, *, is_gone: Callable[[], Awaitable[bool]],
                   lifetime: float = STREAM_SECONDS) -> AsyncIterator[bytes]:
     """The stream: `ready` at once, then `changed` whenever a county timeline id appears
     that the viewer has not seen (any id above `since` counts as unseen)."""
     yield f"retry: {RETRY_MS}\n".encode() + _message("ready", since)
-    seen = {i for i in await county_ids(engine, county) if i <= since}
+    seen = {i for i in await watched.recent_changes(county=county, uow=uow()) if i <= since}
     mark, started, quiet_since = since, time.monotonic(), time.monotonic()
     while time.monotonic() - started < lifetime:
-        current = await county_ids(engine, county)
+        current = await watched.recent_changes(county=county, uow=uow())
         if current - seen:
             mark = max(mark, *current)
             yield _message("changed", mark, "changed")
@@ -97,8 +86,8 @@ def _start(request: Request, fallback: int) -> int:
 
 @router.get("/events")
 async def events(request: Request, ctx: Context, staff: FragmentStaff) -> StreamingResponse:
-    since = _start(request, fallback=await watermark(ctx.engine))
+    since = _start(request, fallback=await watermark(ctx.uow))
     return StreamingResponse(
-        changes(ctx.engine, staff.principal.county, since, is_gone=Disconnected(request)),
+        changes(ctx.uow, staff.principal.county, since, is_gone=Disconnected(request)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})  # nginx: do not buffer the stream

@@ -2,17 +2,18 @@
 as the API's action endpoints, and answer with the report page: a redirect after success
 (so a reload does not post again), the page with a message otherwise."""
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from safetynet.intake.domain import actions
+from safetynet.intake.domain.actions import ActionFields
+from safetynet.intake.domain.views import Destination
 from safetynet.intake.entrypoints.api.deps import Context
 from safetynet.intake.entrypoints.console.auth import FormStaff, Staff
 from safetynet.intake.entrypoints.console.pages import render_report
 from safetynet.intake.entrypoints.console.present import Units, held_units
+from safetynet.intake.entrypoints.console.rows import KeptForm
 from safetynet.intake.service_layer import handlers
 from safetynet.intake.service_layer.actions import request_action
 
@@ -35,8 +36,7 @@ def _reason(form: FormData) -> str:
 
 
 async def _send(request: Request, ctx: Context, staff: Staff, report_id: str, command_type: str, done: str, *,
-                form: dict[str, Any], referral_id: str | None = None,
-                fields: dict[str, Any] | None = None) -> Response:
+                form: KeptForm, referral_id: str | None = None, fields: ActionFields | None = None) -> Response:
     try:
         await request_action(principal=staff.principal, command_type=command_type, uow=ctx.uow(),
                              report_id=report_id, referral_id=referral_id, fields=fields)
@@ -49,7 +49,7 @@ async def _send(request: Request, ctx: Context, staff: Staff, report_id: str, co
 
 
 async def _invalid(request: Request, ctx: Context, staff: Staff, report_id: str, done: str, message: str,
-                   form: dict[str, Any]) -> Response:
+                   form: KeptForm) -> Response:
     return await render_report(request, ctx, staff, report_id, status_code=422,
                                error={"message": message, "detail": "", "form": done}, form=form)
 
@@ -64,9 +64,9 @@ async def change(request: Request, report_id: str, ctx: Context, staff: FormStaf
     form = await request.form()
     reason = _reason(form)
     chosen = list(dict.fromkeys(u for u in form.getlist("unit") if isinstance(u, str)))
-    kept = {"reason": reason, "units": set(chosen)}
+    kept = KeptForm(reason=reason, units=set(chosen))
     problems = []
-    destinations = []
+    destinations: list[Destination] = []
     for unit in chosen:
         found = ctx.directory.unit_kind(unit)
         if found is None or found[0] != staff.principal.county:
@@ -79,7 +79,7 @@ async def change(request: Request, report_id: str, ctx: Context, staff: FormStaf
         problems.append("變更派案需要書面理由。 A change needs a written reason.")
     if not problems:
         shown = await handlers.read_report(principal=staff.principal, report_id=report_id, uow=ctx.uow())
-        view = shown["view"] if shown else None
+        view = shown.view if shown else None
         dropped = sorted(held_units(view.referrals) - set(chosen)) if view else []
         if dropped:
             names = "、".join(Units(ctx.directory, staff.principal.county).name(u) for u in dropped)
@@ -94,16 +94,17 @@ async def change(request: Request, report_id: str, ctx: Context, staff: FormStaf
 @router.post("/referrals/{referral_id}/reassign")
 async def reassign(request: Request, report_id: str, referral_id: str, ctx: Context, staff: FormStaff) -> Response:
     form = await request.form()
-    reason, unit = _reason(form), form.get("unit")
-    kept = {"reason": reason, "referral_id": referral_id, "unit": unit}
-    found = ctx.directory.unit_kind(unit) if isinstance(unit, str) else None
+    chosen = form.get("unit")
+    reason, unit = _reason(form), chosen if isinstance(chosen, str) else None
+    kept = KeptForm(reason=reason, referral_id=referral_id, unit=unit)
+    found = ctx.directory.unit_kind(unit) if unit is not None else None
     problem = None
     if found is None or found[0] != staff.principal.county:
         problem = "請選擇本縣市的單位。 Choose a unit of your county."
     elif not reason or len(reason) > MAX_REASON:
         problem = "改派需要書面理由。 A reassignment needs a written reason."
-    if problem:
-        return await _invalid(request, ctx, staff, report_id, "reassign", problem, kept)
+    if problem or unit is None:
+        return await _invalid(request, ctx, staff, report_id, "reassign", problem or "", kept)
     return await _send(request, ctx, staff, report_id, "ReassignReferral", "reassign", form=kept,
                        referral_id=referral_id, fields={"unit": unit, "reason": reason})
 

@@ -2,7 +2,6 @@
 that the page's script re-fetches when the event stream says something changed."""
 
 from datetime import date, datetime, timezone
-from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
@@ -16,8 +15,9 @@ from safetynet.intake.entrypoints.console.auth import (
 from safetynet.intake.entrypoints.console import labels
 from safetynet.intake.entrypoints.console.events import watermark
 from safetynet.intake.entrypoints.console.present import KINDS, RISKS, Units, ops_rows, queue_rows, report_page
+from safetynet.intake.entrypoints.console.rows import Filters, FormError, KeptForm, QueueContext, ReportPage
 from safetynet.intake.entrypoints.console.templating import render
-from safetynet.intake.entrypoints.api import throttle
+from safetynet.intake.entrypoints.authentication import KeyRefused, TooManyFailures, authenticate
 from safetynet.intake.service_layer import handlers, sessions
 from safetynet.contracts.report import TAIPEI
 from safetynet.intake.domain import kpis as kpi_rules
@@ -44,7 +44,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _filters(request: Request) -> dict[str, str | None]:
+def _filters(request: Request) -> Filters:
     kind, risk = request.query_params.get("kind"), request.query_params.get("risk")
     return {"kind": kind if kind in KINDS else None, "risk": risk if risk in RISKS else None}
 
@@ -81,16 +81,14 @@ async def sign_in(request: Request, ctx: Context) -> Response:
     if cross_site(request) or not signer(request).check_signin(request.cookies.get(cookies.PRE_COOKIE), token):
         return _sign_in_form(request, next_path=next_path, status_code=403,
                              error="登入表單已失效，請再試一次。 The sign-in form expired: try again.")
-    wait = throttle.blocked(request)
-    if wait:  # before the key is looked at: a right guess looks like a wrong one meanwhile
+    try:  # the API's own path: the throttle first, so a right guess looks like a wrong one meanwhile
+        principal = await authenticate(request, str(form.get("key") or "").strip())
+    except TooManyFailures as blocked:
         response = _sign_in_form(request, next_path=next_path, status_code=429,
                                  error="登入失敗次數過多，請稍後再試。 Too many failed sign-ins: wait a minute.")
-        response.headers["Retry-After"] = str(wait)
+        response.headers["Retry-After"] = str(blocked.wait)
         return response
-    secret = str(form.get("key") or "").strip()
-    principal = await handlers.authenticate(secret=secret, uow=ctx.uow()) if secret else None
-    if principal is None:
-        throttle.failed(request)
+    except KeyRefused:
         return _sign_in_form(request, next_path=next_path, status_code=401,
                              error="金鑰無效或已停用。 Unknown or revoked key.")
     if principal.role not in DISPATCH_STAFF:
@@ -128,8 +126,7 @@ def _next_url(request: Request, path: str, cursor: str | None) -> str | None:
     return f"{path}?{request.url.include_query_params(after=cursor).query}"
 
 
-async def _queue_context(request: Request, ctx: Context, staff: Staff,
-                         filters: dict[str, str | None]) -> dict[str, Any]:
+async def _queue_context(request: Request, ctx: Context, staff: Staff, filters: Filters) -> QueueContext:
     try:
         found = await dispatch_queue_page(principal=staff.principal, uow=ctx.uow(), limit=CONSOLE_PAGE,
                                           after=_after(request), **filters)
@@ -142,7 +139,7 @@ async def _queue_context(request: Request, ctx: Context, staff: Staff,
 @router.get("")
 async def queue_page(request: Request, ctx: Context, staff: PageStaff) -> Response:
     filters = _filters(request)
-    since = await watermark(ctx.engine)
+    since = await watermark(ctx.uow)
     query = request.url.query
     return render(request, "console/queue.html", staff=staff, since=since,
                   fragment_url="/console/queue" + (f"?{query}" if query else ""),
@@ -156,13 +153,14 @@ async def queue_fragment(request: Request, ctx: Context, staff: FragmentStaff) -
 
 @router.get("/ops")
 async def ops_page(request: Request, ctx: Context, staff: PageStaff) -> Response:
-    page = dict(principal=staff.principal, trace_url_template=ctx.settings.trace_url_template, now=_now(),
-                limit=CONSOLE_PAGE)
+    now, template = _now(), ctx.settings.trace_url_template
     try:
-        found = await open_slas_page(uow=ctx.uow(), after=_after(request), **page)  # type: ignore[arg-type]
+        found = await open_slas_page(principal=staff.principal, uow=ctx.uow(), trace_url_template=template, now=now,
+                                     limit=CONSOLE_PAGE, after=_after(request))
     except paging.BadCursor:
-        found = await open_slas_page(uow=ctx.uow(), **page)  # type: ignore[arg-type]
-    rows = ops_rows(found.items, Units(ctx.directory, staff.principal.county), page["now"])  # type: ignore[arg-type]
+        found = await open_slas_page(principal=staff.principal, uow=ctx.uow(), trace_url_template=template, now=now,
+                                     limit=CONSOLE_PAGE)
+    rows = ops_rows(found.items, Units(ctx.directory, staff.principal.county), now)
     return render(request, "console/ops.html", staff=staff, items=rows,
                   next_url=_next_url(request, "/console/ops", found.next_cursor))
 
@@ -196,11 +194,11 @@ def _parse_date(value: str | None) -> date | None:
 
 # A report ----------------------------------------------------------------------------
 
-async def report_context(ctx: Context, staff: Staff, report_id: str) -> dict[str, Any] | None:
+async def report_context(ctx: Context, staff: Staff, report_id: str) -> ReportPage | None:
     found = await handlers.read_report(principal=staff.principal, report_id=report_id, uow=ctx.uow())
-    if found is None or found["view"] is None:
+    if found is None:
         return None
-    return {"r": report_page(found, Units(ctx.directory, staff.principal.county), _now())}
+    return report_page(found, Units(ctx.directory, staff.principal.county), _now())
 
 
 def not_found(request: Request, staff: Staff) -> Response:
@@ -209,19 +207,19 @@ def not_found(request: Request, staff: Staff) -> Response:
 
 
 async def render_report(request: Request, ctx: Context, staff: Staff, report_id: str, *,
-                        status_code: int = 200, error: dict[str, str] | None = None,
-                        form: dict[str, Any] | None = None) -> Response:
+                        status_code: int = 200, error: FormError | None = None,
+                        form: KeptForm | None = None) -> Response:
     # The watermark first, then the report: a change that commits in between is then
     # both after the watermark (streamed) and maybe missing from the page (refetched).
     # The other way round it would be in neither, and the page would stay stale.
-    since = await watermark(ctx.engine)
-    context = await report_context(ctx, staff, report_id)
-    if context is None:
+    since = await watermark(ctx.uow)
+    page = await report_context(ctx, staff, report_id)
+    if page is None:
         return not_found(request, staff)
     done = DONE.get(request.query_params.get("done", ""))
     return render(request, "console/report.html", status_code=status_code, staff=staff,
                   since=since, fragment_url=f"/console/reports/{report_id}/live",
-                  done=done, error=error, form=form or {}, **context)
+                  done=done, error=error, form=form or {}, r=page)
 
 
 @router.get("/reports/{report_id}")
@@ -231,7 +229,7 @@ async def report(request: Request, report_id: str, ctx: Context, staff: PageStaf
 
 @router.get("/reports/{report_id}/live")
 async def report_fragment(request: Request, report_id: str, ctx: Context, staff: FragmentStaff) -> Response:
-    context = await report_context(ctx, staff, report_id)
-    if context is None:
+    page = await report_context(ctx, staff, report_id)
+    if page is None:
         return not_found(request, staff)
-    return render(request, "console/_report.html", staff=staff, form={}, error=None, **context)
+    return render(request, "console/_report.html", staff=staff, form={}, error=None, r=page)

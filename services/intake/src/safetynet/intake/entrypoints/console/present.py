@@ -2,16 +2,25 @@
 left on the SLA, unit names, and the choices each form offers."""
 
 import re
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import datetime, timedelta
 
-from safetynet.contracts.counties import CountyDirectory
+from safetynet.contracts.report import TAIPEI
+from safetynet.platform.counties import CountyDirectory
+from safetynet.intake.domain.actions import destinations_without_referral
+from safetynet.intake.domain.views import Referral, Sla
 from safetynet.intake.entrypoints.console import labels
+from safetynet.intake.entrypoints.console.rows import (
+    DestinationShown, OpsRow, QueueRows, ReferralShown, ReportPage, SlaLeft, UnitGroup,
+)
+from safetynet.intake.service_layer.handlers import ReportRead
+from safetynet.intake.service_layer.ops import OpenSla
+from safetynet.intake.service_layer.queue import QueueItem
+from safetynet.policy import referral_lifecycle as lifecycle
+from safetynet.policy.destination_kinds import DESTINATION_KINDS as KINDS
+from safetynet.policy.risk_lights import RISK_LIGHTS
 
-TAIPEI = timezone(timedelta(hours=8), "Asia/Taipei")
+RISKS = RISK_LIGHTS  # the queue filter's choices, most urgent first (pages and templates)
 SOON = timedelta(hours=4)  # under this much time left, the row is marked as due soon
-KINDS = ("protection", "welfare_center", "mental_health", "youth_counseling")
-RISKS = ("red", "orange", "yellow", "green")
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2}|Z)")
 
 
@@ -38,11 +47,10 @@ def _duration(delta: timedelta) -> str:
     return f"{hours} 小時 {minutes:02d} 分" if hours else f"{minutes} 分"
 
 
-def sla_left(sla: dict[str, Any], now: datetime) -> dict[str, str]:
+def sla_left(sla: Sla, now: datetime) -> SlaLeft:
     """The SLA as text and a tone (`late`, `soon`, `ok`, `done`), never as colour alone."""
-    due = _dt(sla.get("due_at"))
-    state = sla.get("state", "open")
-    if state == "met":
+    due = _dt(sla["due_at"])
+    if sla["state"] == "met":
         return {"text": "已完成 Met", "tone": "done", "due": when(due)}
     if due is None:
         return {"text": "—", "tone": "ok", "due": "—"}
@@ -70,36 +78,36 @@ class Units:
     def kind(self, unit_id: str) -> str | None:
         return self._kinds.get(unit_id)
 
-    def groups(self, only_kind: str | None = None) -> list[dict[str, Any]]:
+    def groups(self, only_kind: str | None = None) -> list[UnitGroup]:
         """Units grouped by destination kind, in the contract's order."""
         return [{"kind": kind, "label": labels.label(labels.KIND, kind),
                  "units": [{"id": i, "name": n} for k, i, n in self._all if k == kind]}
                 for kind in KINDS if only_kind in (None, kind) and any(k == kind for k, _, _ in self._all)]
 
 
-def queue_rows(items: list[dict[str, Any]], units: Units, now: datetime) -> dict[str, list[dict[str, Any]]]:
+def queue_rows(items: list[QueueItem], units: Units, now: datetime) -> QueueRows:
     """dispatch_queue's items (already by SLA time left, then risk), split by who they wait on."""
-    rows: dict[str, list[dict[str, Any]]] = {"review": [], "acknowledgement": []}
+    rows: QueueRows = {"review": [], "acknowledgement": []}
     for item in items:
         rows[item["queue"]].append({
             **item, "short_id": item["report_id"][:8], "left": sla_left(item["sla"], now),
             "received": when(item["received_at"]),
-            "destination_names": [{"kind": d["kind"], "unit": units.name(d.get("unit"))} for d in item["destinations"]],
+            "destination_names": [{"kind": d["kind"], "unit": units.name(d["unit"])} for d in item["destinations"]],
             "waiting": [{**r, "unit_name": units.name(r["unit"])} for r in item["waiting_referrals"]],
         })
     return rows
 
 
-def ops_rows(items: list[dict[str, Any]], units: Units, now: datetime) -> list[dict[str, Any]]:
+def ops_rows(items: list[OpenSla], units: Units, now: datetime) -> list[OpsRow]:
     """open_slas' items as the queue shows reports: unit names, time left with its tone.
     `waiting_on.who` is the API's text (unit ids joined by ", "); staff read unit names."""
-    rows = []
+    rows: list[OpsRow] = []
     for item in items:
         stage, who = item["waiting_on"]["stage"], item["waiting_on"]["who"]
         rejected = REJECTED_BY.search(who) if stage == "dispatcher" else None
         waiting_units = who.split(", ") if stage == "unit" and who else []
         rows.append({**item, "short_id": item["report_id"][:8],
-                     "left": sla_left({"due_at": item["due_at"], "state": "open"}, now),
+                     "left": sla_left(Sla(due_at=item["due_at"], state="open", closed_at=None), now),
                      "waiting_names": [units.name(u) for u in waiting_units],
                      "rejected_by": [units.name(u) for u in rejected.group(1).split(", ")] if rejected else []})
     return rows
@@ -108,13 +116,13 @@ def ops_rows(items: list[dict[str, Any]], units: Units, now: datetime) -> list[d
 REJECTED_BY = re.compile(r"\(rejected by (.+)\)$")
 
 
-def report_page(found: dict[str, Any], units: Units, now: datetime) -> dict[str, Any]:
+def report_page(found: ReportRead, units: Units, now: datetime) -> ReportPage:
     """Everything the report page shows, and which actions apply now."""
-    report, view = found["report"], found["view"]
+    report, view = found.report, found.view
     submission = report["submission"]
-    destinations = [{**d, "unit_name": units.name(d.get("unit"))} for d in view.destinations]
-    current = {d.get("unit") for d in view.destinations if d.get("unit")}
-    referrals = []
+    destinations: list[DestinationShown] = [{**d, "unit_name": units.name(d["unit"])} for d in view.destinations]
+    current = {unit for d in view.destinations if (unit := d["unit"])}
+    referrals: list[ReferralShown] = []
     for r in view.referrals:
         # Routing moves a referral only to another unit of its kind that is not already
         # a destination (or back to its own unit once that unit has rejected it).
@@ -122,29 +130,29 @@ def report_page(found: dict[str, Any], units: Units, now: datetime) -> dict[str,
         choices = [u for u in (same_kind[0]["units"] if same_kind else [])
                    if u["id"] not in current or (u["id"] == r["unit"] and r["status"] == "rejected")]
         referrals.append({**r, "unit_name": units.name(r["unit"]), "assigned": when(r["assigned_at"]),
-                          "updated": when(r["updated_at"]), "can_acknowledge": r["status"] == "assigned",
-                          "can_reassign": r["status"] in ("assigned", "rejected") and bool(choices),
+                          "updated": when(r["updated_at"]),
+                          "can_acknowledge": lifecycle.allows("acknowledge", r["status"]),
+                          "can_reassign": lifecycle.allows("reassign", r["status"]) and bool(choices),
                           "reassign_choices": choices})
     reviewing = view.status == "awaiting_review"
     # As routing decides: confirm and change act on destinations no live referral holds;
     # a rejected referral waits for a reassignment instead.
-    held = {(r["kind"], r["unit"]) for r in view.referrals if r["status"] != "reassigned"}
-    pending = [d for d in view.destinations if not d.get("unit") or (d["kind"], d["unit"]) not in held]
+    pending = destinations_without_referral(view)
     return {
         "report_id": report["report_id"], "short_id": report["report_id"][:8],
         "county": report["county"], "township": report["township"], "received": when(report["received_at"]),
         "status": view.status, "risk_level": view.risk_level, "urgent": view.urgent,
         "direct_dispatch": view.direct_dispatch, "rule_version": view.rule_version, "reasons": view.reasons,
-        "recommended": [{**d, "unit_name": units.name(d.get("unit"))} for d in view.recommended],
+        "recommended": [{**d, "unit_name": units.name(d["unit"])} for d in view.recommended],
         "destinations": destinations, "referrals": referrals,
-        "sla": {**view.sla, **sla_left(view.sla, now), "closed": when(view.sla.get("closed_at"))},
+        "sla": {**view.sla, **sla_left(view.sla, now), "closed": when(view.sla["closed_at"])},
         "timeline": [{**e, "when": when(e["at"]), "label": labels.event_label(e["event"]), "detail": readable(e["detail"])}
-                     for e in reversed(found["timeline"])],  # newest first: what just happened is on top
+                     for e in reversed(found.timeline)],  # newest first: what just happened is on top
         "categories": report["categories"], "narrative": submission.get("narrative", ""),
         "subjects": submission.get("subjects", []), "source": submission.get("source", {}),
         "household": submission.get("household") or {}, "indicators": submission.get("indicators") or {},
         "occurred": when(submission.get("occurred_at")),
-        "can_confirm": reviewing and any(d.get("unit") for d in pending),
+        "can_confirm": reviewing and any(d.unit for d in pending),
         "can_change": reviewing and (bool(pending) or not view.destinations),
         "must_reassign": reviewing and bool(view.destinations) and not pending,
         "unit_groups": units.groups(), "current_units": current,
@@ -152,6 +160,6 @@ def report_page(found: dict[str, Any], units: Units, now: datetime) -> dict[str,
     }
 
 
-def held_units(referrals: list[dict[str, Any]]) -> set[str]:
+def held_units(referrals: list[Referral]) -> set[str]:
     """Units that hold a live referral: a change must keep them (routing refuses otherwise)."""
-    return {r["unit"] for r in referrals if r["status"] != "reassigned"}
+    return {r["unit"] for r in referrals if r["status"] not in lifecycle.SUPERSEDED}

@@ -1,4 +1,4 @@
-from safetynet.contracts.migrations import run_env
+from safetynet.platform.migrations import run_env
 from safetynet.routing.adapters.orm import SCHEMA, metadata
 
 run_env(metadata, schema=SCHEMA)

@@ -6,7 +6,7 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
-import safetynet.contracts.storage
+import safetynet.platform.storage
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

@@ -9,8 +9,8 @@ Reports written before this revision keep their personal data readable in
 """
 from alembic import op
 import sqlalchemy as sa
-import safetynet.contracts.storage
-from safetynet.contracts.migrations import schema_for
+import safetynet.platform.storage
+from safetynet.platform.migrations import schema_for
 
 
 revision = '09779389fd4f'
@@ -25,7 +25,7 @@ def upgrade() -> None:
     op.add_column('intake_reports', sa.Column('personal_wrapped_key', sa.LargeBinary(), nullable=True), schema=schema)
     op.add_column('intake_reports', sa.Column('personal_nonce', sa.LargeBinary(), nullable=True), schema=schema)
     op.add_column('intake_reports', sa.Column('personal_ciphertext', sa.LargeBinary(), nullable=True), schema=schema)
-    op.add_column('intake_reports', sa.Column('pseudonymised_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=True), schema=schema)
+    op.add_column('intake_reports', sa.Column('pseudonymised_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=True), schema=schema)
 
 
 def downgrade() -> None:

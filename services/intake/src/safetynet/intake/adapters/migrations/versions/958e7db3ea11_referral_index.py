@@ -6,7 +6,7 @@ Create Date: 2026-11-22 20:08:38.752686
 """
 from alembic import op
 import sqlalchemy as sa
-import safetynet.contracts.storage
+import safetynet.platform.storage
 
 
 revision = '958e7db3ea11'

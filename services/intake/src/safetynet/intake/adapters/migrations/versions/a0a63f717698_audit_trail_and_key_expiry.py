@@ -11,8 +11,8 @@ any change there.
 """
 from alembic import op
 import sqlalchemy as sa
-import safetynet.contracts.storage
-from safetynet.contracts.migrations import schema_for
+import safetynet.platform.storage
+from safetynet.platform.migrations import schema_for
 from sqlalchemy.dialects import postgresql
 
 revision = 'a0a63f717698'
@@ -42,7 +42,7 @@ def upgrade() -> None:
     op.create_table('intake_audit',
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('record_id', sa.String(length=36), nullable=False),
-    sa.Column('at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.Column('actor_key_id', sa.String(length=36), nullable=True),
     sa.Column('actor_name', sa.String(length=200), nullable=False),
     sa.Column('actor_role', sa.String(length=20), nullable=False),
@@ -63,7 +63,7 @@ def upgrade() -> None:
     op.create_index('ix_intake_audit_actor_name', 'intake_audit', ['actor_name', 'seq'], unique=False, schema='intake')
     op.create_index('ix_intake_audit_county', 'intake_audit', ['county', 'seq'], unique=False, schema='intake')
     op.create_index('ix_intake_audit_report', 'intake_audit', ['report_id', 'seq'], unique=False, schema='intake')
-    op.add_column('intake_api_keys', sa.Column('expires_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=True), schema=schema_for('intake'))
+    op.add_column('intake_api_keys', sa.Column('expires_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=True), schema=schema_for('intake'))
     if _postgresql():
         for statement in APPEND_ONLY:
             op.execute(statement)

@@ -16,8 +16,8 @@ Create Date: 2026-11-30 10:00:00
 """
 from alembic import op
 import sqlalchemy as sa
-import safetynet.contracts.storage
-from safetynet.contracts.migrations import schema_for
+import safetynet.platform.storage
+from safetynet.platform.migrations import schema_for
 
 revision = 'b7c2e91d4f10'
 down_revision = 'a0a63f717698'
@@ -56,10 +56,10 @@ def upgrade() -> None:
     op.create_table('intake_console_sessions',
     sa.Column('session_hash', sa.String(length=64), nullable=False),
     sa.Column('key_id', sa.String(length=36), nullable=False),
-    sa.Column('created_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('ended_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('session_hash'),
     schema='intake'
     )

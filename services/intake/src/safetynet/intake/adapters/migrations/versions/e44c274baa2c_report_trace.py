@@ -6,8 +6,8 @@ Create Date: 2026-11-22 20:15:41.215782
 """
 from alembic import op
 import sqlalchemy as sa
-import safetynet.contracts.storage
-from safetynet.contracts.migrations import schema_for
+import safetynet.platform.storage
+from safetynet.platform.migrations import schema_for
 from sqlalchemy.dialects import postgresql
 
 revision = 'e44c274baa2c'

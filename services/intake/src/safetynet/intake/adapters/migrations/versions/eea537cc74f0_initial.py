@@ -6,7 +6,7 @@ Create Date: 2026-11-22 19:46:17.263938
 """
 from alembic import op
 import sqlalchemy as sa
-import safetynet.contracts.storage
+import safetynet.platform.storage
 from sqlalchemy.dialects import postgresql
 
 revision = 'eea537cc74f0'
@@ -25,8 +25,8 @@ def upgrade() -> None:
     sa.Column('county', sa.String(length=20), nullable=False),
     sa.Column('agency_type', sa.String(length=40), nullable=True),
     sa.Column('unit', sa.String(length=100), nullable=True),
-    sa.Column('created_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('key_id'),
     sa.UniqueConstraint('key_hash'),
     schema='intake'
@@ -38,13 +38,13 @@ def upgrade() -> None:
     sa.Column('report_id', sa.String(length=36), nullable=False),
     sa.Column('status_code', sa.Integer(), nullable=False),
     sa.Column('response', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('created_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('key_id', 'idempotency_key'),
     schema='intake'
     )
     op.create_table('intake_inbox',
     sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('processed_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('event_id'),
     schema='intake'
     )
@@ -55,8 +55,8 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('value', sa.LargeBinary(), nullable=False),
     sa.Column('trace', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('created_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('published_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('event_id'),
     schema='intake'
@@ -75,7 +75,7 @@ def upgrade() -> None:
     sa.Column('referrals', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('routing_seq', sa.Integer(), nullable=False),
     sa.Column('sla', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('updated_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('report_id'),
     schema='intake'
     )
@@ -86,8 +86,8 @@ def upgrade() -> None:
     sa.Column('agency_type', sa.String(length=40), nullable=False),
     sa.Column('agency_name', sa.String(length=200), nullable=False),
     sa.Column('key_id', sa.String(length=36), nullable=False),
-    sa.Column('received_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('sla_due_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('sla_due_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.Column('categories', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('submission', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.PrimaryKeyConstraint('report_id'),
@@ -99,7 +99,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('subject_hash', sa.String(length=64), nullable=False),
     sa.Column('report_id', sa.String(length=36), nullable=False),
-    sa.Column('received_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     schema='intake'
     )
@@ -108,7 +108,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('report_id', sa.String(length=36), nullable=False),
     sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.Column('event', sa.String(length=60), nullable=False),
     sa.Column('actor', sa.String(length=200), nullable=False),
     sa.Column('detail', sa.Text(), nullable=True),

@@ -6,8 +6,8 @@ Create Date: 2026-11-22 20:30:03.726372
 """
 from alembic import op
 import sqlalchemy as sa
-import safetynet.contracts.storage
-from safetynet.contracts.migrations import schema_for
+import safetynet.platform.storage
+from safetynet.platform.migrations import schema_for
 from sqlalchemy.dialects import postgresql
 
 revision = '405e68d58819'

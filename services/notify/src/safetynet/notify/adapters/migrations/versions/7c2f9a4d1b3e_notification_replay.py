@@ -5,9 +5,9 @@ Revises: e0733e24ffa2
 Create Date: 2026-11-24 10:00:00.000000
 """
 from alembic import op
-from safetynet.contracts.migrations import schema_for
+from safetynet.platform.migrations import schema_for
 import sqlalchemy as sa
-import safetynet.contracts.storage
+import safetynet.platform.storage
 
 revision = '7c2f9a4d1b3e'
 down_revision = 'e0733e24ffa2'
@@ -19,7 +19,7 @@ def upgrade() -> None:
     with op.batch_alter_table('notify_notifications', schema=schema_for('notify')) as batch_op:
         batch_op.add_column(sa.Column('attempts_before_replay', sa.Integer(), server_default=sa.text('0'),
                                       nullable=False))
-        batch_op.add_column(sa.Column('replayed_at', safetynet.contracts.storage.UtcDateTime(timezone=True),
+        batch_op.add_column(sa.Column('replayed_at', safetynet.platform.storage.UtcDateTime(timezone=True),
                                       nullable=True))
 
 

@@ -6,7 +6,7 @@ Create Date: 2026-11-22 19:50:01.223704
 """
 from alembic import op
 import sqlalchemy as sa
-import safetynet.contracts.storage
+import safetynet.platform.storage
 from sqlalchemy.dialects import postgresql
 
 revision = 'e0733e24ffa2'
@@ -24,14 +24,14 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=40), nullable=False),
     sa.Column('outcome', sa.String(length=10), nullable=False),
     sa.Column('detail', sa.Text(), nullable=True),
-    sa.Column('attempted_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('attempted_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     schema='notify'
     )
     op.create_index('ix_notify_deliveries_notification', 'notify_deliveries', ['notification_id'], unique=False, schema='notify')
     op.create_table('notify_inbox',
     sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('processed_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('event_id'),
     schema='notify'
     )
@@ -50,9 +50,9 @@ def upgrade() -> None:
     sa.Column('content', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('notification_id'),
     sa.UniqueConstraint('dedupe_key'),
     schema='notify'
@@ -66,8 +66,8 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('value', sa.LargeBinary(), nullable=False),
     sa.Column('trace', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('created_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('published_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('event_id'),
     schema='notify'
@@ -76,13 +76,13 @@ def upgrade() -> None:
     op.create_table('notify_sla_clocks',
     sa.Column('report_id', sa.String(length=36), nullable=False),
     sa.Column('county', sa.String(length=20), nullable=False),
-    sa.Column('received_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('due_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('received_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=True),
     sa.Column('state', sa.String(length=10), nullable=False),
-    sa.Column('closed_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=True),
     sa.Column('snapshot_seq', sa.Integer(), nullable=True),
     sa.Column('deadline_from_screening', sa.Boolean(), nullable=False),
-    sa.Column('updated_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('report_id'),
     schema='notify'
     )
@@ -90,8 +90,8 @@ def upgrade() -> None:
     sa.Column('report_id', sa.String(length=36), nullable=False),
     sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('index', sa.Integer(), nullable=False),
-    sa.Column('fire_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('fired_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('fire_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('fired_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('report_id', 'kind', 'index'),
     schema='notify'
     )

@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from safetynet.contracts.migrations import schema_for
+from safetynet.platform.migrations import schema_for
 
 revision = '3c1e5b7a9d20'
 down_revision = 'd476b031acf6'

@@ -6,7 +6,7 @@ Create Date: 2026-11-22 19:48:36.112620
 """
 from alembic import op
 import sqlalchemy as sa
-import safetynet.contracts.storage
+import safetynet.platform.storage
 from sqlalchemy.dialects import postgresql
 
 revision = 'd476b031acf6'
@@ -28,15 +28,15 @@ def upgrade() -> None:
     sa.Column('destinations', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('subject_hashes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('received_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('report_id'),
     schema='routing'
     )
     op.create_index('ix_routing_cases_queue', 'routing_cases', ['county', 'status', 'received_at'], unique=False, schema='routing')
     op.create_table('routing_inbox',
     sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('processed_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('event_id'),
     schema='routing'
     )
@@ -47,8 +47,8 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('value', sa.LargeBinary(), nullable=False),
     sa.Column('trace', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('created_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('published_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('event_id'),
     schema='routing'
@@ -59,7 +59,7 @@ def upgrade() -> None:
     sa.Column('report_id', sa.String(length=36), nullable=False),
     sa.Column('action', sa.String(length=40), nullable=False),
     sa.Column('actor', sa.String(length=200), nullable=False),
-    sa.Column('at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.Column('detail', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.ForeignKeyConstraint(['report_id'], ['routing.routing_cases.report_id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -74,8 +74,8 @@ def upgrade() -> None:
     sa.Column('unit', sa.String(length=100), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('urgent', sa.Boolean(), nullable=False),
-    sa.Column('assigned_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('assigned_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('outcome', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['report_id'], ['routing.routing_cases.report_id'], ),

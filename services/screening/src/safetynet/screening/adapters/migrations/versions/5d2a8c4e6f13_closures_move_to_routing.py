@@ -6,7 +6,7 @@ Create Date: 2026-12-01 10:00:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
-import safetynet.contracts.storage
+import safetynet.platform.storage
 
 revision = '5d2a8c4e6f13'
 down_revision = 'de7b6cfcfe8a'
@@ -26,7 +26,7 @@ def downgrade() -> None:
     sa.Column('subject_hash', sa.String(length=64), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('unit', sa.String(length=100), nullable=False),
-    sa.Column('closed_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('referral_id', 'subject_hash'),
     schema='screening'
     )

@@ -6,7 +6,7 @@ Create Date: 2026-11-22 19:46:18.725788
 """
 from alembic import op
 import sqlalchemy as sa
-import safetynet.contracts.storage
+import safetynet.platform.storage
 from sqlalchemy.dialects import postgresql
 
 revision = 'de7b6cfcfe8a'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('subject_hash', sa.String(length=64), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('unit', sa.String(length=100), nullable=False),
-    sa.Column('closed_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('referral_id', 'subject_hash'),
     schema='screening'
     )
@@ -33,13 +33,13 @@ def upgrade() -> None:
     sa.Column('rule_version', sa.String(length=20), nullable=False),
     sa.Column('risk_level', sa.String(length=10), nullable=False),
     sa.Column('decision', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('decided_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('report_id'),
     schema='screening'
     )
     op.create_table('screening_inbox',
     sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('processed_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('event_id'),
     schema='screening'
     )
@@ -50,8 +50,8 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('value', sa.LargeBinary(), nullable=False),
     sa.Column('trace', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('created_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('published_at', safetynet.contracts.storage.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('event_id'),
     schema='screening'
