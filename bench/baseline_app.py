@@ -7,8 +7,8 @@ check, no validation, no subject hashing, no outbox, no ORM.
 
 import os
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 import asyncpg
 from fastapi import FastAPI, Request
@@ -48,5 +48,7 @@ async def post_report(request: Request) -> JSONResponse:
     async with request.app.state.pool.acquire() as conn:
         received_at = await conn.fetchval(
             "INSERT INTO baseline_reports (report_id, body) VALUES ($1, $2::jsonb) RETURNING received_at",
-            report_id, body)
+            report_id,
+            body,
+        )
     return JSONResponse({"report_id": str(report_id), "received_at": received_at.isoformat()}, status_code=202)

@@ -19,7 +19,7 @@ def process_cpu(pid: int) -> float | None:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = raw[raw.rindex(")") + 2:].split()
+    fields = raw[raw.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
@@ -43,7 +43,7 @@ def machine_busy() -> tuple[float, float]:
     """(busy seconds, total seconds) summed over all CPUs since boot, from /proc/stat."""
     parts = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
     values = [int(v) for v in parts[:8]]
-    idle = values[3] + values[4]   # idle + iowait
+    idle = values[3] + values[4]  # idle + iowait
     return (sum(values) - idle) / TICK, sum(values) / TICK
 
 
@@ -72,6 +72,8 @@ class CpuMeter:
         out["machine_busy"] = round(busy - self.start_machine[0], 2)
         out["machine_total"] = round(total - self.start_machine[1], 2)
         out["wall"] = round(time.monotonic() - self.t0, 2)
-        out["others"] = round(out["machine_busy"] - sum(v for k, v in out.items()
-                                                        if k not in ("machine_busy", "machine_total", "wall")), 2)
+        out["others"] = round(
+            out["machine_busy"] - sum(v for k, v in out.items() if k not in ("machine_busy", "machine_total", "wall")),
+            2,
+        )
         return out

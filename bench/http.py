@@ -89,7 +89,7 @@ class HttpClient:
                     try:
                         return await self._exchange(conn, raw)
                     except (_Stale, ConnectionResetError, BrokenPipeError):
-                        continue   # closed under us before any answer: try a fresh one
+                        continue  # closed under us before any answer: try a fresh one
                 conn.close()
             conn = _Connection(*await asyncio.open_connection(self.host, self.port))
             return await self._exchange(conn, raw)

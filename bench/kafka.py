@@ -74,30 +74,64 @@ class PrivateBroker:
     def start(self, timeout: float = 90) -> None:
         props = self.dir / "server.properties"
         template = (SUPPORT / "server.properties.in").read_text()
-        props.write_text(template.replace("@KAFKA_PORT@", str(self.port))
-                         .replace("@CONTROLLER_PORT@", str(self.controller_port))
-                         .replace("@LOG_DIRS@", str(self.dir / "logs")))
+        props.write_text(
+            template.replace("@KAFKA_PORT@", str(self.port))
+            .replace("@CONTROLLER_PORT@", str(self.controller_port))
+            .replace("@LOG_DIRS@", str(self.dir / "logs"))
+        )
         cluster_id = "-"
-        while cluster_id.startswith("-"):   # StorageTool would read "-t -Xyz..." as an option
+        while cluster_id.startswith("-"):  # StorageTool would read "-t -Xyz..." as an option
             cluster_id = urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         classpath = f"{self.libs}/*"
-        subprocess.run([self.java, "-Xmx256m", "-cp", classpath,
-                        f"-Dlog4j2.configurationFile={SUPPORT / 'log4j2-tools.xml'}",
-                        "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props),
-                        "--standalone", "--ignore-formatted"],
-                       check=True, capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
-        log = open(self.log, "ab")
-        self.popen = subprocess.Popen(
-            [self.java, *self.heap, "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true",
-             f"-Dlog4j2.configurationFile={SUPPORT / 'log4j2.yaml'}", "-cp", classpath, "kafka.Kafka", str(props)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        log.close()
+        subprocess.run(
+            [
+                self.java,
+                "-Xmx256m",
+                "-cp",
+                classpath,
+                f"-Dlog4j2.configurationFile={SUPPORT / 'log4j2-tools.xml'}",
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(props),
+                "--standalone",
+                "--ignore-formatted",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+        with open(self.log, "ab") as log:  # the child keeps its own descriptor
+            self.popen = subprocess.Popen(
+                [
+                    self.java,
+                    *self.heap,
+                    "-XX:+UseG1GC",
+                    "-XX:MaxGCPauseMillis=20",
+                    "-Djava.awt.headless=true",
+                    f"-Dlog4j2.configurationFile={SUPPORT / 'log4j2.yaml'}",
+                    "-cp",
+                    classpath,
+                    "kafka.Kafka",
+                    str(props),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.popen.poll() is not None:
                 raise RuntimeError(f"private kafka exited: {self.log.read_text()[-3000:]}")
-            ready = subprocess.run(["python3", str(SUPPORT / "kafka_ready.py"), "127.0.0.1", str(self.port), "3"],
-                                   capture_output=True, timeout=30)
+            ready = subprocess.run(
+                ["python3", str(SUPPORT / "kafka_ready.py"), "127.0.0.1", str(self.port), "3"],
+                capture_output=True,
+                timeout=30,
+            )
             if ready.returncode == 0:
                 return
             time.sleep(0.5)
@@ -130,7 +164,8 @@ async def create_topic(bootstrap: str, topic: str, partitions: int) -> None:
 _PERF_LINE = re.compile(
     r"(?P<records>\d+) records sent, (?P<rps>[\d.]+) records/sec \((?P<mbps>[\d.]+) MB/sec\), "
     r"(?P<avg>[\d.]+) ms avg latency, (?P<max>[\d.]+) ms max latency, (?P<p50>\d+) ms 50th, "
-    r"(?P<p95>\d+) ms 95th, (?P<p99>\d+) ms 99th")
+    r"(?P<p95>\d+) ms 95th, (?P<p99>\d+) ms 99th"
+)
 
 
 @dataclass
@@ -146,26 +181,61 @@ class ProducerPerf:
         return self.__dict__.copy()
 
 
-def producer_performance(tools: str, bootstrap: str, topic: str, *, records: int, record_size: int,
-                         props: dict[str, str], timeout: float = 300) -> ProducerPerf:
+def producer_performance(
+    tools: str,
+    bootstrap: str,
+    topic: str,
+    *,
+    records: int,
+    record_size: int,
+    props: dict[str, str],
+    timeout: float = 300,
+) -> ProducerPerf:
     """org.apache.kafka.tools.ProducerPerformance at full speed (--throughput -1)."""
     prop_args = [f"{k}={v}" for k, v in {"bootstrap.servers": bootstrap, **props}.items()]
     done = subprocess.run(
-        [find_java(), "-Xmx512m", f"-Dlog4j2.configurationFile={tools}/log4j2.xml", "-cp", f"{tools}/*",
-         "org.apache.kafka.tools.ProducerPerformance", "--topic", topic, "--num-records", str(records),
-         "--record-size", str(record_size), "--throughput", "-1", "--producer-props", *prop_args],
-        capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        [
+            find_java(),
+            "-Xmx512m",
+            f"-Dlog4j2.configurationFile={tools}/log4j2.xml",
+            "-cp",
+            f"{tools}/*",
+            "org.apache.kafka.tools.ProducerPerformance",
+            "--topic",
+            topic,
+            "--num-records",
+            str(records),
+            "--record-size",
+            str(record_size),
+            "--throughput",
+            "-1",
+            "--producer-props",
+            *prop_args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
     matches = [m for m in map(_PERF_LINE.search, done.stdout.splitlines()) if m]
     if done.returncode != 0 or not matches:
-        raise RuntimeError(f"ProducerPerformance failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    m = matches[-1]   # the final summary line
-    return ProducerPerf(int(m["records"]), record_size, float(m["rps"]), float(m["mbps"]),
-                        {k: float(m[k]) for k in ("avg", "p50", "p95", "p99", "max")},
-                        " ".join(f"{k}={v}" for k, v in props.items()))
+        raise RuntimeError(
+            f"ProducerPerformance failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        )
+    m = matches[-1]  # the final summary line
+    return ProducerPerf(
+        int(m["records"]),
+        record_size,
+        float(m["rps"]),
+        float(m["mbps"]),
+        {k: float(m[k]) for k in ("avg", "p50", "p95", "p99", "max")},
+        " ".join(f"{k}={v}" for k, v in props.items()),
+    )
 
 
-async def sequential_sends(bootstrap: str, topic: str, *, record_size: int, seconds: float = 5.0,
-                           max_records: int = 50_000) -> dict[str, Any]:
+async def sequential_sends(
+    bootstrap: str, topic: str, *, record_size: int, seconds: float = 5.0, max_records: int = 50_000
+) -> dict[str, Any]:
     """What one outbox relay can do at most: aiokafka send_and_wait, one record at a time,
     with the services' producer settings (acks=all, idempotence, linger 2 ms)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=2)
@@ -180,5 +250,9 @@ async def sequential_sends(bootstrap: str, topic: str, *, record_size: int, seco
         elapsed = time.monotonic() - t0
     finally:
         await producer.stop()
-    return {"records": sent, "seconds": round(elapsed, 2), "records_per_sec": round(sent / elapsed, 1),
-            "mean_ms": round(elapsed / max(sent, 1) * 1000, 2)}
+    return {
+        "records": sent,
+        "seconds": round(elapsed, 2),
+        "records_per_sec": round(sent / elapsed, 1),
+        "mean_ms": round(elapsed / max(sent, 1) * 1000, 2),
+    }

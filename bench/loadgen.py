@@ -6,8 +6,9 @@ themselves: every phase has a deadline and a bound on requests in flight."""
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from bench.http import HttpClient, HttpError
 
@@ -15,10 +16,10 @@ from bench.http import HttpClient, HttpError
 @dataclass
 class Outcome:
     index: int
-    scheduled: float     # monotonic time the request was due
+    scheduled: float  # monotonic time the request was due
     started: float
     finished: float
-    status: int          # 0: transport error or timeout; -1: not sent (too many in flight)
+    status: int  # 0: transport error or timeout; -1: not sent (too many in flight)
     body: dict[str, Any] | None = None
 
 
@@ -28,7 +29,7 @@ class PhaseResult:
     target_rate: float | None
     seconds: float
     outcomes: list[Outcome] = field(default_factory=list)
-    wall: float = 0.0    # first scheduled start to last response
+    wall: float = 0.0  # first scheduled start to last response
     loadgen_cpu: float = 0.0
     ran_out: bool = False  # a closed loop that ran out of requests before its deadline
 
@@ -46,14 +47,20 @@ class PhaseResult:
         service = [(o.finished - o.started) * 1000 for o in ok]
         window = [o for o in ok if o.finished - self.outcomes[0].scheduled <= self.seconds] if ok else []
         return {
-            "kind": self.kind, "target_rate": self.target_rate, "seconds": self.seconds,
-            "sent": sum(1 for o in self.outcomes if o.status != -1), "accepted": len(ok), "errors": errors,
+            "kind": self.kind,
+            "target_rate": self.target_rate,
+            "seconds": self.seconds,
+            "sent": sum(1 for o in self.outcomes if o.status != -1),
+            "accepted": len(ok),
+            "errors": errors,
             # Accepted per second over the whole phase (first due start to last answer).
             "throughput": round(len(ok) / self.wall, 1) if self.wall else 0.0,
             # Accepted per second within the nominal window only (excludes the tail).
             "throughput_in_window": round(len(window) / self.seconds, 1),
-            "latency_ms": percentiles(latency), "service_ms": percentiles(service),
-            "loadgen_cpu_s": round(self.loadgen_cpu, 2), "ran_out_of_requests": self.ran_out,
+            "latency_ms": percentiles(latency),
+            "service_ms": percentiles(service),
+            "loadgen_cpu_s": round(self.loadgen_cpu, 2),
+            "ran_out_of_requests": self.ran_out,
         }
 
 
@@ -72,7 +79,7 @@ def percentiles(values: list[float], points: tuple[int, ...] = (50, 95, 99)) -> 
     return out
 
 
-Request = Callable[[int], tuple[str, bytes, dict[str, str]]]   # index -> (path, body, headers)
+Request = Callable[[int], tuple[str, bytes, dict[str, str]]]  # index -> (path, body, headers)
 
 
 async def _send(client: HttpClient, request: Request, index: int, scheduled: float) -> Outcome:
@@ -82,7 +89,7 @@ async def _send(client: HttpClient, request: Request, index: int, scheduled: flo
     try:
         status, answer = await client.send(raw)
         parsed = json.loads(answer) if status in (200, 201, 202) else None
-    except (OSError, HttpError, ValueError, asyncio.TimeoutError, asyncio.IncompleteReadError):
+    except (TimeoutError, OSError, HttpError, ValueError, asyncio.IncompleteReadError):
         status, parsed = 0, None
     return Outcome(index, scheduled, started, time.monotonic(), status, parsed)
 
@@ -91,8 +98,9 @@ def _client(base_url: str, connections: int) -> HttpClient:
     return HttpClient(base_url, connections, timeout=30.0)
 
 
-async def open_loop(base_url: str, request: Request, *, rate: float, seconds: float,
-                    max_in_flight: int = 256, first_index: int = 0) -> PhaseResult:
+async def open_loop(
+    base_url: str, request: Request, *, rate: float, seconds: float, max_in_flight: int = 256, first_index: int = 0
+) -> PhaseResult:
     """Start request i at t0 + i/rate for `seconds`, whatever the answers do. A request
     due while `max_in_flight` are outstanding is not sent and counts as a failure (-1)."""
     total = int(rate * seconds)
@@ -127,8 +135,15 @@ async def open_loop(base_url: str, request: Request, *, rate: float, seconds: fl
     return result
 
 
-async def closed_loop(base_url: str, request: Request, *, concurrency: int, seconds: float,
-                      first_index: int = 0, max_requests: int = 100_000) -> PhaseResult:
+async def closed_loop(
+    base_url: str,
+    request: Request,
+    *,
+    concurrency: int,
+    seconds: float,
+    first_index: int = 0,
+    max_requests: int = 100_000,
+) -> PhaseResult:
     """`concurrency` workers, each sending the next request as soon as the last one is
     answered, until `seconds` have passed (or `max_requests` were sent)."""
     result = PhaseResult("closed", None, seconds)

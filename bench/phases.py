@@ -10,9 +10,10 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 from bench import mix
@@ -20,11 +21,12 @@ from bench.http import HttpClient, HttpError
 from bench.loadgen import closed_loop, percentiles
 from tests.support.processes import Process, free_port, mint_key
 
-GetRequest = Callable[[int], tuple[str, dict[str, str]]]   # i -> (path, headers)
+GetRequest = Callable[[int], tuple[str, dict[str, str]]]  # i -> (path, headers)
 
 
-async def get_loop(base_url: str, request: GetRequest, *, concurrency: int, seconds: float,
-                   max_requests: int = 100_000) -> dict[str, Any]:
+async def get_loop(
+    base_url: str, request: GetRequest, *, concurrency: int, seconds: float, max_requests: int = 100_000
+) -> dict[str, Any]:
     """Closed loop of GETs: `concurrency` workers for `seconds`; latency percentiles (ms)."""
     client = HttpClient(base_url, concurrency, timeout=30.0)
     latencies: list[float] = []
@@ -43,7 +45,7 @@ async def get_loop(base_url: str, request: GetRequest, *, concurrency: int, seco
             started = time.monotonic()
             try:
                 status, body = await client.send(client.encode("GET", path, b"", headers))
-            except (OSError, HttpError, asyncio.TimeoutError, asyncio.IncompleteReadError):
+            except (TimeoutError, OSError, HttpError, asyncio.IncompleteReadError):
                 status, body = 0, b""
             if status == 200:
                 latencies.append((time.monotonic() - started) * 1000)
@@ -54,12 +56,24 @@ async def get_loop(base_url: str, request: GetRequest, *, concurrency: int, seco
     async with client:
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     wall = time.monotonic() - t0
-    return {"ok": len(latencies), "errors": errors, "per_s": round(len(latencies) / wall, 1),
-            "latency_ms": percentiles(latencies), "mean_body_bytes": round(sum(sizes) / max(len(sizes), 1))}
+    return {
+        "ok": len(latencies),
+        "errors": errors,
+        "per_s": round(len(latencies) / wall, 1),
+        "latency_ms": percentiles(latencies),
+        "mean_body_bytes": round(sum(sizes) / max(len(sizes), 1)),
+    }
 
 
-async def get_latency(base_url: str, *, dispatchers: dict[str, dict[str, str]], report_ids: list[tuple[str, str]],
-                      concurrency: int, seconds: float, seed: int = 5) -> dict[str, Any]:
+async def get_latency(
+    base_url: str,
+    *,
+    dispatchers: dict[str, dict[str, str]],
+    report_ids: list[tuple[str, str]],
+    concurrency: int,
+    seconds: float,
+    seed: int = 5,
+) -> dict[str, Any]:
     """The reads dispatch staff make, each alone, on an idle system: the queue, the open
     SLAs, a month's KPIs, and single historical reports (random ones, so mostly not in
     PostgreSQL's cache). Counties round-robin, each with its own dispatcher key."""
@@ -73,12 +87,15 @@ async def get_latency(base_url: str, *, dispatchers: dict[str, dict[str, str]], 
         "GET /v1/ops/slas": lambda i: ("/v1/ops/slas", dispatchers[counties[i % len(counties)]]),
         "GET /v1/kpis (one month)": lambda i: (
             f"/v1/kpis?county={quote(counties[i % len(counties)])}&from={month[0]}&to={month[1]}",
-            dispatchers[counties[i % len(counties)]]),
+            dispatchers[counties[i % len(counties)]],
+        ),
     }
     if report_ids:
+
         def one(i: int) -> tuple[str, dict[str, str]]:
             report_id, county = report_ids[rng.randrange(len(report_ids))]
             return f"/v1/reports/{report_id}", dispatchers[county]
+
         reads["GET /v1/reports/{id} (historical)"] = one
     for name, request in reads.items():
         out[name] = await get_loop(base_url, request, concurrency=concurrency, seconds=seconds)
@@ -99,8 +116,9 @@ def rss_mb(pid: int) -> float | None:
 # ---------------------------------------------------------------------------- embedded mode
 
 
-async def embedded_drain(*, reports: int, concurrency: int, timeout: float, workdir: Path,
-                         extra_env: dict[str, str], seed: int = 17) -> dict[str, Any]:
+async def embedded_drain(
+    *, reports: int, concurrency: int, timeout: float, workdir: Path, extra_env: dict[str, str], seed: int = 17
+) -> dict[str, Any]:
     """`safetynet dev` (one process, SQLite in a temporary directory): post `reports` as
     fast as it takes them, then wait until every one shows its routed status through the
     read model behind GET. Drain rate = reports / (first POST to all visible): in one
@@ -108,25 +126,38 @@ async def embedded_drain(*, reports: int, concurrency: int, timeout: float, work
     tmp = Path(tempfile.mkdtemp(prefix="sn-bench-dev-"))
     db = tmp / "safetynet.db"
     port = free_port()
-    env = {"SAFETYNET_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "SAFETYNET_RATE_LIMIT_PER_MINUTE": "0",
-           **extra_env}
+    env = {"SAFETYNET_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "SAFETYNET_RATE_LIMIT_PER_MINUTE": "0", **extra_env}
     process: Process | None = None
     out: dict[str, Any] = {"reports": reports}
     try:
         process = Process("dev", "--port", str(port), env=env, log=workdir / "dev.log")
         process.wait_http(f"http://127.0.0.1:{port}/readyz", timeout=90)
-        keys = {t: {"Authorization": f"Bearer {mint_key(env, '--role', 'agency', '--name', f'bench-{t}', '--county', '苗栗縣', '--agency-type', t)}"}
-                for t in mix.AGENCY_TYPES}
+        keys = {
+            t: {
+                "Authorization": f"Bearer {mint_key(env, '--role', 'agency', '--name', f'bench-{t}', '--county', '苗栗縣', '--agency-type', t)}"
+            }
+            for t in mix.AGENCY_TYPES
+        }
         bodies = mix.generate(reports, seed=seed, repeat_share=0.05)
         base = f"http://127.0.0.1:{port}"
         t0 = time.monotonic()
-        burst = await closed_loop(base, lambda i: ("/v1/reports", bodies[i][1], keys[bodies[i][0]]),
-                                  concurrency=concurrency, seconds=timeout / 2, max_requests=reports)
+        burst = await closed_loop(
+            base,
+            lambda i: ("/v1/reports", bodies[i][1], keys[bodies[i][0]]),
+            concurrency=concurrency,
+            seconds=timeout / 2,
+            max_requests=reports,
+        )
         posted = time.monotonic() - t0
         ids = [o.body["report_id"] for o in burst.accepted if o.body]
-        out.update({"accepted": len(ids), "post_seconds": round(posted, 1),
-                    "accepted_per_s": round(len(ids) / posted, 1) if posted else None,
-                    "errors": burst.summary()["errors"]})
+        out.update(
+            {
+                "accepted": len(ids),
+                "post_seconds": round(posted, 1),
+                "accepted_per_s": round(len(ids) / posted, 1) if posted else None,
+                "errors": burst.summary()["errors"],
+            }
+        )
         settled = 0
         while time.monotonic() - t0 < timeout:
             settled = _settled_sqlite(db, ids)
@@ -134,9 +165,15 @@ async def embedded_drain(*, reports: int, concurrency: int, timeout: float, work
                 break
             await asyncio.sleep(0.5)
         wall = time.monotonic() - t0
-        out.update({"settled": settled, "first_post_to_all_visible_s": round(wall, 1),
-                    "drain_per_s": round(settled / wall, 1) if wall else None,
-                    "rss_mb": rss_mb(process.popen.pid), "timed_out": settled < len(ids)})
+        out.update(
+            {
+                "settled": settled,
+                "first_post_to_all_visible_s": round(wall, 1),
+                "drain_per_s": round(settled / wall, 1) if wall else None,
+                "rss_mb": rss_mb(process.popen.pid),
+                "timed_out": settled < len(ids),
+            }
+        )
         return out
     finally:
         if process is not None:
@@ -153,8 +190,10 @@ def _settled_sqlite(db: Path, ids: list[str]) -> int:
     try:
         conn.execute("CREATE TEMP TABLE wanted (id TEXT PRIMARY KEY)")
         conn.executemany("INSERT INTO wanted VALUES (?)", [(i,) for i in ids])
-        row = conn.execute("SELECT count(*) FROM intake_report_views v JOIN wanted w ON w.id = v.report_id "
-                           "WHERE v.status <> 'received' AND v.risk_level IS NOT NULL").fetchone()
+        row = conn.execute(
+            "SELECT count(*) FROM intake_report_views v JOIN wanted w ON w.id = v.report_id "
+            "WHERE v.status <> 'received' AND v.risk_level IS NOT NULL"
+        ).fetchone()
         return int(row[0])
     except sqlite3.Error:
         return 0
@@ -162,7 +201,19 @@ def _settled_sqlite(db: Path, ids: list[str]) -> int:
         conn.close()
 
 
-if __name__ == "__main__":   # a quick manual check: python -m bench.phases 200
-    print(json.dumps(asyncio.run(embedded_drain(reports=int(sys.argv[1]), concurrency=8, timeout=120,
-                                                workdir=Path(tempfile.gettempdir()), extra_env={})), indent=2))
+if __name__ == "__main__":  # a quick manual check: python -m bench.phases 200
+    print(
+        json.dumps(
+            asyncio.run(
+                embedded_drain(
+                    reports=int(sys.argv[1]),
+                    concurrency=8,
+                    timeout=120,
+                    workdir=Path(tempfile.gettempdir()),
+                    extra_env={},
+                )
+            ),
+            indent=2,
+        )
+    )
     os._exit(0)

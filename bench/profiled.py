@@ -19,13 +19,23 @@ from typing import Any
 SAFETYNET = str(Path(sys.executable).with_name("safetynet"))
 
 BUCKETS = (  # first match wins; matched against the file name of a profiled function
-    ("/sqlalchemy/", "SQLAlchemy"), ("/asyncpg/", "asyncpg"), ("/opentelemetry/", "OpenTelemetry"),
-    ("/pydantic", "pydantic"), ("sslproto.py", "TLS to PostgreSQL (asyncio sslproto)"), ("/ssl.py", "TLS to PostgreSQL (asyncio sslproto)"),
-    ("/aiokafka/", "aiokafka"), ("/kafka/", "aiokafka"),
-    ("/fastapi/", "HTTP (FastAPI, Starlette, uvicorn)"), ("/starlette/", "HTTP (FastAPI, Starlette, uvicorn)"),
-    ("/uvicorn/", "HTTP (FastAPI, Starlette, uvicorn)"), ("/asyncio/", "asyncio event loop"),
-    ("/selectors.py", "asyncio event loop"), ("/json/", "JSON (stdlib)"), ("/logging/", "logging"),
-    ("/safetynet/", "SafetyNet code"), ("<frozen", "start-up (imports)"),
+    ("/sqlalchemy/", "SQLAlchemy"),
+    ("/asyncpg/", "asyncpg"),
+    ("/opentelemetry/", "OpenTelemetry"),
+    ("/pydantic", "pydantic"),
+    ("sslproto.py", "TLS to PostgreSQL (asyncio sslproto)"),
+    ("/ssl.py", "TLS to PostgreSQL (asyncio sslproto)"),
+    ("/aiokafka/", "aiokafka"),
+    ("/kafka/", "aiokafka"),
+    ("/fastapi/", "HTTP (FastAPI, Starlette, uvicorn)"),
+    ("/starlette/", "HTTP (FastAPI, Starlette, uvicorn)"),
+    ("/uvicorn/", "HTTP (FastAPI, Starlette, uvicorn)"),
+    ("/asyncio/", "asyncio event loop"),
+    ("/selectors.py", "asyncio event loop"),
+    ("/json/", "JSON (stdlib)"),
+    ("/logging/", "logging"),
+    ("/safetynet/", "SafetyNet code"),
+    ("<frozen", "start-up (imports)"),
 )
 
 
@@ -40,7 +50,8 @@ def cpu_by_bucket(path: Path) -> dict[str, float]:
     """CPU seconds by library. A built-in function (a C call: socket send, json, hashing,
     TLS, ...) counts for the library that called it."""
     import pstats
-    stats: dict[Any, Any] = pstats.Stats(str(path)).stats  # type: ignore[attr-defined]
+
+    stats: dict[Any, Any] = pstats.Stats(str(path)).stats  # type: ignore[attr-defined]  # typeshed omits .stats
     out: dict[str, float] = defaultdict(float)
     for (filename, _, _), (_, _, tottime, _, callers) in stats.items():
         own = bucket(filename)

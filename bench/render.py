@@ -41,7 +41,8 @@ def render(results: dict[str, Any]) -> str:
         "",
         f"**Machine:** {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB, Linux {m['kernel']}; "
         f"Python {m['python']}, PostgreSQL {m['postgresql']}, Kafka {m['kafka']} ({m['java']}); "
-        + ", ".join(f"{k} {v}" for k, v in m["packages"].items()) + ". Loopback only: load generator, services, "
+        + ", ".join(f"{k} {v}" for k, v in m["packages"].items())
+        + ". Loopback only: load generator, services, "
         "broker and database share the machine.",
         "",
         f"**Load:** open loop at {rates}, {a['seconds']:g} s each, bodies from bench/mix.py "
@@ -58,10 +59,14 @@ def render(results: dict[str, Any]) -> str:
     def http_row(config: str, label: str, phase: dict[str, Any]) -> str:
         errors = ", ".join(f"{k}: {v}" for k, v in phase["errors"].items()) or "–"
         if phase.get("ran_out_of_requests") and phase["throughput"]:
-            label += f" (stopped at {phase['sent']:,} requests, the prepared bodies, after " \
-                     f"{phase['accepted'] / phase['throughput']:.1f} s)"
-        return (f"| {config} | {label} | {phase['accepted']} / {phase['sent']} | {errors} | {phase['throughput']} | "
-                f"{_lat(phase['latency_ms'])} |")
+            label += (
+                f" (stopped at {phase['sent']:,} requests, the prepared bodies, after "
+                f"{phase['accepted'] / phase['throughput']:.1f} s)"
+            )
+        return (
+            f"| {config} | {label} | {phase['accepted']} / {phase['sent']} | {errors} | {phase['throughput']} | "
+            f"{_lat(phase['latency_ms'])} |"
+        )
 
     if base:
         for phase in base["rate_phases"]:
@@ -72,13 +77,18 @@ def render(results: dict[str, Any]) -> str:
         for phase in p["rate_phases"]:
             lines.append(http_row(config, f"open loop {phase['target_rate']:g}/s", phase))
         lines.append(http_row(config, "capacity, intake alone", p["intake_capacity"]))
-    lines += ["", "Open-loop latency counts from each request's scheduled start, so queueing in front of a "
-              "busy server is included.", "",
-              "### End to end on Kafka and PostgreSQL (server timestamps, open-loop phases)", "",
-              "| configuration | rate | accepted → assigned (red or direct) | of which red | of which direct "
-              "dispatch | accepted → awaiting_review | accepted → screened | screened → routed | "
-              "accepted → routed, first third → last third (p50) | settled |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "Open-loop latency counts from each request's scheduled start, so queueing in front of a "
+        "busy server is included.",
+        "",
+        "### End to end on Kafka and PostgreSQL (server timestamps, open-loop phases)",
+        "",
+        "| configuration | rate | accepted → assigned (red or direct) | of which red | of which direct "
+        "dispatch | accepted → awaiting_review | accepted → screened | screened → routed | "
+        "accepted → routed, first third → last third (p50) | settled |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for p in pipes:
         for phase in p["rate_phases"]:
             lat = phase["latency"]
@@ -88,21 +98,34 @@ def render(results: dict[str, Any]) -> str:
                 f"{_lat(lat['accepted_to_assigned_direct'])} | {_lat(lat['accepted_to_awaiting_review'])} | "
                 f"{_lat(lat['accepted_to_screened'])} | {_lat(lat['screened_to_routed'])} | "
                 f"{_ms(lat['accepted_to_routed_first_third'], 'p50')} → {_ms(lat['accepted_to_routed_last_third'], 'p50')} | "
-                f"{phase['settled']} / {phase['accepted']} |")
-    lines += ["", "p50 / p95 / p99 in ms (n = reports). *Assigned*: max(referrals[].assigned_at) − received_at, "
-              "for reports assigned without a dispatcher. *awaiting_review*, *screened*, *routed*: the timeline "
-              "entries' `at` − received_at (routed = status_assigned or status_awaiting_review, whichever came).", ""]
+                f"{phase['settled']} / {phase['accepted']} |"
+            )
+    lines += [
+        "",
+        "p50 / p95 / p99 in ms (n = reports). *Assigned*: max(referrals[].assigned_at) − received_at, "
+        "for reports assigned without a dispatcher. *awaiting_review*, *screened*, *routed*: the timeline "
+        "entries' `at` − received_at (routed = status_assigned or status_awaiting_review, whichever came).",
+        "",
+    ]
     for p in pipes:
-        if "events_per_report" in p and not p.get("history"):   # history rows have no outbox rows
-            lines += [f"Kafka events published per report ({p['name']}, all phases): "
-                      + ", ".join(f"{k} {v}" for k, v in p["events_per_report"].items()) + ".", ""]
+        if "events_per_report" in p and not p.get("history"):  # history rows have no outbox rows
+            lines += [
+                f"Kafka events published per report ({p['name']}, all phases): "
+                + ", ".join(f"{k} {v}" for k, v in p["events_per_report"].items())
+                + ".",
+                "",
+            ]
     if pipes:
         counts: dict[str, int] = {}
         for phase in pipes[0]["rate_phases"]:
             for k, v in phase["latency"]["counts"].items():
                 counts[k] = counts.get(k, 0) + v
-        lines += [f"Outcomes over the open-loop phases ({pipes[0]['name']}): "
-                  + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ".", ""]
+        lines += [
+            f"Outcomes over the open-loop phases ({pipes[0]['name']}): "
+            + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            + ".",
+            "",
+        ]
     lines += ["### Capacities and ratios", "", "| figure | value |", "|---|---|"]
     kafka = next((p["kafka"] for p in pipes if "kafka" in p), None)
     if base:
@@ -110,13 +133,21 @@ def render(results: dict[str, Any]) -> str:
     for p in pipes:
         cap = p["intake_capacity"]["throughput"]
         tag = f"{p['partitions']}p/{p['screening_replicas']}r" + _hist(p)
-        ratio = f" ({cap / base['capacity']['throughput']:.1%} of the baseline)" if base and base["capacity"]["throughput"] else ""
+        ratio = (
+            f" ({cap / base['capacity']['throughput']:.1%} of the baseline)"
+            if base and base["capacity"]["throughput"]
+            else ""
+        )
         lines.append(f"| intake alone ({tag}), closed loop: accepted/s | {cap}{ratio} |")
         d = p["pipeline_drain"]
-        lines.append(f"| pipeline ({tag}) draining a backlog of {d['reports']}: reports screened and routed per s "
-                     f"| {d['throughput']} |")
-        lines.append(f"| … the same backlog, routed status visible through GET (read model caught up) per s "
-                     f"| {d.get('visible_throughput', '–')} |")
+        lines.append(
+            f"| pipeline ({tag}) draining a backlog of {d['reports']}: reports screened and routed per s "
+            f"| {d['throughput']} |"
+        )
+        lines.append(
+            f"| … the same backlog, routed status visible through GET (read model caught up) per s "
+            f"| {d.get('visible_throughput', '–')} |"
+        )
     if kafka:
         perf = kafka["producer_performance"]
         seq = kafka["sequential_send_and_wait"]
@@ -129,49 +160,83 @@ def render(results: dict[str, Any]) -> str:
         ]
         for p in pipes:
             tag = f"{p['partitions']}p/{p['screening_replicas']}r"
-            lines.append(f"| intake alone ({tag}) / broker's raw producer rate | "
-                         f"{p['intake_capacity']['throughput'] / perf['records_per_sec']:.2%} |")
-            lines.append(f"| pipeline drain, screened and routed ({tag}) / broker's raw producer rate | "
-                         f"{(p['pipeline_drain']['throughput'] or 0) / perf['records_per_sec']:.2%} |")
-    lines += ["", "### Where the CPU goes (ms of CPU per report)", "",
-              "| phase | intake | screening | routing | notify | kafka | postgres (our database's backends) | "
-              "**all processes** | load generator | unattributed | unattributed, % of the machine |",
-              "|---|" + "---|" * 10]
+            lines.append(
+                f"| intake alone ({tag}) / broker's raw producer rate | "
+                f"{p['intake_capacity']['throughput'] / perf['records_per_sec']:.2%} |"
+            )
+            lines.append(
+                f"| pipeline drain, screened and routed ({tag}) / broker's raw producer rate | "
+                f"{(p['pipeline_drain']['throughput'] or 0) / perf['records_per_sec']:.2%} |"
+            )
+    lines += [
+        "",
+        "### Where the CPU goes (ms of CPU per report)",
+        "",
+        "| phase | intake | screening | routing | notify | kafka | postgres (our database's backends) | "
+        "**all processes** | load generator | unattributed | unattributed, % of the machine |",
+        "|---|" + "---|" * 10,
+    ]
 
     def cpu_row(label: str, c: dict[str, float]) -> str:
         screening = [v for k, v in c.items() if k.startswith("screening")]
-        cells = [c.get("intake"), sum(screening) if screening else None, c.get("routing"), c.get("notify"),
-                 c.get("kafka"), c.get("postgres"), c.get("all_processes"), c.get("loadgen"), c.get("others")]
+        cells = [
+            c.get("intake"),
+            sum(screening) if screening else None,
+            c.get("routing"),
+            c.get("notify"),
+            c.get("kafka"),
+            c.get("postgres"),
+            c.get("all_processes"),
+            c.get("loadgen"),
+            c.get("others"),
+        ]
         share = c.get("others_share")
-        return (f"| {label} | " + " | ".join("–" if v is None else f"{v:.1f}" for v in cells)
-                + f" | {'–' if share is None else f'{share:.0%}'} |")
+        return (
+            f"| {label} | "
+            + " | ".join("–" if v is None else f"{v:.1f}" for v in cells)
+            + f" | {'–' if share is None else f'{share:.0%}'} |"
+        )
 
     if base:
         for phase in base["rate_phases"]:
             c = dict(phase["cpu_ms_per_report"])
             c["intake"] = c.pop("baseline")
-            lines.append(cpu_row(f"baseline app, open loop {phase['target_rate']:g}/s (the app in the intake column)", c))
+            lines.append(
+                cpu_row(f"baseline app, open loop {phase['target_rate']:g}/s (the app in the intake column)", c)
+            )
         c = dict(base["capacity"]["cpu_ms_per_report"])
         c["intake"] = c.pop("baseline")
         lines.append(cpu_row("baseline app, capacity", c))
     for p in pipes:
         tag = f"{p['partitions']}p/{p['screening_replicas']}r" + _hist(p)
         for phase in p["rate_phases"]:
-            lines.append(cpu_row(f"{tag} open loop {phase['target_rate']:g}/s, until idle again", phase["cpu_ms_per_report"]))
+            lines.append(
+                cpu_row(f"{tag} open loop {phase['target_rate']:g}/s, until idle again", phase["cpu_ms_per_report"])
+            )
         lines.append(cpu_row(f"{tag} intake alone, capacity", p["intake_capacity"]["cpu_ms_per_report"]))
-        lines.append(cpu_row(f"{tag} pipeline draining the backlog, until idle again", p["pipeline_drain"]["cpu_ms_per_report"]))
+        lines.append(
+            cpu_row(f"{tag} pipeline draining the backlog, until idle again", p["pipeline_drain"]["cpu_ms_per_report"])
+        )
     for p in pipes:
         if "idle" in p:
             cores = p["idle"]["cores"]
             named = {k: v for k, v in cores.items() if k not in ("machine_busy", "others")}
-            lines += ["", f"Idle, no load, for {p['idle']['cpu_s']['wall']:.0f} s ({p['partitions']}p/{p['screening_replicas']}r): "
-                      f"the benchmark's processes use {sum(named.values()):.2f} of a core ("
-                      + ", ".join(f"{k} {v:.3f}" for k, v in named.items()) + "); the machine as a whole "
-                      f"was {cores['machine_busy']:.2f} cores busy."]
+            lines += [
+                "",
+                f"Idle, no load, for {p['idle']['cpu_s']['wall']:.0f} s ({p['partitions']}p/{p['screening_replicas']}r): "
+                f"the benchmark's processes use {sum(named.values()):.2f} of a core ("
+                + ", ".join(f"{k} {v:.3f}" for k, v in named.items())
+                + "); the machine as a whole "
+                f"was {cores['machine_busy']:.2f} cores busy.",
+            ]
     lines += ["", *render_extra(results)]
-    lines += ["", "*Unattributed* is the machine's busy time minus every process named: the kernel's loopback "
-              "networking, PostgreSQL's background writers, and anything else running on the machine (other "
-              f"engineers' integration tests on the shared PostgreSQL). Raw figures: `{results['json']}`.", ""]
+    lines += [
+        "",
+        "*Unattributed* is the machine's busy time minus every process named: the kernel's loopback "
+        "networking, PostgreSQL's background writers, and anything else running on the machine (other "
+        f"engineers' integration tests on the shared PostgreSQL). Raw figures: `{results['json']}`.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -183,16 +248,26 @@ def render_profile(results: dict[str, Any]) -> str:
     p = pipes[0]
     services = list(p["profiles"])
     totals = {s: sum(p["profiles"][s].values()) or 1.0 for s in services}
-    buckets = sorted({b for s in services for b in p["profiles"][s]},
-                     key=lambda b: -sum(p["profiles"][s].get(b, 0) / totals[s] for s in services))
-    lines = [f"Measured {results['finished_at']} with `{results['command']}` (commit {results['machine']['commit']}).",
-             "", "| share of each service's CPU | " + " | ".join(services) + " |", "|---|" + "---|" * len(services)]
+    buckets = sorted(
+        {b for s in services for b in p["profiles"][s]},
+        key=lambda b: -sum(p["profiles"][s].get(b, 0) / totals[s] for s in services),
+    )
+    lines = [
+        f"Measured {results['finished_at']} with `{results['command']}` (commit {results['machine']['commit']}).",
+        "",
+        "| share of each service's CPU | " + " | ".join(services) + " |",
+        "|---|" + "---|" * len(services),
+    ]
     for b in buckets:
         lines.append(f"| {b} | " + " | ".join(f"{p['profiles'][s].get(b, 0) / totals[s]:.0%}" for s in services) + " |")
     lines.append("| *CPU seconds profiled* | " + " | ".join(f"{totals[s]:.1f}" for s in services) + " |")
-    lines += ["", "Whole process lifetimes (start-up, warm-up and idle polling included). A C built-in "
-              "(socket send, JSON, hashing) counts for the library that called it. Full listings: "
-              f"`{results['json'].rsplit('/', 1)[0]}/{p['name']}/*.profile.txt`.", ""]
+    lines += [
+        "",
+        "Whole process lifetimes (start-up, warm-up and idle polling included). A C built-in "
+        "(socket send, JSON, hashing) counts for the library that called it. Full listings: "
+        f"`{results['json'].rsplit('/', 1)[0]}/{p['name']}/*.profile.txt`.",
+        "",
+    ]
     return "\n".join(lines)
 
 

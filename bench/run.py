@@ -34,7 +34,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,12 @@ from aiokafka.admin import AIOKafkaAdminClient
 from bench import history, mix, otlp_sink, phases
 from bench.cpu import CpuMeter, machine_busy, postgres_backends, process_cpu
 from bench.kafka import (
-    PrivateBroker, create_topic, infra_paths, kafka_tools_dir, producer_performance, sequential_sends,
+    PrivateBroker,
+    create_topic,
+    infra_paths,
+    kafka_tools_dir,
+    producer_performance,
+    sequential_sends,
 )
 from bench.loadgen import closed_loop, open_loop, percentiles
 from bench.profiled import cpu_by_bucket
@@ -132,15 +137,21 @@ class ProfiledProcess(Process):
     def __init__(self, *args: str, env: dict[str, str], log: Path, profile: Path):
         self.args = args
         self.log_path = log
-        self._log = open(log, "ab")
-        self.popen = subprocess.Popen([sys.executable, "-m", "bench.profiled", str(profile), *args],
-                                      cwd=REPO, env={**os.environ, **env}, stdout=self._log,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+        with open(log, "ab") as logfile:  # the child keeps its own descriptor
+            self.popen = subprocess.Popen(
+                [sys.executable, "-m", "bench.profiled", str(profile), *args],
+                cwd=REPO,
+                env={**os.environ, **env},
+                stdout=logfile,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
 
 def profile_summary(path: Path, top: int = 40) -> str:
     import io
     import pstats
+
     out = io.StringIO()
     stats = pstats.Stats(str(path), stream=out)
     stats.sort_stats("tottime").print_stats(top)
@@ -154,9 +165,18 @@ class Pipeline:
     """The four services as `safetynet serve` processes on a private broker and a fresh
     database, with the keys the load needs."""
 
-    def __init__(self, *, admin_url: str, partitions: int, screening_replicas: int, workdir: Path,
-                 profile: frozenset[str] = frozenset(), extra_env: dict[str, str] | None = None,
-                 history_reports: int = 0, otlp: bool = True):
+    def __init__(
+        self,
+        *,
+        admin_url: str,
+        partitions: int,
+        screening_replicas: int,
+        workdir: Path,
+        profile: frozenset[str] = frozenset(),
+        extra_env: dict[str, str] | None = None,
+        history_reports: int = 0,
+        otlp: bool = True,
+    ):
         self.profile = profile
         self.history_reports = history_reports
         self.history: dict[str, Any] = {}
@@ -183,35 +203,52 @@ class Pipeline:
         if self.otlp:
             # Tracing exported as in production, to a sink of our own (bench/otlp_sink.py).
             self.sink_port = free_port()
-            self.sink = subprocess.Popen([sys.executable, "-m", "bench.otlp_sink", str(self.sink_port)], cwd=REPO,
-                                         stdout=subprocess.DEVNULL, stderr=open(self.workdir / "otlp_sink.log", "ab"),
-                                         start_new_session=True)
+            with open(self.workdir / "otlp_sink.log", "ab") as sink_log:
+                self.sink = subprocess.Popen(
+                    [sys.executable, "-m", "bench.otlp_sink", str(self.sink_port)],
+                    cwd=REPO,
+                    stdout=subprocess.DEVNULL,
+                    stderr=sink_log,
+                    start_new_session=True,
+                )
             otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{self.sink_port}"}
         # The per-key rate limit (a token bucket in intake) is off: the benchmark posts
         # from five keys at up to hundreds a second to measure capacity, not the limiter.
-        self.cluster = Cluster(database_url=url, kafka=self.broker.bootstrap, workdir=self.workdir,
-                               SAFETYNET_KAFKA_PARTITIONS=str(self.partitions), SAFETYNET_RATE_LIMIT_PER_MINUTE="0",
-                               # 32 bytes, whatever tests/support/cluster.py's default is today.
-                               SAFETYNET_SUBJECT_HASH_KEY=secrets.token_hex(32),
-                               # intake refuses the development secrets outside `safetynet dev`.
-                               SAFETYNET_CONSOLE_SECRET=secrets.token_hex(32), SAFETYNET_AUDIT_KEY=secrets.token_hex(32),
-                               **otel, **self.extra_env)
+        self.cluster = Cluster(
+            database_url=url,
+            kafka=self.broker.bootstrap,
+            workdir=self.workdir,
+            SAFETYNET_KAFKA_PARTITIONS=str(self.partitions),
+            SAFETYNET_RATE_LIMIT_PER_MINUTE="0",
+            # 32 bytes, whatever tests/support/cluster.py's default is today.
+            SAFETYNET_SUBJECT_HASH_KEY=secrets.token_hex(32),
+            # intake refuses the development secrets outside `safetynet dev`.
+            SAFETYNET_CONSOLE_SECRET=secrets.token_hex(32),
+            SAFETYNET_AUDIT_KEY=secrets.token_hex(32),
+            **otel,
+            **self.extra_env,
+        )
         log(f"database {db_name(url)}: migrate, start services, mint keys ...")
         self.cluster.migrate()
         if self.history_reports:
             # Before any service starts: the loader drops and rebuilds secondary indexes.
-            self.history = await history.load(url, count=self.history_reports,
-                                              key_ring=self.cluster.env["SAFETYNET_KEY_RING"],
-                                              hash_key=self.cluster.env["SAFETYNET_SUBJECT_HASH_KEY"],
-                                              audit_key=self.cluster.env["SAFETYNET_AUDIT_KEY"])
+            self.history = await history.load(
+                url,
+                count=self.history_reports,
+                key_ring=self.cluster.env["SAFETYNET_KEY_RING"],
+                hash_key=self.cluster.env["SAFETYNET_SUBJECT_HASH_KEY"],
+                audit_key=self.cluster.env["SAFETYNET_AUDIT_KEY"],
+            )
         self.start_service("intake")
         self.start_pipeline()
         for agency_type in mix.AGENCY_TYPES:
-            self.agency[agency_type] = self.cluster.key("--role", "agency", "--name", f"bench-{agency_type}",
-                                                        "--county", "苗栗縣", "--agency-type", agency_type)
+            self.agency[agency_type] = self.cluster.key(
+                "--role", "agency", "--name", f"bench-{agency_type}", "--county", "苗栗縣", "--agency-type", agency_type
+            )
         for county in mix.COUNTY_WEIGHTS:
-            self.dispatchers[county] = self.cluster.key("--role", "dispatcher", "--name", f"bench-{county}",
-                                                        "--county", county)
+            self.dispatchers[county] = self.cluster.key(
+                "--role", "dispatcher", "--name", f"bench-{county}", "--county", county
+            )
 
     def start_service(self, service: str, replica: str = "") -> None:
         assert self.cluster
@@ -220,8 +257,15 @@ class Pipeline:
             return
         name = service + replica
         port = self.cluster.port if service == "intake" else free_port()
-        process = ProfiledProcess("serve", service, "--port", str(port), env=self.cluster.env,
-                                  log=self.workdir / f"{name}.log", profile=self.workdir / f"{name}.prof")
+        process = ProfiledProcess(
+            "serve",
+            service,
+            "--port",
+            str(port),
+            env=self.cluster.env,
+            log=self.workdir / f"{name}.log",
+            profile=self.workdir / f"{name}.prof",
+        )
         process.wait_http(f"http://127.0.0.1:{port}/readyz")
         self.cluster.processes[name] = process
 
@@ -270,6 +314,7 @@ class Pipeline:
         def make(index: int) -> tuple[str, bytes, dict[str, str]]:
             agency_type, body = bodies[index]
             return "/v1/reports", body, self.agency[agency_type]
+
         return make
 
     async def wait_settled(self, report_ids: list[str], timeout: float) -> tuple[int, float]:
@@ -277,9 +322,12 @@ class Pipeline:
         t0 = time.monotonic()
         settled = 0
         while time.monotonic() - t0 < timeout:
-            rows = await query(self.url, "SELECT count(*) AS n FROM intake.intake_report_views "
-                               "WHERE report_id = ANY($1) AND status <> 'received' AND risk_level IS NOT NULL",
-                               report_ids)
+            rows = await query(
+                self.url,
+                "SELECT count(*) AS n FROM intake.intake_report_views "
+                "WHERE report_id = ANY($1) AND status <> 'received' AND risk_level IS NOT NULL",
+                report_ids,
+            )
             settled = rows[0]["n"]
             if settled >= len(report_ids):
                 break
@@ -311,12 +359,16 @@ class Pipeline:
         assert self.cluster
         semaphore = asyncio.Semaphore(8)
         async with httpx.AsyncClient(base_url=self.cluster.base, timeout=30) as client:
+
             async def one(report_id: str) -> dict[str, Any]:
                 async with semaphore:
-                    response = await client.get(f"/v1/reports/{report_id}",
-                                                headers=self.dispatchers[counties[report_id]])
+                    response = await client.get(
+                        f"/v1/reports/{report_id}", headers=self.dispatchers[counties[report_id]]
+                    )
                     response.raise_for_status()
-                    return response.json()  # type: ignore[no-any-return]
+                    report: dict[str, Any] = response.json()
+                    return report
+
             return await asyncio.gather(*(one(r) for r in report_ids))
 
     async def events_per_report(self) -> dict[str, float]:
@@ -329,8 +381,9 @@ class Pipeline:
         return out
 
     async def envelope_size(self) -> int:
-        rows = await query(self.url, "SELECT avg(length(value))::int AS n FROM intake.intake_outbox WHERE topic = $1",
-                           topics.REPORTS)
+        rows = await query(
+            self.url, "SELECT avg(length(value))::int AS n FROM intake.intake_outbox WHERE topic = $1", topics.REPORTS
+        )
         return int(rows[0]["n"])
 
     def sink_stats(self) -> dict[str, Any]:
@@ -338,8 +391,9 @@ class Pipeline:
 
     async def stop(self, *, keep_database: bool) -> None:
         if self.cluster:
-            self.rss = {name: phases.rss_mb(p.popen.pid) for name, p in self.cluster.processes.items()
-                        if p.popen.poll() is None} or self.rss
+            self.rss = {
+                name: phases.rss_mb(p.popen.pid) for name, p in self.cluster.processes.items() if p.popen.poll() is None
+            } or self.rss
             self.cluster.stop_all()
             for name in self.cluster.processes:
                 prof = self.workdir / f"{name}.prof"
@@ -365,7 +419,7 @@ def latencies(views: list[dict[str, Any]]) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for view in views:
         received = _at(view["received_at"])
-        timeline = {e["event"]: _at(e["at"]) for e in reversed(view["timeline"])}   # first of each kind
+        timeline = {e["event"]: _at(e["at"]) for e in reversed(view["timeline"])}  # first of each kind
         counts[view["status"]] = counts.get(view["status"], 0) + 1
         counts["risk_" + str(view["risk_level"])] = counts.get("risk_" + str(view["risk_level"]), 0) + 1
         if "screened" in timeline:
@@ -384,15 +438,19 @@ def latencies(views: list[dict[str, Any]]) -> dict[str, Any]:
             review.append((timeline["status_awaiting_review"] - received).total_seconds() * 1000)
     routed_all.sort()
     third = max(len(routed_all) // 3, 1)
-    return {"counts": counts, "accepted_to_routed": percentiles([ms for _, ms in routed_all]),
-            # Did a backlog build up during the phase? The first and the last third, by arrival.
-            "accepted_to_routed_first_third": percentiles([ms for _, ms in routed_all[:third]]),
-            "accepted_to_routed_last_third": percentiles([ms for _, ms in routed_all[-third:]]),
-            "accepted_to_assigned": percentiles(at_once),
-            "accepted_to_assigned_red": percentiles(at_once_red),
-            "accepted_to_assigned_direct": percentiles(at_once_direct),
-            "accepted_to_awaiting_review": percentiles(review),
-            "accepted_to_screened": percentiles(screened), "screened_to_routed": percentiles(hop)}
+    return {
+        "counts": counts,
+        "accepted_to_routed": percentiles([ms for _, ms in routed_all]),
+        # Did a backlog build up during the phase? The first and the last third, by arrival.
+        "accepted_to_routed_first_third": percentiles([ms for _, ms in routed_all[:third]]),
+        "accepted_to_routed_last_third": percentiles([ms for _, ms in routed_all[-third:]]),
+        "accepted_to_assigned": percentiles(at_once),
+        "accepted_to_assigned_red": percentiles(at_once_red),
+        "accepted_to_assigned_direct": percentiles(at_once_direct),
+        "accepted_to_awaiting_review": percentiles(review),
+        "accepted_to_screened": percentiles(screened),
+        "screened_to_routed": percentiles(hop),
+    }
 
 
 def per_report_ms(cpu: dict[str, float], reports: int) -> dict[str, float]:
@@ -409,14 +467,31 @@ def per_report_ms(cpu: dict[str, float], reports: int) -> dict[str, float]:
 SYSTEM_PROCESSES = ("intake", "screening", "routing", "notify", "kafka", "postgres", "baseline")
 
 
-async def pipeline_scenario(name: str, *, partitions: int, replicas: int, args: argparse.Namespace,
-                            admin_url: str, bodies: list[tuple[str, bytes]], warm: list[tuple[str, bytes]],
-                            workdir: Path, kafka_limits: bool, rates: list[float],
-                            history_reports: int = 0, get_phase: bool = False) -> dict[str, Any]:
-    pipeline = Pipeline(admin_url=admin_url, partitions=partitions, screening_replicas=replicas,
-                        workdir=workdir / name, profile=frozenset(args.profile),
-                        extra_env=dict(kv.split("=", 1) for kv in args.env),
-                        history_reports=history_reports, otlp=not args.no_otlp)
+async def pipeline_scenario(
+    name: str,
+    *,
+    partitions: int,
+    replicas: int,
+    args: argparse.Namespace,
+    admin_url: str,
+    bodies: list[tuple[str, bytes]],
+    warm: list[tuple[str, bytes]],
+    workdir: Path,
+    kafka_limits: bool,
+    rates: list[float],
+    history_reports: int = 0,
+    get_phase: bool = False,
+) -> dict[str, Any]:
+    pipeline = Pipeline(
+        admin_url=admin_url,
+        partitions=partitions,
+        screening_replicas=replicas,
+        workdir=workdir / name,
+        profile=frozenset(args.profile),
+        extra_env=dict(kv.split("=", 1) for kv in args.env),
+        history_reports=history_reports,
+        otlp=not args.no_otlp,
+    )
     (workdir / name).mkdir(parents=True, exist_ok=True)
     out: dict[str, Any] = {"name": name, "partitions": partitions, "screening_replicas": replicas}
     try:
@@ -435,20 +510,33 @@ async def pipeline_scenario(name: str, *, partitions: int, replicas: int, args: 
         meter = CpuMeter(pipeline.pids(), db_name(pipeline.url))
         await asyncio.sleep(args.idle_seconds)
         idle = meter.stop()
-        out["idle"] = {**quiet, "cpu_s": idle,
-                       "cores": {k: round(v / idle["wall"], 3) for k, v in idle.items()
-                                 if k not in ("wall", "machine_total", "loadgen")}}
+        out["idle"] = {
+            **quiet,
+            "cpu_s": idle,
+            "cores": {
+                k: round(v / idle["wall"], 3) for k, v in idle.items() if k not in ("wall", "machine_total", "loadgen")
+            },
+        }
 
         if get_phase:
             # Reads on the loaded database, the system otherwise idle.
-            sample = await query(pipeline.url, "SELECT report_id, county FROM intake.intake_reports "
-                                 "ORDER BY random() LIMIT 5000")
+            sample = await query(
+                pipeline.url, "SELECT report_id, county FROM intake.intake_reports ORDER BY random() LIMIT 5000"
+            )
             quiet = await wait_for_quiet(args, name)
             log(f"{name}: GET latency, closed loop x{args.get_concurrency}, {args.get_seconds}s per endpoint")
             meter = CpuMeter(pipeline.pids(), db_name(pipeline.url))
-            out["get_latency"] = {**quiet, **await phases.get_latency(
-                base, dispatchers=pipeline.dispatchers, report_ids=[(r["report_id"], r["county"]) for r in sample],
-                concurrency=args.get_concurrency, seconds=args.get_seconds), "cpu_s": meter.stop()}
+            out["get_latency"] = {
+                **quiet,
+                **await phases.get_latency(
+                    base,
+                    dispatchers=pipeline.dispatchers,
+                    report_ids=[(r["report_id"], r["county"]) for r in sample],
+                    concurrency=args.get_concurrency,
+                    seconds=args.get_seconds,
+                ),
+                "cpu_s": meter.stop(),
+            }
             for k, v in out["get_latency"].items():
                 if k.startswith("GET"):
                     log(f"{name}: {k}: p99 {v['latency_ms']['p99']} ms, {v['per_s']}/s, errors {v['errors'] or '-'}")
@@ -460,20 +548,26 @@ async def pipeline_scenario(name: str, *, partitions: int, replicas: int, args: 
             quiet = await wait_for_quiet(args, name)
             log(f"{name}: open loop {rate}/s for {args.seconds}s ({count} reports)")
             meter = CpuMeter(pipeline.pids(), db_name(pipeline.url))
-            phase = await open_loop(base, pipeline.request(bodies), rate=rate, seconds=args.seconds,
-                                    first_index=offset)
+            phase = await open_loop(base, pipeline.request(bodies), rate=rate, seconds=args.seconds, first_index=offset)
             ids = [o.body["report_id"] for o in phase.accepted if o.body]
             settled, drain = await pipeline.wait_settled(ids, args.drain_timeout)
             await pipeline.wait_idle(timeout=min(90.0, args.drain_timeout))
             cpu = meter.stop()
             log(f"{name}: {len(ids)} accepted, {settled} settled {drain:.1f}s after the last answer; reading back ...")
-            counties = {o.body["report_id"]: json.loads(bodies[o.index][1])["county"]
-                        for o in phase.accepted if o.body}
+            counties = {o.body["report_id"]: json.loads(bodies[o.index][1])["county"] for o in phase.accepted if o.body}
             views = await pipeline.read_back(ids, counties)
-            out["rate_phases"].append({
-                **phase.summary(), "settled": settled, "unsettled": len(ids) - settled,
-                "settle_seconds_after_last_answer": round(drain, 1), "latency": latencies(views), **quiet,
-                "cpu_s": cpu, "cpu_ms_per_report": per_report_ms(cpu, len(ids))})
+            out["rate_phases"].append(
+                {
+                    **phase.summary(),
+                    "settled": settled,
+                    "unsettled": len(ids) - settled,
+                    "settle_seconds_after_last_answer": round(drain, 1),
+                    "latency": latencies(views),
+                    **quiet,
+                    "cpu_s": cpu,
+                    "cpu_ms_per_report": per_report_ms(cpu, len(ids)),
+                }
+            )
             offset += count
 
         # Intake alone at full speed, then the rest of the pipeline drains the backlog.
@@ -481,31 +575,46 @@ async def pipeline_scenario(name: str, *, partitions: int, replicas: int, args: 
         log(f"{name}: intake alone, closed loop x{args.concurrency} for {args.capacity_seconds}s")
         pipeline.signal_pipeline(signal.SIGSTOP)
         meter = CpuMeter(pipeline.pids(), db_name(pipeline.url))
-        burst = await closed_loop(base, pipeline.request(bodies), concurrency=args.concurrency,
-                                  seconds=args.capacity_seconds, first_index=offset,
-                                  max_requests=len(bodies) - offset)
+        burst = await closed_loop(
+            base,
+            pipeline.request(bodies),
+            concurrency=args.concurrency,
+            seconds=args.capacity_seconds,
+            first_index=offset,
+            max_requests=len(bodies) - offset,
+        )
         burst_cpu = meter.stop()
         burst_ids = [o.body["report_id"] for o in burst.accepted if o.body]
-        await asyncio.sleep(1.0)   # let intake's relay publish its tail
-        out["intake_capacity"] = {**burst.summary(), **quiet, "cpu_s": burst_cpu,
-                                  "cpu_ms_per_report": per_report_ms(burst_cpu, len(burst_ids))}
+        await asyncio.sleep(1.0)  # let intake's relay publish its tail
+        out["intake_capacity"] = {
+            **burst.summary(),
+            **quiet,
+            "cpu_s": burst_cpu,
+            "cpu_ms_per_report": per_report_ms(burst_cpu, len(burst_ids)),
+        }
         log(f"{name}: {len(burst_ids)} accepted ({out['intake_capacity']['throughput']}/s); draining ...")
         meter = CpuMeter(pipeline.pids(), db_name(pipeline.url))
         pipeline.signal_pipeline(signal.SIGCONT)
         settled, drain = await pipeline.wait_settled(burst_ids, args.drain_timeout)
-        all_settled_at = datetime.now(timezone.utc)
+        all_settled_at = datetime.now(UTC)
         await pipeline.wait_idle(timeout=min(90.0, args.drain_timeout))
         drain_cpu = meter.stop()
-        rows = await query(pipeline.url, """
+        rows = await query(
+            pipeline.url,
+            """
             SELECT min(t.at) FILTER (WHERE t.event = 'screened') AS first_screened,
                    max(t.at) FILTER (WHERE t.event IN ('status_assigned', 'status_awaiting_review')) AS last_routed,
                    count(*) FILTER (WHERE t.event IN ('status_assigned', 'status_awaiting_review')) AS routed
-            FROM intake.intake_timeline t WHERE t.report_id = ANY($1)""", burst_ids)
+            FROM intake.intake_timeline t WHERE t.report_id = ANY($1)""",
+            burst_ids,
+        )
         first, last, routed = rows[0]["first_screened"], rows[0]["last_routed"], rows[0]["routed"]
         span = (last - first).total_seconds() if first and last else None
         visible = (all_settled_at - first).total_seconds() if first else None
         out["pipeline_drain"] = {
-            "reports": len(burst_ids), "settled": settled, "routed": routed,
+            "reports": len(burst_ids),
+            "settled": settled,
+            "routed": routed,
             "first_screened_to_last_routed_s": round(span, 2) if span else None,
             # Decisions: screening and routing done (the referrals exist).
             "throughput": round(routed / span, 1) if span else None,
@@ -513,17 +622,24 @@ async def pipeline_scenario(name: str, *, partitions: int, replicas: int, args: 
             # (intake's projection consumer has caught up; 0.5 s polling).
             "first_screened_to_all_visible_s": round(visible, 2) if visible else None,
             "visible_throughput": round(settled / visible, 1) if visible else None,
-            "cpu_s": drain_cpu, "cpu_ms_per_report": per_report_ms(drain_cpu, len(burst_ids))}
-        log(f"{name}: {routed} screened and routed in {span}s ({out['pipeline_drain']['throughput']}/s), "
-            f"all visible after {visible}s ({out['pipeline_drain']['visible_throughput']}/s)")
+            "cpu_s": drain_cpu,
+            "cpu_ms_per_report": per_report_ms(drain_cpu, len(burst_ids)),
+        }
+        log(
+            f"{name}: {routed} screened and routed in {span}s ({out['pipeline_drain']['throughput']}/s), "
+            f"all visible after {visible}s ({out['pipeline_drain']['visible_throughput']}/s)"
+        )
 
         out["events_per_report"] = await pipeline.events_per_report()
         if pipeline.sink:
-            await asyncio.sleep(6)   # the BatchSpanProcessor exports every 5 s
+            await asyncio.sleep(6)  # the BatchSpanProcessor exports every 5 s
             spans = pipeline.sink_stats()
             posted = offset + len(burst_ids) + len(warm)
-            out["otlp"] = {**spans, "reports_posted": posted,
-                           "spans_per_report": round(spans.get("spans", 0) / max(posted, 1), 1)}
+            out["otlp"] = {
+                **spans,
+                "reports_posted": posted,
+                "spans_per_report": round(spans.get("spans", 0) / max(posted, 1), 1),
+            }
         out["rss_mb"] = {n: phases.rss_mb(p.popen.pid) for n, p in pipeline.cluster.processes.items()}
         if kafka_limits:
             out["kafka"] = await measure_kafka(pipeline, args)
@@ -547,29 +663,56 @@ async def measure_kafka(pipeline: Pipeline, args: argparse.Namespace) -> dict[st
     quiet = await wait_for_quiet(args, "kafka")
     log(f"kafka: ProducerPerformance {args.perf_records} x {size} B ({' '.join(f'{k}={v}' for k, v in props.items())})")
     meter = CpuMeter({"kafka": pipeline.broker.pid or 0})
-    perf = producer_performance(tools, bootstrap, "bench.producer-perf", records=args.perf_records,
-                                record_size=size, props=props)
+    perf = producer_performance(
+        tools, bootstrap, "bench.producer-perf", records=args.perf_records, record_size=size, props=props
+    )
     perf_cpu = meter.stop()
     log(f"kafka: {perf.records_per_sec} records/s; one-at-a-time aiokafka for 5 s ...")
     sequential = await sequential_sends(bootstrap, "bench.sequential", record_size=size, seconds=5)
-    return {"envelope_bytes": size, **quiet, "producer_performance": perf.as_dict(), "producer_performance_cpu_s": perf_cpu,
-            "sequential_send_and_wait": sequential}
+    return {
+        "envelope_bytes": size,
+        **quiet,
+        "producer_performance": perf.as_dict(),
+        "producer_performance_cpu_s": perf_cpu,
+        "sequential_send_and_wait": sequential,
+    }
 
 
 # ---------------------------------------------------------------------------- the baseline
 
 
-async def baseline_scenario(*, args: argparse.Namespace, admin_url: str, bodies: list[tuple[str, bytes]],
-                            warm: list[tuple[str, bytes]], workdir: Path) -> dict[str, Any]:
+async def baseline_scenario(
+    *,
+    args: argparse.Namespace,
+    admin_url: str,
+    bodies: list[tuple[str, bytes]],
+    warm: list[tuple[str, bytes]],
+    workdir: Path,
+) -> dict[str, Any]:
     url = await create_database(admin_url)
     port = free_port()
     (workdir / "baseline").mkdir(parents=True, exist_ok=True)
-    logfile = open(workdir / "baseline" / "uvicorn.log", "ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bench.baseline_app:app", "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--log-level", "warning"],
-        cwd=REPO, env={**os.environ, "BENCH_BASELINE_DSN": url}, stdout=logfile, stderr=subprocess.STDOUT,
-        start_new_session=True)
+    with open(workdir / "baseline" / "uvicorn.log", "ab") as logfile:  # the child keeps its own descriptor
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench.baseline_app:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO,
+            env={**os.environ, "BENCH_BASELINE_DSN": url},
+            stdout=logfile,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     out: dict[str, Any] = {"name": "baseline"}
     try:
@@ -597,17 +740,28 @@ async def baseline_scenario(*, args: argparse.Namespace, admin_url: str, bodies:
             meter = CpuMeter({"baseline": process.pid}, db_name(url))
             phase = await open_loop(base, request(bodies), rate=rate, seconds=args.seconds, first_index=offset)
             cpu = meter.stop()
-            out["rate_phases"].append({**phase.summary(), **quiet, "cpu_s": cpu,
-                                       "cpu_ms_per_report": per_report_ms(cpu, len(phase.accepted))})
+            out["rate_phases"].append(
+                {**phase.summary(), **quiet, "cpu_s": cpu, "cpu_ms_per_report": per_report_ms(cpu, len(phase.accepted))}
+            )
             offset += count
         quiet = await wait_for_quiet(args, "baseline")
         log(f"baseline: closed loop x{args.concurrency} for {args.capacity_seconds}s")
         meter = CpuMeter({"baseline": process.pid}, db_name(url))
-        burst = await closed_loop(base, request(bodies), concurrency=args.concurrency,
-                                  seconds=args.capacity_seconds, first_index=offset,
-                                  max_requests=len(bodies) - offset)
+        burst = await closed_loop(
+            base,
+            request(bodies),
+            concurrency=args.concurrency,
+            seconds=args.capacity_seconds,
+            first_index=offset,
+            max_requests=len(bodies) - offset,
+        )
         cpu = meter.stop()
-        out["capacity"] = {**burst.summary(), **quiet, "cpu_s": cpu, "cpu_ms_per_report": per_report_ms(cpu, len(burst.accepted))}
+        out["capacity"] = {
+            **burst.summary(),
+            **quiet,
+            "cpu_s": cpu,
+            "cpu_ms_per_report": per_report_ms(cpu, len(burst.accepted)),
+        }
         log(f"baseline: {out['capacity']['throughput']}/s at full speed")
         return out
     finally:
@@ -617,7 +771,6 @@ async def baseline_scenario(*, args: argparse.Namespace, admin_url: str, bodies:
                 process.wait(20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, 9)
-        logfile.close()
         if not args.keep_databases:
             await drop_database(url)
 
@@ -634,23 +787,37 @@ def _run(*cmd: str) -> str:
 
 async def machine(admin_url: str) -> dict[str, Any]:
     from importlib.metadata import version
+
     meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
-    cpu_model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                      if line.startswith("model name")), "?")
+    cpu_model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
     pg = await query(admin_url, "SHOW server_version")
     libs = Path(infra_paths()["KAFKA_LIBS"])
     kafka_jar = next(iter(sorted(libs.glob("kafka_2.13-*.jar"))), None)
     from bench.kafka import find_java
+
     java = subprocess.run([find_java(), "-version"], capture_output=True, text=True).stderr.splitlines()
     dirty = _run("git", "-C", str(REPO), "status", "--porcelain")
     return {
-        "nproc": _run("nproc"), "memory_gib": round(int(meminfo["MemTotal"].split()[0]) / 1024 / 1024, 1),
-        "cpu": cpu_model, "kernel": platform.release(), "python": platform.python_version(),
+        "nproc": _run("nproc"),
+        "memory_gib": round(int(meminfo["MemTotal"].split()[0]) / 1024 / 1024, 1),
+        "cpu": cpu_model,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
         "postgresql": pg[0]["server_version"],
         "kafka": kafka_jar.name.removeprefix("kafka_2.13-").removesuffix(".jar") if kafka_jar else "?",
         "java": java[0] if java else "?",
-        "packages": {p: version(p) for p in ("fastapi", "uvicorn", "sqlalchemy", "asyncpg", "aiokafka", "httpx", "uvloop")},
-        "commit": _run("git", "-C", str(REPO), "rev-parse", "--short", "HEAD") + (" (+ uncommitted changes)" if dirty else ""),
+        "packages": {
+            p: version(p) for p in ("fastapi", "uvicorn", "sqlalchemy", "asyncpg", "aiokafka", "httpx", "uvloop")
+        },
+        "commit": _run("git", "-C", str(REPO), "rev-parse", "--short", "HEAD")
+        + (" (+ uncommitted changes)" if dirty else ""),
     }
 
 
@@ -658,53 +825,104 @@ async def machine(admin_url: str) -> dict[str, Any]:
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true",
-                   help="the short profile (under 5 min): 3p1r only, 20 s per rate, a 20,000-report history, "
-                        "no baseline and no Kafka limits; any knob given explicitly still wins")
-    p.add_argument("--rate", type=lambda v: [float(r) for r in v.split(",")], default=None,
-                   help="open-loop reports per second; a comma list runs one phase per rate (default 100,200)")
+    p = argparse.ArgumentParser(
+        prog="python -m bench.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="the short profile (under 5 min): 3p1r only, 20 s per rate, a 20,000-report history, "
+        "no baseline and no Kafka limits; any knob given explicitly still wins",
+    )
+    p.add_argument(
+        "--rate",
+        type=lambda v: [float(r) for r in v.split(",")],
+        default=None,
+        help="open-loop reports per second; a comma list runs one phase per rate (default 100,200)",
+    )
     p.add_argument("--seconds", type=float, default=None, help="open-loop duration (default 60; quick 20)")
     p.add_argument("--concurrency", type=int, default=16, help="connections in the capacity phases (default 16)")
     p.add_argument("--capacity-seconds", type=float, default=None, help="capacity phase duration (default 10; quick 8)")
     p.add_argument("--idle-seconds", type=float, default=None, help="idle CPU measurement (default 10; quick 5)")
-    p.add_argument("--drain-timeout", type=float, default=None,
-                   help="max seconds to wait for the pipeline to settle after a phase (default 240; quick 60)")
-    p.add_argument("--history", type=int, default=None,
-                   help="earlier reports loaded for the history phase (default 1,000,000; quick 20,000; 0: skip)")
-    p.add_argument("--get-seconds", type=float, default=None, help="per endpoint in the GET phase (default 15; quick 8)")
+    p.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=None,
+        help="max seconds to wait for the pipeline to settle after a phase (default 240; quick 60)",
+    )
+    p.add_argument(
+        "--history",
+        type=int,
+        default=None,
+        help="earlier reports loaded for the history phase (default 1,000,000; quick 20,000; 0: skip)",
+    )
+    p.add_argument(
+        "--get-seconds", type=float, default=None, help="per endpoint in the GET phase (default 15; quick 8)"
+    )
     p.add_argument("--get-concurrency", type=int, default=4, help="connections in the GET phase (default 4)")
-    p.add_argument("--embedded-reports", type=int, default=None,
-                   help="backlog posted to `safetynet dev` (default 2000; quick 600)")
+    p.add_argument(
+        "--embedded-reports", type=int, default=None, help="backlog posted to `safetynet dev` (default 2000; quick 600)"
+    )
     p.add_argument("--perf-records", type=int, default=200_000, help="ProducerPerformance records (default 200000)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--repeat-share", type=float, default=0.05, help="share of re-reports (default 0.05)")
-    p.add_argument("--only", default=None,
-                   help="comma list of baseline, 3p1r, kafka, history, embedded, 2p2r "
-                        "(default baseline,3p1r,kafka,history,embedded; quick 3p1r,history,embedded)")
-    p.add_argument("--quiet-below", type=float, default=0.3,
-                   help="before each phase, wait until the machine is less busy than this share (default 0.3)")
-    p.add_argument("--quiet-wait", type=float, default=None, help="... but at most this many seconds (default 120; quick 20)")
-    p.add_argument("--profile", type=lambda v: [x for x in v.split(",") if x], default=[],
-                   help="run these services under cProfile (slower: not for the headline figures)")
-    p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
-                   help="extra environment for the services, e.g. OTEL_SDK_DISABLED=true (repeatable)")
+    p.add_argument(
+        "--only",
+        default=None,
+        help="comma list of baseline, 3p1r, kafka, history, embedded, 2p2r "
+        "(default baseline,3p1r,kafka,history,embedded; quick 3p1r,history,embedded)",
+    )
+    p.add_argument(
+        "--quiet-below",
+        type=float,
+        default=0.3,
+        help="before each phase, wait until the machine is less busy than this share (default 0.3)",
+    )
+    p.add_argument(
+        "--quiet-wait", type=float, default=None, help="... but at most this many seconds (default 120; quick 20)"
+    )
+    p.add_argument(
+        "--profile",
+        type=lambda v: [x for x in v.split(",") if x],
+        default=[],
+        help="run these services under cProfile (slower: not for the headline figures)",
+    )
+    p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the services, e.g. OTEL_SDK_DISABLED=true (repeatable)",
+    )
     p.add_argument("--no-otlp", action="store_true", help="do not export traces (no OTLP sink)")
     p.add_argument("--keep-databases", action="store_true", help="keep the fresh databases for inspection")
     p.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
     a = p.parse_args(argv)
     quick = a.quick
-    for name, full, short in (("rate", [100.0, 200.0], [100.0, 200.0]), ("seconds", 60.0, 20.0),
-                              ("capacity_seconds", 10.0, 8.0), ("idle_seconds", 10.0, 5.0),
-                              ("drain_timeout", 240.0, 60.0), ("history", 1_000_000, 20_000),
-                              ("get_seconds", 15.0, 8.0), ("embedded_reports", 2000, 600),
-                              ("only", "baseline,3p1r,kafka,history,embedded", "3p1r,history,embedded"),
-                              ("quiet_wait", 120.0, 20.0)):
+    for name, full, short in (
+        ("rate", [100.0, 200.0], [100.0, 200.0]),
+        ("seconds", 60.0, 20.0),
+        ("capacity_seconds", 10.0, 8.0),
+        ("idle_seconds", 10.0, 5.0),
+        ("drain_timeout", 240.0, 60.0),
+        ("history", 1_000_000, 20_000),
+        ("get_seconds", 15.0, 8.0),
+        ("embedded_reports", 2000, 600),
+        ("only", "baseline,3p1r,kafka,history,embedded", "3p1r,history,embedded"),
+        ("quiet_wait", 120.0, 20.0),
+    ):
         if getattr(a, name) is None:
             setattr(a, name, short if quick else full)
-    if not (all(0 < r <= 500 for r in a.rate) and len(a.rate) <= 4 and 0 < a.seconds <= 600 and 0 < a.capacity_seconds <= 120 and 0 < a.concurrency <= 128):
-        p.error("keep it bounded: at most 4 rates, each <= 500/s, seconds <= 600, capacity-seconds <= 120, concurrency <= 128")
+    if not (
+        all(0 < r <= 500 for r in a.rate)
+        and len(a.rate) <= 4
+        and 0 < a.seconds <= 600
+        and 0 < a.capacity_seconds <= 120
+        and 0 < a.concurrency <= 128
+    ):
+        p.error(
+            "keep it bounded: at most 4 rates, each <= 500/s, seconds <= 600, capacity-seconds <= 120, concurrency <= 128"
+        )
     if not (0 <= a.history <= 2_000_000 and 0 < a.get_seconds <= 120 and 0 < a.embedded_reports <= 20_000):
         p.error("keep it bounded: history <= 2,000,000, get-seconds <= 120, embedded-reports <= 20,000")
     return a
@@ -713,7 +931,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 async def main(argv: list[str]) -> int:
     args = parse(argv)
     started = time.monotonic()
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     workdir = REPO / "var" / "bench" / stamp
     workdir.mkdir(parents=True, exist_ok=True)
     admin_url = admin_database_url()
@@ -725,44 +943,80 @@ async def main(argv: list[str]) -> int:
     warm = mix.generate(20, seed=args.seed + 1000, repeat_share=0)
     results: dict[str, Any] = {
         "command": ".venv/bin/python -m bench.run " + " ".join(argv) if argv else ".venv/bin/python -m bench.run",
-        "args": vars(args), "machine": await machine(admin_url), "mix": mix.describe(bodies[:count]),
+        "args": vars(args),
+        "machine": await machine(admin_url),
+        "mix": mix.describe(bodies[:count]),
         "json": str((workdir / "results.json").relative_to(REPO)),
     }
+
     def save() -> None:  # after every scenario, so a crash keeps what was measured
-        results["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         results["duration_s"] = time.monotonic() - started
         (workdir / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
 
     if "baseline" in only:
-        results["baseline"] = await baseline_scenario(args=args, admin_url=admin_url, bodies=bodies, warm=warm,
-                                                      workdir=workdir)
+        results["baseline"] = await baseline_scenario(
+            args=args, admin_url=admin_url, bodies=bodies, warm=warm, workdir=workdir
+        )
         save()
     if "3p1r" in only:
-        results["pipeline_3p_1r"] = await pipeline_scenario("pipeline_3p_1r", partitions=3, replicas=1, args=args,
-                                                            admin_url=admin_url, bodies=bodies, warm=warm,
-                                                            workdir=workdir, kafka_limits="kafka" in only,
-                                                            rates=args.rate)
+        results["pipeline_3p_1r"] = await pipeline_scenario(
+            "pipeline_3p_1r",
+            partitions=3,
+            replicas=1,
+            args=args,
+            admin_url=admin_url,
+            bodies=bodies,
+            warm=warm,
+            workdir=workdir,
+            kafka_limits="kafka" in only,
+            rates=args.rate,
+        )
         save()
     if "history" in only and args.history and not args.profile:
         # The same topology on a database that already holds --history earlier reports:
         # GET latency, then intake capacity and the drain again (no open-loop phases).
         results["pipeline_3p_1r_history"] = await pipeline_scenario(
-            "pipeline_3p_1r_history", partitions=3, replicas=1, args=args, admin_url=admin_url, bodies=bodies,
-            warm=warm, workdir=workdir, kafka_limits=False, rates=[], history_reports=args.history, get_phase=True)
+            "pipeline_3p_1r_history",
+            partitions=3,
+            replicas=1,
+            args=args,
+            admin_url=admin_url,
+            bodies=bodies,
+            warm=warm,
+            workdir=workdir,
+            kafka_limits=False,
+            rates=[],
+            history_reports=args.history,
+            get_phase=True,
+        )
         save()
     if "embedded" in only and not args.profile:
         await wait_for_quiet(args, "embedded")
         log(f"embedded: safetynet dev, {args.embedded_reports} reports posted at x8, then drained")
         (workdir / "embedded").mkdir(parents=True, exist_ok=True)
         results["embedded"] = await phases.embedded_drain(
-            reports=args.embedded_reports, concurrency=8, timeout=max(args.drain_timeout, 60) * 2,
-            workdir=workdir / "embedded", extra_env=dict(kv.split("=", 1) for kv in args.env))
+            reports=args.embedded_reports,
+            concurrency=8,
+            timeout=max(args.drain_timeout, 60) * 2,
+            workdir=workdir / "embedded",
+            extra_env=dict(kv.split("=", 1) for kv in args.env),
+        )
         log(f"embedded: {results['embedded']}")
         save()
     if "2p2r" in only:
-        results["pipeline_2p_2r"] = await pipeline_scenario("pipeline_2p_2r", partitions=2, replicas=2, args=args,
-                                                            admin_url=admin_url, bodies=bodies, warm=warm,
-                                                            workdir=workdir, kafka_limits=False, rates=args.rate)
+        results["pipeline_2p_2r"] = await pipeline_scenario(
+            "pipeline_2p_2r",
+            partitions=2,
+            replicas=2,
+            args=args,
+            admin_url=admin_url,
+            bodies=bodies,
+            warm=warm,
+            workdir=workdir,
+            kafka_limits=False,
+            rates=args.rate,
+        )
     save()
     if args.profile:
         # Profiled services run slower: their figures go to the profile section only.

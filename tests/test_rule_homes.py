@@ -15,14 +15,19 @@ from pathlib import Path
 from typing import get_args
 
 import pytest
+
 from safetynet.contracts.events import ReferralStatus
 from safetynet.contracts.report import DestinationKind, RiskLevel
 from safetynet.policy import referral_lifecycle, repeat_window, sla
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "libs" / "policy" / "src"
-SCANNED = [*sorted(ROOT.glob("services/*/src")), ROOT / "cli" / "src", ROOT / "libs" / "contracts" / "src",
-           ROOT / "libs" / "platform" / "src"]
+SCANNED = [
+    *sorted(ROOT.glob("services/*/src")),
+    ROOT / "cli" / "src",
+    ROOT / "libs" / "contracts" / "src",
+    ROOT / "libs" / "platform" / "src",
+]
 
 # Not a copy: the county file's default retention is three years (3 * 365 days), a
 # rule of its own that only the platform's county data states.
@@ -46,8 +51,12 @@ def where(path: Path, node: ast.AST) -> str:
 def strings(node: ast.AST) -> list[str] | None:
     """The elements of a tuple, list or set literal (or frozenset/set/tuple of one) when
     they are all string constants; None for anything else."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1 \
-            and node.func.id in ("frozenset", "set", "tuple"):
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and len(node.args) == 1
+        and node.func.id in ("frozenset", "set", "tuple")
+    ):
         node = node.args[0]
     if not isinstance(node, (ast.Tuple, ast.List, ast.Set)) or not node.elts:
         return None
@@ -59,8 +68,11 @@ def copies(tree: ast.Module) -> Iterator[tuple[ast.AST, str]]:
     """Every place in `tree` that restates a rule policy owns, and which rule."""
     # A Literal[...] is the contract's vocabulary (the statuses, kinds and lights there
     # are), which policy takes its orders and sets from: not a copy.
-    vocabulary = {id(n.slice) for n in ast.walk(tree)
-                  if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id == "Literal"}
+    vocabulary = {
+        id(n.slice)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id == "Literal"
+    }
     for node in ast.walk(tree):
         if id(node) in vocabulary:
             continue
@@ -70,8 +82,13 @@ def copies(tree: ast.Module) -> Iterator[tuple[ast.AST, str]]:
         values = strings(node)
         if values is not None:
             if set(values) <= REFERRAL_STATUSES:
-                yield node, (f"a set of referral statuses {values} (the transitions and status sets of "
-                             "safetynet.policy.referral_lifecycle)")
+                yield (
+                    node,
+                    (
+                        f"a set of referral statuses {values} (the transitions and status sets of "
+                        "safetynet.policy.referral_lifecycle)"
+                    ),
+                )
             elif set(values) == KINDS:
                 yield node, "the destination-kind order (safetynet.policy.destination_kinds)"
             elif set(values) == RISKS:
@@ -93,29 +110,43 @@ def copies(tree: ast.Module) -> Iterator[tuple[ast.AST, str]]:
 
 
 def test_every_rule_policy_owns_is_stated_nowhere_else() -> None:
-    found = list(dict.fromkeys(  # frozenset({...}) is one copy, not two
-        f"{where(path, node)}: {rule}" for path, tree in sources(SCANNED) for node, rule in copies(tree)
-        if (str(path.relative_to(ROOT)), rule.split(" (")[0]) not in NOT_COPIES))
+    found = list(
+        dict.fromkeys(  # frozenset({...}) is one copy, not two
+            f"{where(path, node)}: {rule}"
+            for path, tree in sources(SCANNED)
+            for node, rule in copies(tree)
+            if (str(path.relative_to(ROOT)), rule.split(" (")[0]) not in NOT_COPIES
+        )
+    )
     assert found == [], "rules restated outside safetynet.policy:\n" + "\n".join(found)
 
 
 def test_the_scan_finds_each_kind_of_copy() -> None:
     # The scan must be able to fail: each of these is a copy it exists to catch.
-    planted = ast.parse("\n".join([
-        "WINDOW = timedelta(hours=365 * 24)",
-        "REASSIGN_FROM = ('assigned', 'rejected')",
-        "RULES = {'CloseReferral': (('unit',), ('acknowledged',))}",
-        "KINDS = ('protection', 'welfare_center', 'mental_health', 'youth_counseling')",
-        "RISK_ORDER = {'red': 0, 'orange': 1, 'yellow': 2, 'green': 3, None: 4}",
-        "TIPVDA_HIGH = 8",
-        "def accept(directory, at):",
-        "    return at + timedelta(seconds=directory.sla_seconds(county='x', risk_level=None, default=1))",
-    ]))
+    planted = ast.parse(
+        "\n".join(
+            [
+                "WINDOW = timedelta(hours=365 * 24)",
+                "REASSIGN_FROM = ('assigned', 'rejected')",
+                "RULES = {'CloseReferral': (('unit',), ('acknowledged',))}",
+                "KINDS = ('protection', 'welfare_center', 'mental_health', 'youth_counseling')",
+                "RISK_ORDER = {'red': 0, 'orange': 1, 'yellow': 2, 'green': 3, None: 4}",
+                "TIPVDA_HIGH = 8",
+                "def accept(directory, at):",
+                "    return at + timedelta(seconds=directory.sla_seconds(county='x', risk_level=None, default=1))",
+            ]
+        )
+    )
     rules = {rule.split(" (")[0] for _, rule in copies(planted)}
     assert rules == {
-        "the 365-day repeat window", "a set of referral statuses ['assigned', 'rejected']",
-        "a set of referral statuses ['acknowledged']", "the destination-kind order", "a risk-light ranking",
-        "the TIPVDA high-danger threshold", "the SLA deadline arithmetic"}
+        "the 365-day repeat window",
+        "a set of referral statuses ['assigned', 'rejected']",
+        "a set of referral statuses ['acknowledged']",
+        "the destination-kind order",
+        "a risk-light ranking",
+        "the TIPVDA high-danger threshold",
+        "the SLA deadline arithmetic",
+    }
 
 
 def test_each_rule_has_its_home() -> None:
@@ -126,15 +157,24 @@ def test_each_rule_has_its_home() -> None:
     assert {"referral_lifecycle", "repeat_window", "sla", "risk_lights", "destination_kinds", "tipvda"} <= homes
 
 
-ALLOWED_IN_POLICY = ("__future__", "collections", "dataclasses", "datetime", "types", "typing", "safetynet.contracts",
-                     "safetynet.policy")
+ALLOWED_IN_POLICY = (
+    "__future__",
+    "collections",
+    "dataclasses",
+    "datetime",
+    "types",
+    "typing",
+    "safetynet.contracts",
+    "safetynet.policy",
+)
 
 
 @pytest.mark.parametrize("path", sorted(POLICY.rglob("*.py")), ids=lambda p: p.name)
 def test_policy_is_pure(path: Path) -> None:
     """No I/O, no service, no platform: only the standard library's data types and the contracts."""
     tree = ast.parse(path.read_text("utf-8"))
-    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)] + \
-               [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)] + [
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    ]
     stray = [m for m in imported if not any(m == a or m.startswith(a + ".") for a in ALLOWED_IN_POLICY)]
     assert stray == []

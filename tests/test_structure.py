@@ -8,6 +8,10 @@ TYPE_CHECKING): an import deferred into a function hides a cycle from Python, no
 the next engineer."""
 
 import ast
+import io
+import itertools
+import re
+import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +26,9 @@ SHARED = ("platform", "contracts")  # the libraries every service builds on: the
 
 @dataclass(frozen=True)
 class Import:
-    importer: str   # the importing module, dotted
-    target: str     # the imported safetynet module, dotted (the nearest one that exists)
-    where: str      # file:line
+    importer: str  # the importing module, dotted
+    target: str  # the imported safetynet module, dotted (the nearest one that exists)
+    where: str  # file:line
 
 
 def module_name(path: Path, src: Path) -> str:
@@ -34,8 +38,12 @@ def module_name(path: Path, src: Path) -> str:
 
 def source_modules() -> dict[str, Path]:
     modules = {module_name(path, src): path for src in SOURCE_ROOTS for path in src.rglob("*.py")}
-    assert {"safetynet.platform.settings", "safetynet.contracts.events", "safetynet.intake.bootstrap",
-            "safetynet.cli.main"} <= set(modules)  # the walk found the tree
+    assert {
+        "safetynet.platform.settings",
+        "safetynet.contracts.events",
+        "safetynet.intake.bootstrap",
+        "safetynet.cli.main",
+    } <= set(modules)  # the walk found the tree
     return modules
 
 
@@ -80,6 +88,7 @@ def graph() -> list[Import]:
 
 
 # --- (a) no import cycle ------------------------------------------------------------------
+
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     """One cycle through each strongly connected group of modules (Tarjan's algorithm)."""
@@ -147,38 +156,53 @@ def test_no_import_cycle_among_the_safetynet_modules(graph: list[Import]) -> Non
         edges.setdefault(imp.importer, set()).add(imp.target)
         where.setdefault((imp.importer, imp.target), imp.where)
     found = cycles(edges)
-    described = ["\n".join(f"  {a} -> {b}  ({where[(a, b)]})" for a, b in zip(cycle, cycle[1:])) for cycle in found]
+    described = ["\n".join(f"  {a} -> {b}  ({where[(a, b)]})" for a, b in itertools.pairwise(cycle)) for cycle in found]
     assert not found, "import cycles:\n" + "\n\n".join(described)
 
 
 # --- (b) who may import whom --------------------------------------------------------------
 
+
 def test_the_platform_and_the_contracts_import_no_service_nor_the_cli(graph: list[Import]) -> None:
-    wrong = [f"{imp.where}: {imp.importer} imports {imp.target}" for imp in graph
-             if owner(imp.importer) in SHARED and owner(imp.target) in (*SERVICES, "cli")]
+    wrong = [
+        f"{imp.where}: {imp.importer} imports {imp.target}"
+        for imp in graph
+        if owner(imp.importer) in SHARED and owner(imp.target) in (*SERVICES, "cli")
+    ]
     assert wrong == []
 
 
 def test_the_contracts_import_nothing_but_themselves(graph: list[Import]) -> None:
     # What crosses the wire stands alone: the platform builds on it, never the reverse.
-    wrong = [f"{imp.where}: {imp.importer} imports {imp.target}" for imp in graph
-             if owner(imp.importer) == "contracts" and owner(imp.target) != "contracts"]
+    wrong = [
+        f"{imp.where}: {imp.importer} imports {imp.target}"
+        for imp in graph
+        if owner(imp.importer) == "contracts" and owner(imp.target) != "contracts"
+    ]
     assert wrong == []
 
 
 def test_no_service_imports_another_service_or_the_cli(graph: list[Import]) -> None:
-    wrong = [f"{imp.where}: {imp.importer} imports {imp.target}" for imp in graph
-             if owner(imp.importer) in SERVICES and owner(imp.target) in (*SERVICES, "cli")
-             and owner(imp.target) != owner(imp.importer)]
+    wrong = [
+        f"{imp.where}: {imp.importer} imports {imp.target}"
+        for imp in graph
+        if owner(imp.importer) in SERVICES
+        and owner(imp.target) in (*SERVICES, "cli")
+        and owner(imp.target) != owner(imp.importer)
+    ]
     assert wrong == []
 
 
 def _code_names(tree: ast.Module) -> Iterator[tuple[int, str]]:
     """Identifiers and string constants of a module, without its docstrings."""
-    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-                  and node.body and isinstance(node.body[0], ast.Expr)
-                  and isinstance(node.body[0].value, ast.Constant)}
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             yield node.lineno, node.id
@@ -204,3 +228,49 @@ def test_the_platform_names_no_service_in_its_code() -> None:
             if named:
                 wrong.append(f"{path.relative_to(ROOT)}:{line}: {text!r} names {named}")
     assert wrong == []
+
+
+# --- (c) every silenced type error says which and why -------------------------------------
+
+# `# type: ignore[code]  # why`: the error code keeps the silence narrow (another error on
+# the line still shows), the reason tells the next engineer when it may go.
+_IGNORE = re.compile(r"type:\s*ignore\b")
+_JUSTIFIED = re.compile(r"type:\s*ignore\[[a-z0-9-]+(?:,\s*[a-z0-9-]+)*\]\s+#\s*\S")
+
+
+def unjustified_ignores(source: str) -> list[int]:
+    """Lines of `source` whose comment silences mypy without an error code and a reason."""
+    lines = []
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type != tokenize.COMMENT:
+            continue
+        comment = token.string
+        for found in _IGNORE.finditer(comment):
+            if not _JUSTIFIED.match(comment, found.start()):
+                lines.append(token.start[0])
+                break
+    return lines
+
+
+def test_the_ignore_check_tells_a_justified_ignore_from_a_bare_one() -> None:
+    sample = "\n".join(
+        [
+            "import aiokafka  # type: ignore[import-untyped]  # aiokafka ships no types",  # 1: justified
+            "x = f()  # type: ignore",  # 2: neither code nor reason
+            "x = f()  # type: ignore[arg-type]",  # 3: no reason
+            "x = f()  # type: ignore  # the library is wrong",  # 4: no code
+            "x = f()  # type: ignore[arg-type, misc]  # two codes, one reason",  # 5: justified
+            "s = '# type: ignore'",  # 6: a string, not a comment
+            "x = f()  # fine  # type: ignore[]  # empty code",  # 7: an empty code is none
+        ]
+    )
+    assert unjustified_ignores(sample + "\n") == [2, 3, 4, 7]
+
+
+def test_every_type_ignore_in_the_source_names_its_error_and_why() -> None:
+    wrong = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in source_modules().values()
+        for line in unjustified_ignores(path.read_text(encoding="utf-8"))
+    ]
+    assert wrong == [], "write `# type: ignore[code]  # reason` (or fix the type):\n" + "\n".join(wrong)

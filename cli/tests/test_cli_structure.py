@@ -44,17 +44,22 @@ def test_the_cli_reaches_a_service_only_through_its_admin_surface_or_bootstrap()
 def test_the_cli_modules_import_each_other_without_a_cycle() -> None:
     modules = cli_modules()
     # `from safetynet.cli import telemetry` and `from safetynet.cli.telemetry import x` alike.
-    edges = {name: {d.split(".")[2] for _, d in imported(tree)
-                    if d.startswith("safetynet.cli.") and d.split(".")[2] in modules and d.split(".")[2] != name}
-             for name, tree in modules.items()}
+    edges = {
+        name: {
+            d.split(".")[2]
+            for _, d in imported(tree)
+            if d.startswith("safetynet.cli.") and d.split(".")[2] in modules and d.split(".")[2] != name
+        }
+        for name, tree in modules.items()
+    }
     cycles: list[str] = []
 
     def visit(node: str, path: list[str]) -> None:
         for nxt in sorted(edges[node]):
             if nxt in path:
-                cycles.append(" -> ".join(path[path.index(nxt):] + [nxt]))
+                cycles.append(" -> ".join([*path[path.index(nxt) :], nxt]))
             else:
-                visit(nxt, path + [nxt])
+                visit(nxt, [*path, nxt])
 
     for start in sorted(edges):
         visit(start, [start])
@@ -79,8 +84,11 @@ def test_each_admin_surface_is_keyword_only_functions_with_a_one_line_docstring(
     for service in SERVICES:
         path = ROOT / "services" / service / "src" / "safetynet" / service / "admin.py"
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        functions = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-                     and not n.name.startswith("_")]
+        functions = [
+            n
+            for n in tree.body
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and not n.name.startswith("_")
+        ]
         if not any(f.name == "migrate" for f in functions):
             problems.append(f"{service}: no migrate")
         for f in functions:

@@ -27,8 +27,9 @@ def test_each_service_has_its_own_default_port(monkeypatch):
     assert seen["routing"] == 9000
 
 
-@pytest.mark.parametrize("env, readable, want_json", [
-    (None, False, True), (None, True, False), ("json", True, True), ("text", False, False)])
+@pytest.mark.parametrize(
+    "env, readable, want_json", [(None, False, True), (None, True, False), ("json", True, True), ("text", False, False)]
+)
 def test_log_format_follows_the_setting_then_the_caller(monkeypatch, env, readable, want_json):
     if env is None:
         monkeypatch.delenv("SAFETYNET_LOG_FORMAT", raising=False)

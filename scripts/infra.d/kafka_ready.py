@@ -51,7 +51,7 @@ class _Reader:
         n = self.take(">h")
         if n < 0:
             return None
-        s = self.data[self.pos:self.pos + n].decode()
+        s = self.data[self.pos : self.pos + n].decode()
         self.pos += n
         return s
 
@@ -97,7 +97,7 @@ def main():
     timeout = float(sys.argv[3]) if len(sys.argv) > 3 else 5.0
     try:
         brokers = probe(host, port, timeout)
-    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+    except Exception as exc:
         print(f"kafka not ready: {exc}", file=sys.stderr)
         return 1
     print("kafka ready: brokers " + ", ".join(f"{n}@{h}:{p}" for n, h, p in brokers), file=sys.stderr)

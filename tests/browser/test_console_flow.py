@@ -8,8 +8,9 @@ through Playwright; no browser download. Screenshots go to artifacts/screenshots
 """
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -20,8 +21,7 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
-    pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium fonts-noto-cjk)",
-                allow_module_level=True)
+    pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium fonts-noto-cjk)", allow_module_level=True)
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
@@ -35,28 +35,64 @@ def person(role: str, name: str, age: int, sex: str) -> dict[str, Any]:
     return {"role": role, "name": name, "age": age, "sex": sex}
 
 
-def report(township: str, categories: list[str], subjects: list[dict[str, Any]], narrative: str,
-           **rest: Any) -> dict[str, Any]:
-    return {"county": COUNTY, "township": township, "categories": categories, "subjects": subjects,
-            "narrative": narrative, "source": {"agency_type": "police", "agency_name": "南投縣政府警察局",
-                                               "reporter_name": "李警員", "mandated_reporter": True}, **rest}
+def report(
+    township: str, categories: list[str], subjects: list[dict[str, Any]], narrative: str, **rest: Any
+) -> dict[str, Any]:
+    return {
+        "county": COUNTY,
+        "township": township,
+        "categories": categories,
+        "subjects": subjects,
+        "narrative": narrative,
+        "source": {
+            "agency_type": "police",
+            "agency_name": "南投縣政府警察局",
+            "reporter_name": "李警員",
+            "mandated_reporter": True,
+        },
+        **rest,
+    }
 
 
 # Already in the county's queue when the dispatcher signs in: one of each light.
 BACKGROUND = [
-    report("南投市", ["suicide_risk"], [person("adult", "黃志明", 22, "M")],
-           "家屬通報：案主今晚服藥過量，已送醫。", indicators={"suicide_attempt": True}),
-    report("埔里鎮", ["intimate_partner_violence"],
-           [person("victim", "陳淑芬", 29, "F"), person("offender", "吳建宏", 33, "M")],
-           "案妻遭推打，家中有兩歲幼兒。", household={"children_under_6": 1}, indicators={"tipvda_score": 3}),
-    report("竹山鎮", ["youth_deviance"], [person("youth", "張小凱", 15, "M")],
-           "少年多次深夜未歸，涉及竊盜。", indicators={"youth_law_violation": True}),
-    report("草屯鎮", ["vulnerable_family"], [person("adult", "林秀英", 41, "F")],
-           "單親家庭，主要照顧者失業，房租積欠三個月。", indicators={"economic_hardship": True}),
+    report(
+        "南投市",
+        ["suicide_risk"],
+        [person("adult", "黃志明", 22, "M")],
+        "家屬通報：案主今晚服藥過量，已送醫。",
+        indicators={"suicide_attempt": True},
+    ),
+    report(
+        "埔里鎮",
+        ["intimate_partner_violence"],
+        [person("victim", "陳淑芬", 29, "F"), person("offender", "吳建宏", 33, "M")],
+        "案妻遭推打，家中有兩歲幼兒。",
+        household={"children_under_6": 1},
+        indicators={"tipvda_score": 3},
+    ),
+    report(
+        "竹山鎮",
+        ["youth_deviance"],
+        [person("youth", "張小凱", 15, "M")],
+        "少年多次深夜未歸，涉及竊盜。",
+        indicators={"youth_law_violation": True},
+    ),
+    report(
+        "草屯鎮",
+        ["vulnerable_family"],
+        [person("adult", "林秀英", 41, "F")],
+        "單親家庭，主要照顧者失業，房租積欠三個月。",
+        indicators={"economic_hardship": True},
+    ),
 ]
 # Posted while the dispatcher watches: yellow, so it waits for review.
-NEW = report("草屯鎮", ["elder_abuse"], [person("victim", "王阿嬤", 81, "F"), person("offender", "王大明", 52, "M")],
-             "里長通報：獨居長者疑遭兒子言語恐嚇、拿走存款。")
+NEW = report(
+    "草屯鎮",
+    ["elder_abuse"],
+    [person("victim", "王阿嬤", 81, "F"), person("offender", "王大明", 52, "M")],
+    "里長通報：獨居長者疑遭兒子言語恐嚇、拿走存款。",
+)
 
 
 # How long any wait on the pipeline may take before the test fails: generous, since the
@@ -72,11 +108,13 @@ def dev(tmp_path: Path) -> Iterator[dict[str, str]]:
     try:
         process.wait_http(f"http://127.0.0.1:{port}/healthz")
         keys = {
-            "agency": mint_key(env, "--role", "agency", "--name", "南投縣政府警察局", "--county", COUNTY,
-                               "--agency-type", "police"),
+            "agency": mint_key(
+                env, "--role", "agency", "--name", "南投縣政府警察局", "--county", COUNTY, "--agency-type", "police"
+            ),
             "dispatcher": mint_key(env, "--role", "dispatcher", "--name", "值班社工 林怡君", "--county", COUNTY),
-            "unit": mint_key(env, "--role", "unit", "--name", "南投縣家防中心", "--county", COUNTY,
-                             "--unit", "南投縣/protection"),
+            "unit": mint_key(
+                env, "--role", "unit", "--name", "南投縣家防中心", "--county", COUNTY, "--unit", "南投縣/protection"
+            ),
         }
         yield {"base": f"http://127.0.0.1:{port}", **keys}
     finally:
@@ -134,10 +172,10 @@ def test_a_dispatcher_follows_a_report_live_from_review_to_acknowledgement(dev: 
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-TW",
-                                    timezone_id="Asia/Taipei")
+            page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-TW", timezone_id="Asia/Taipei")
             # Playwright's `expect` gives up after 5 s unless told otherwise, and on a busy
             # 2-core machine the pipeline may take longer: wait on the condition instead.
             page.set_default_timeout(PATIENCE_S * 1000)
@@ -180,7 +218,9 @@ def test_a_dispatcher_follows_a_report_live_from_review_to_acknowledgement(dev: 
             page.get_by_role("navigation", name="主選單 Main").get_by_role("link", name="派案佇列 Queue").click()
             expect(page.locator(f"#ack-table tr[data-report-id='{rid}']")).to_be_visible()
             expect(page.locator(f"#review-table tr[data-report-id='{rid}']")).to_have_count(0)
-            expect(page.locator(f"#ack-table tr[data-report-id='{rid}']")).to_contain_text("南投縣家庭暴力及性侵害防治中心")
+            expect(page.locator(f"#ack-table tr[data-report-id='{rid}']")).to_contain_text(
+                "南投縣家庭暴力及性侵害防治中心"
+            )
             shot(page, "03-queue-awaiting-acknowledgement")
 
             # The unit acknowledges through the API: the open report page updates by itself.

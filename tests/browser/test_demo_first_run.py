@@ -2,8 +2,8 @@
 to the console; the printed dispatcher key signs in to a queue that already holds the
 seeded reports, and the KPI and ops pages use the queue's labels and risk lights."""
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -14,8 +14,7 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
-    pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium fonts-noto-cjk)",
-                allow_module_level=True)
+    pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium fonts-noto-cjk)", allow_module_level=True)
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
@@ -40,7 +39,8 @@ def demo(tmp_path: Path) -> Iterator[dict[str, str]]:
 def test_signing_in_with_the_printed_demo_key_shows_a_populated_console(demo: dict[str, str]) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-TW", timezone_id="Asia/Taipei")
             page.set_default_timeout(PATIENCE_S * 1000)

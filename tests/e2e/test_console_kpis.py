@@ -18,8 +18,9 @@ async def test_the_kpi_page_charts_the_periods_rates_and_counts(tmp_path):
         dispatcher = await system.key("dispatcher")
         unit = await system.key("unit", unit="苗栗縣/protection")
         posted = (await system.client.post("/v1/reports", json=with_fresh_ids(red.body), headers=agency)).json()
-        await system.client.post("/v1/reports", json={**with_fresh_ids(elder.body), "county": "苗栗縣",
-                                                      "township": "苗栗市"}, headers=agency)
+        await system.client.post(
+            "/v1/reports", json={**with_fresh_ids(elder.body), "county": "苗栗縣", "township": "苗栗市"}, headers=agency
+        )
         report = await system.wait_for(posted["report_id"], dispatcher, lambda b: b["status"] == "assigned")
         await system.client.post(f"/v1/referrals/{report['referrals'][0]['referral_id']}/acknowledge", headers=unit)
         await system.wait_for(posted["report_id"], dispatcher, lambda b: b["sla"]["state"] == "met")

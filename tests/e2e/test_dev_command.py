@@ -20,23 +20,28 @@ def test_dev_routes_a_posted_report(tmp_path):
     try:
         dev.wait_http(f"http://127.0.0.1:{port}/healthz")
         # keys create runs while dev holds the database file, as in the README.
-        agency = mint_key(env, "--role", "agency", "--name", "苗栗縣警察局", "--county", "苗栗縣",
-                          "--agency-type", "police")
+        agency = mint_key(
+            env, "--role", "agency", "--name", "苗栗縣警察局", "--county", "苗栗縣", "--agency-type", "police"
+        )
         dispatcher = mint_key(env, "--role", "dispatcher", "--name", "值班社工", "--county", "苗栗縣")
         assert agency.startswith("sn_") and dispatcher.startswith("sn_") and agency != dispatcher
 
         scenario = next(s for s in SCENARIOS if s.name == "ipv_high_tipvda")
         base = f"http://127.0.0.1:{port}"
-        posted = httpx.post(f"{base}/v1/reports", json=with_fresh_ids(scenario.body),
-                            headers={"Authorization": f"Bearer {agency}", "Idempotency-Key": "walkthrough-1"})
+        posted = httpx.post(
+            f"{base}/v1/reports",
+            json=with_fresh_ids(scenario.body),
+            headers={"Authorization": f"Bearer {agency}", "Idempotency-Key": "walkthrough-1"},
+        )
         assert posted.status_code == 202, posted.text
         status_url = posted.json()["status_url"]
         assert status_url.endswith(f"/v1/reports/{posted.json()['report_id']}")
 
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            report = httpx.get(f"{base}/v1/reports/{posted.json()['report_id']}",
-                               headers={"Authorization": f"Bearer {dispatcher}"}).json()
+            report = httpx.get(
+                f"{base}/v1/reports/{posted.json()['report_id']}", headers={"Authorization": f"Bearer {dispatcher}"}
+            ).json()
             if report["status"] == "assigned":
                 break
             time.sleep(0.2)
@@ -48,13 +53,18 @@ def test_dev_routes_a_posted_report(tmp_path):
 
 
 def test_keys_create_rejects_an_unknown_county(tmp_path):
-    from tests.support.processes import SAFETYNET
     import os
     import subprocess
 
-    done = subprocess.run([SAFETYNET, "keys", "create", "--role", "dispatcher", "--name", "x", "--county", "台北市"],
-                          env={**os.environ, "SAFETYNET_DATABASE_URL": f"sqlite:///{tmp_path}/k.db"},
-                          capture_output=True, text=True, timeout=60)
+    from tests.support.processes import SAFETYNET
+
+    done = subprocess.run(
+        [SAFETYNET, "keys", "create", "--role", "dispatcher", "--name", "x", "--county", "台北市"],
+        env={**os.environ, "SAFETYNET_DATABASE_URL": f"sqlite:///{tmp_path}/k.db"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert "台北市" in done.stderr and "not configured" in done.stderr
 
@@ -81,7 +91,9 @@ def test_a_first_run_says_where_everything_is_and_keys_create_prints_only_the_ke
         assert log_lines and not any(line.startswith("{") for line in log_lines), output
         assert "alembic" not in output
 
-        stdout = safetynet("keys", "create", "--role", "dispatcher", "--name", "值班社工", "--county", "苗栗縣", env=env)
+        stdout = safetynet(
+            "keys", "create", "--role", "dispatcher", "--name", "值班社工", "--county", "苗栗縣", env=env
+        )
         lines = stdout.strip().splitlines()
         assert len(lines) == 2 and lines[0].startswith("created dispatcher key ") and lines[1].startswith("sn_"), stdout
     finally:

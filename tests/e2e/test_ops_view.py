@@ -17,10 +17,16 @@ async def test_open_slas_soonest_first_with_the_waiting_stage_and_a_trace_link(t
         agency = await system.key("agency")
         dispatcher = await system.key("dispatcher")
         supervisor = await system.key("supervisor")
-        review = (await system.client.post("/v1/reports", json=with_fresh_ids(scenario("ipv_with_mental_illness").body),
-                                           headers=agency)).json()["report_id"]
-        red = (await system.client.post("/v1/reports", json=with_fresh_ids(scenario("ipv_high_tipvda").body),
-                                        headers=agency)).json()["report_id"]
+        review = (
+            await system.client.post(
+                "/v1/reports", json=with_fresh_ids(scenario("ipv_with_mental_illness").body), headers=agency
+            )
+        ).json()["report_id"]
+        red = (
+            await system.client.post(
+                "/v1/reports", json=with_fresh_ids(scenario("ipv_high_tipvda").body), headers=agency
+            )
+        ).json()["report_id"]
         await system.wait_for(review, dispatcher, lambda b: b["status"] == "awaiting_review")
         await system.wait_for(red, dispatcher, lambda b: b["status"] == "assigned")
 
@@ -44,8 +50,11 @@ async def test_the_console_ops_page_lists_open_slas_with_trace_links(tmp_path):
     async with embedded_system(tmp_path, trace_url_template="https://jaeger.example/trace/{trace_id}") as system:
         agency = await system.key("agency")
         dispatcher = await system.key("dispatcher")
-        red = (await system.client.post("/v1/reports", json=with_fresh_ids(scenario("ipv_high_tipvda").body),
-                                        headers=agency)).json()["report_id"]
+        red = (
+            await system.client.post(
+                "/v1/reports", json=with_fresh_ids(scenario("ipv_high_tipvda").body), headers=agency
+            )
+        ).json()["report_id"]
         await system.wait_for(red, dispatcher, lambda b: b["status"] == "assigned")
         page = await system.client.get("/console/ops", headers=dispatcher)
         assert page.status_code == 200, page.text

@@ -19,15 +19,19 @@ async def test_a_sqlite_dump_holds_no_personal_data_that_the_api_still_serves(tm
             response = await system.client.get(f"/v1/reports/{report_id}", headers=dispatcher)
             assert response.status_code == 200
             assert_dispatcher_reads_everything(response.json(), body)
-        listed = await system.client.get("/v1/high-danger", headers=dispatcher, params={
-            "county": "苗栗縣", "month": response.json()["received_at"][:7]})
+        listed = await system.client.get(
+            "/v1/high-danger",
+            headers=dispatcher,
+            params={"county": "苗栗縣", "month": response.json()["received_at"][:7]},
+        )
         names = {s["name"] for r in listed.json()["reports"] for s in r["subjects"]}
         assert {s["name"] for _, body, _ in posted for s in body["subjects"]} <= names
 
         dump = sqlite_dump(tmp_path / "safetynet.db")
 
-    assert found_in(dump, ["頭份市", "intimate_partner_violence"]) == ["頭份市", "intimate_partner_violence"], \
+    assert found_in(dump, ["頭份市", "intimate_partner_violence"]) == ["頭份市", "intimate_partner_violence"], (
         "the search must see readable facts (the dump is not empty or unreadable)"
+    )
     for report_id, _, values in posted:
         assert report_id in dump
         assert found_in(dump, values) == [], f"personal data of {report_id} is readable in the database"

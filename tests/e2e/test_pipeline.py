@@ -69,8 +69,11 @@ async def test_every_assigned_referral_gets_one_notification(tmp_path):
         dispatcher = await system.key("dispatcher")
         [(_, body)] = generate(1)  # red: assigned at once
         posted = (await system.client.post("/v1/reports", json=body, headers=agency)).json()
-        report = await system.wait_for(posted["report_id"], dispatcher,
-                                       lambda b: any(e["event"].startswith("notification_") for e in b["timeline"]))
+        report = await system.wait_for(
+            posted["report_id"],
+            dispatcher,
+            lambda b: any(e["event"].startswith("notification_") for e in b["timeline"]),
+        )
         notes = [e for e in report["timeline"] if e["event"].startswith("notification_")]
         assert len(notes) == len(report["referrals"]) == 1
         assert "苗栗縣/protection" in notes[0]["detail"]

@@ -32,7 +32,7 @@ def test_every_environment_variable_is_a_setting(service):
     env = {k for k in COMPOSE["services"][service]["environment"] if not k.startswith("OTEL_")}
     unknown = env - SETTINGS_ENV
     assert not unknown, f"{service} sets variables no settings class reads: {unknown}"
-    assert REQUIRED_IN_PRODUCTION <= env
+    assert env >= REQUIRED_IN_PRODUCTION
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)
@@ -68,7 +68,9 @@ def test_the_database_url_uses_the_compose_postgres_credentials():
 
 def test_the_sla_settings_in_compose_are_valid():
     env = COMPOSE["services"]["notify"]["environment"]
-    settings = NotifySettings(sla_seconds=env["SAFETYNET_SLA_SECONDS"], sla_warn_seconds=env["SAFETYNET_SLA_WARN_SECONDS"])
+    settings = NotifySettings(
+        sla_seconds=env["SAFETYNET_SLA_SECONDS"], sla_warn_seconds=env["SAFETYNET_SLA_WARN_SECONDS"]
+    )
     assert settings.sla_warn_seconds == [57600, 79200]
 
 
@@ -91,8 +93,14 @@ def test_every_mounted_observability_file_exists():
 
 def test_the_dashboard_queries_metrics_the_services_export():
     import json
+
     dashboard = json.loads((ROOT / "deploy/observability/grafana/safetynet-sla.json").read_text())
     exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
-    for metric in ("safetynet_sla_events", "safetynet_time_to_assign_seconds", "safetynet_consumer_lag",
-                   "safetynet_outbox_backlog", "safetynet_dead_letters"):
+    for metric in (
+        "safetynet_sla_events",
+        "safetynet_time_to_assign_seconds",
+        "safetynet_consumer_lag",
+        "safetynet_outbox_backlog",
+        "safetynet_dead_letters",
+    ):
         assert metric in exprs

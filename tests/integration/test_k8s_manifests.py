@@ -22,8 +22,12 @@ REPO = Path(__file__).parents[2]
 SCRIPT = REPO / "scripts" / "k8s-validate"
 OVERLAYS = ("dev", "prod")
 REQUIRED_IN_PRODUCTION = {"SAFETYNET_DATABASE_URL", "SAFETYNET_KAFKA_BOOTSTRAP"}
-INTAKE_SECRETS = {"SAFETYNET_SUBJECT_HASH_KEY": "subject-hash-key", "SAFETYNET_KEY_RING": "key-ring",
-                  "SAFETYNET_CONSOLE_SECRET": "console-secret", "SAFETYNET_AUDIT_KEY": "audit-key"}
+INTAKE_SECRETS = {
+    "SAFETYNET_SUBJECT_HASH_KEY": "subject-hash-key",
+    "SAFETYNET_KEY_RING": "key-ring",
+    "SAFETYNET_CONSOLE_SECRET": "console-secret",
+    "SAFETYNET_AUDIT_KEY": "audit-key",
+}
 WORKLOADS = [*(("Deployment", f"safetynet-{s}") for s in SERVICE_NAMES), ("Job", "safetynet-migrate")]
 
 
@@ -58,7 +62,9 @@ def one(docs: list[dict], kind: str, name: str) -> dict:
 
 
 def config(docs: list[dict]) -> dict[str, str]:
-    (data,) = [d["data"] for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("safetynet-config")]
+    (data,) = [
+        d["data"] for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("safetynet-config")
+    ]
     return data
 
 
@@ -67,6 +73,7 @@ def container(docs: list[dict], kind: str, name: str) -> dict:
 
 
 # --- the script --------------------------------------------------------------------------
+
 
 def test_the_overlays_are_dev_and_prod():
     assert k8s.overlays() == list(OVERLAYS)
@@ -91,7 +98,8 @@ def test_the_script_exits_1_and_names_a_broken_overlay(kustomize, tmp_path, caps
         "patches:\n"
         "  - target: {kind: KafkaTopic, name: safetynet-intake-reports-v1}\n"
         "    patch: |-\n"
-        "      - {op: replace, path: /spec/topicName, value: safetynet.intake.report.v1}\n")
+        "      - {op: replace, path: /spec/topicName, value: safetynet.intake.report.v1}\n"
+    )
     module = _load_script()
     module.OVERLAYS_DIR = tmp_path / "overlays"
     assert module.main(["broken"]) == 1
@@ -103,63 +111,105 @@ def test_the_script_exits_1_and_names_a_broken_overlay(kustomize, tmp_path, caps
 # The checks can fail: each of these breaks one thing in a good render and must be named.
 BREAKAGES = {
     "a mistyped field (strict schema)": (
-        lambda d: container(d, "Deployment", "safetynet-intake").update(livenesProbe={}), "'livenesProbe' was unexpected"),
+        lambda d: container(d, "Deployment", "safetynet-intake").update(livenesProbe={}),
+        "'livenesProbe' was unexpected",
+    ),
     "a string where an integer belongs": (
-        lambda d: one(d, "Deployment", "safetynet-routing")["spec"].update(replicas="2"), "is not of type 'integer'"),
+        lambda d: one(d, "Deployment", "safetynet-routing")["spec"].update(replicas="2"),
+        "is not of type 'integer'",
+    ),
     "a topic the code does not have": (
         lambda d: one(d, "KafkaTopic", "safetynet-intake-reports-v1-dlq")["spec"].update(topicName="safetynet.x.v1"),
-        "!= topics.ALL_WITH_DEAD_LETTERS"),
+        "!= topics.ALL_WITH_DEAD_LETTERS",
+    ),
     "partitions out of step": (
         lambda d: one(d, "KafkaTopic", "safetynet-routing-referrals-v1")["spec"].update(partitions=12),
-        "spec.partitions 12 != SAFETYNET_KAFKA_PARTITIONS"),
+        "spec.partitions 12 != SAFETYNET_KAFKA_PARTITIONS",
+    ),
     "an unknown setting": (
-        lambda d: container(d, "Deployment", "safetynet-notify")["env"].append({"name": "SAFETYNET_SLA_SECS", "value": "1"}),
-        "['SAFETYNET_SLA_SECS'] are read by no service's settings"),
+        lambda d: container(d, "Deployment", "safetynet-notify")["env"].append(
+            {"name": "SAFETYNET_SLA_SECS", "value": "1"}
+        ),
+        "['SAFETYNET_SLA_SECS'] are read by no service's settings",
+    ),
     "a required setting missing": (
-        lambda d: container(d, "Job", "safetynet-migrate").update(env=[]), "missing ['SAFETYNET_DATABASE_URL'"),
+        lambda d: container(d, "Job", "safetynet-migrate").update(env=[]),
+        "missing ['SAFETYNET_DATABASE_URL'",
+    ),
     "settings that do not load": (
-        lambda d: config(d).update(SAFETYNET_SLA_WARN_SECONDS="90000"), "every SLA warning must fall between"),
+        lambda d: config(d).update(SAFETYNET_SLA_WARN_SECONDS="90000"),
+        "every SLA warning must fall between",
+    ),
     "a committed Secret": (
-        lambda d: d.append({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "safetynet-secrets"},
-                            "stringData": {"subject-hash-key": "x"}}), "a Secret must not be committed"),
+        lambda d: d.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": "safetynet-secrets"},
+                "stringData": {"subject-hash-key": "x"},
+            }
+        ),
+        "a Secret must not be committed",
+    ),
     "a Secret nobody makes": (
         lambda d: container(d, "Deployment", "safetynet-screening")["env"][0]["valueFrom"]["secretKeyRef"].update(
-            name="postgres-app"), "reads Secret 'postgres-app' key 'uri'"),
+            name="postgres-app"
+        ),
+        "reads Secret 'postgres-app' key 'uri'",
+    ),
     "an intake secret handed to another service": (
         lambda d: container(d, "Deployment", "safetynet-routing")["env"].append(
-            {"name": "SAFETYNET_SUBJECT_HASH_KEY",
-             "valueFrom": {"secretKeyRef": {"name": "safetynet-secrets", "key": "subject-hash-key"}}}),
-        "holds intake's secrets ['SAFETYNET_SUBJECT_HASH_KEY']"),
+            {
+                "name": "SAFETYNET_SUBJECT_HASH_KEY",
+                "valueFrom": {"secretKeyRef": {"name": "safetynet-secrets", "key": "subject-hash-key"}},
+            }
+        ),
+        "holds intake's secrets ['SAFETYNET_SUBJECT_HASH_KEY']",
+    ),
     "a secret setting as a plain value": (
         lambda d: container(d, "Deployment", "safetynet-notify")["env"].append(
-            {"name": "SAFETYNET_SMTP_URL", "value": "smtps://u:pw@relay:465"}),
-        "SAFETYNET_SMTP_URL is a secret: it must come from a Secret"),
+            {"name": "SAFETYNET_SMTP_URL", "value": "smtps://u:pw@relay:465"}
+        ),
+        "SAFETYNET_SMTP_URL is a secret: it must come from a Secret",
+    ),
     "Kafka without KRaft": (
         lambda d: one(d, "Kafka", "safetynet")["metadata"]["annotations"].pop("strimzi.io/kraft"),
-        "strimzi.io/kraft] must be 'enabled'"),
+        "strimzi.io/kraft] must be 'enabled'",
+    ),
     "an even controller quorum": (
-        lambda d: one(d, "KafkaNodePool", "dual-role")["spec"].update(replicas=2), "odd number of controllers"),
+        lambda d: one(d, "KafkaNodePool", "dual-role")["spec"].update(replicas=2),
+        "odd number of controllers",
+    ),
     "a node pool of another cluster": (
         lambda d: one(d, "KafkaNodePool", "dual-role")["metadata"]["labels"].update({"strimzi.io/cluster": "other"}),
-        "must name a Kafka in this overlay"),
+        "must name a Kafka in this overlay",
+    ),
     "a PostgreSQL cluster without its database": (
         lambda d: one(d, "Cluster", "safetynet-pg")["spec"]["bootstrap"]["initdb"].pop("owner"),
-        "spec.bootstrap.initdb.owner must be set"),
+        "spec.bootstrap.initdb.owner must be set",
+    ),
     "a probe on the wrong path": (
         lambda d: container(d, "Deployment", "safetynet-intake")["readinessProbe"]["httpGet"].update(path="/healthz"),
-        "readinessProbe must GET /readyz"),
+        "readinessProbe must GET /readyz",
+    ),
     "a service running the wrong command": (
         lambda d: container(d, "Deployment", "safetynet-notify").update(args=["serve", "routing", "--port", "8000"]),
-        "must run `serve notify --port 8000`"),
+        "must run `serve notify --port 8000`",
+    ),
     "an autoscaler fighting the replicas": (
         lambda d: one(d, "HorizontalPodAutoscaler", "safetynet-intake")["spec"].update(minReplicas=1),
-        "must equal its autoscaler's minReplicas 1"),
+        "must equal its autoscaler's minReplicas 1",
+    ),
     "a budget that blocks every drain": (
         lambda d: one(d, "PodDisruptionBudget", "safetynet-routing")["spec"].update(minAvailable=2),
-        "would block every node drain"),
+        "would block every node drain",
+    ),
     "a Service pointing nowhere": (
-        lambda d: one(d, "Service", "safetynet-intake")["spec"]["selector"].update({"app.kubernetes.io/component": "x"}),
-        "its selector matches no Deployment"),
+        lambda d: one(d, "Service", "safetynet-intake")["spec"]["selector"].update(
+            {"app.kubernetes.io/component": "x"}
+        ),
+        "its selector matches no Deployment",
+    ),
 }
 
 
@@ -173,6 +223,7 @@ def test_the_checks_name_what_is_broken(rendered, breakage):
 
 
 # --- the code's topics and settings --------------------------------------------------------
+
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_kafka_topics_are_exactly_the_codes_with_the_configured_partitions(rendered, overlay):
@@ -191,8 +242,9 @@ def test_partitions_and_topic_replicas_per_overlay(rendered):
         assert config(docs)["SAFETYNET_KAFKA_PARTITIONS"] == str(partitions)
         settings = k8s.manifest_settings_class()(kafka_partitions=config(docs)["SAFETYNET_KAFKA_PARTITIONS"])
         assert settings.kafka_partitions == partitions
-        assert {(t["spec"]["partitions"], t["spec"]["replicas"]) for t in docs if t["kind"] == "KafkaTopic"} \
-            == {(partitions, replicas)}
+        assert {(t["spec"]["partitions"], t["spec"]["replicas"]) for t in docs if t["kind"] == "KafkaTopic"} == {
+            (partitions, replicas)
+        }
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -202,7 +254,7 @@ def test_every_environment_variable_is_a_setting_and_production_ones_are_there(r
     env = k8s.container_env(docs, container(docs, kind, name))
     safetynet = {k for k in env if k.startswith("SAFETYNET_")}
     assert safetynet - SETTINGS_ENV == set()
-    assert REQUIRED_IN_PRODUCTION <= safetynet
+    assert safetynet >= REQUIRED_IN_PRODUCTION
     assert env["SAFETYNET_DATABASE_URL"] == {"secretKeyRef": {"name": "safetynet-pg-app", "key": "uri"}}
     for variable, key in INTAKE_SECRETS.items():  # each service holds only the secrets it uses
         expected = {"secretKeyRef": {"name": "safetynet-secrets", "key": key}} if name == "safetynet-intake" else None
@@ -241,11 +293,14 @@ def test_only_intake_holds_the_key_ring_for_personal_data(rendered, overlay):
 def test_cloudnativepg_app_uri_works_as_the_database_url():
     # The `uri` key of `<cluster>-app` is plain postgresql://; the services need asyncpg.
     uri = "postgresql://safetynet:s3cret@safetynet-pg-rw.safetynet:5432/safetynet"
-    assert PlatformSettings(database_url=uri).database_url == \
-        "postgresql+asyncpg://safetynet:s3cret@safetynet-pg-rw.safetynet:5432/safetynet"
+    assert (
+        PlatformSettings(database_url=uri).database_url
+        == "postgresql+asyncpg://safetynet:s3cret@safetynet-pg-rw.safetynet:5432/safetynet"
+    )
 
 
 # --- the topology --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 @pytest.mark.parametrize("service", SERVICE_NAMES)
@@ -258,17 +313,27 @@ def test_each_service_runs_itself_with_probes_and_resources(rendered, overlay, s
     assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     assert c["resources"]["requests"]["cpu"] and c["resources"]["limits"]["memory"]
     annotations = one(docs, "Deployment", f"safetynet-{service}")["spec"]["template"]["metadata"]["annotations"]
-    assert annotations == {"prometheus.io/scrape": "true", "prometheus.io/port": "9464", "prometheus.io/path": "/metrics"}
+    assert annotations == {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": "9464",
+        "prometheus.io/path": "/metrics",
+    }
     assert config(docs)["SAFETYNET_METRICS_PORT"] == "9464"  # /metrics is not on the API's port
     assert c["image"] == {"dev": "safetynet-dispatch:dev", "prod": "safetynet-dispatch:0.1.0"}[overlay]
     hpa = one(docs, "HorizontalPodAutoscaler", f"safetynet-{service}")
     assert hpa["apiVersion"] == "autoscaling/v2"
-    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"safetynet-{service}"}
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": f"safetynet-{service}",
+    }
     # Every service consumes Kafka: pods past the partition count would sit idle.
     assert hpa["spec"]["maxReplicas"] <= int(config(docs)["SAFETYNET_KAFKA_PARTITIONS"]) or service == "intake"
     pdb = one(docs, "PodDisruptionBudget", f"safetynet-{service}")
-    assert pdb["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": "safetynet",
-                                                      "app.kubernetes.io/component": service}
+    assert pdb["spec"]["selector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "safetynet",
+        "app.kubernetes.io/component": service,
+    }
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -281,8 +346,9 @@ def test_migrations_run_as_a_job_and_intake_has_a_service(rendered, overlay):
         spec = one(docs, "Service", f"safetynet-{service}")["spec"]
         assert spec["ports"] == [{"name": "http", "port": 80 if service == "intake" else 8000, "targetPort": "http"}]
         assert spec["selector"] == {"app.kubernetes.io/name": "safetynet", "app.kubernetes.io/component": service}
-    assert {d["metadata"]["namespace"] for d in docs if d["kind"] != "Namespace"} == \
-        {{"dev": "safetynet-dev", "prod": "safetynet"}[overlay]}
+    assert {d["metadata"]["namespace"] for d in docs if d["kind"] != "Namespace"} == {
+        {"dev": "safetynet-dev", "prod": "safetynet"}[overlay]
+    }
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -308,8 +374,11 @@ def test_dev_runs_everything_once_and_small(rendered):
         assert one(docs, "Deployment", name)["spec"]["replicas"] == 1
         assert one(docs, "HorizontalPodAutoscaler", name)["spec"]["minReplicas"] == 1
         assert one(docs, "PodDisruptionBudget", name)["spec"] == {
-            "maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": "safetynet",
-                                                              "app.kubernetes.io/component": service}}}
+            "maxUnavailable": 1,
+            "selector": {
+                "matchLabels": {"app.kubernetes.io/name": "safetynet", "app.kubernetes.io/component": service}
+            },
+        }
         assert container(docs, "Deployment", name)["resources"]["requests"] == {"cpu": "50m", "memory": "128Mi"}
     assert one(docs, "KafkaNodePool", "dual-role")["spec"]["replicas"] == 1
     assert one(docs, "Kafka", "safetynet")["spec"]["kafka"]["config"]["default.replication.factor"] == 1

@@ -29,7 +29,7 @@ INFRA = Path(__file__).resolve().parents[2] / "scripts" / "infra"
 PATIENCE = 180.0  # seconds: a busy 2-core machine, a JVM starting, a database recovering
 
 
-def wait_until(condition, what: str, timeout: float = PATIENCE) -> None:  # type: ignore[no-untyped-def]
+def wait_until(condition, what: str, timeout: float = PATIENCE) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -81,8 +81,7 @@ def infra(command: str) -> None:
     subprocess.run([str(INFRA), command], check=True, capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
 
 
-async def post_with_retries(client: httpx.AsyncClient, body: dict, headers: dict, key: str,
-                            codes: list[int]) -> str:
+async def post_with_retries(client: httpx.AsyncClient, body: dict, headers: dict, key: str, codes: list[int]) -> str:
     """POST until accepted. 503 (and a refused connection) mean "try again"; the
     Idempotency-Key makes a retry after an unclear outcome safe. Every status is kept."""
     deadline = time.monotonic() + PATIENCE
@@ -104,8 +103,10 @@ async def post_with_retries(client: httpx.AsyncClient, body: dict, headers: dict
 async def test_postgresql_restarted_mid_stream_loses_nothing(cluster: Cluster) -> None:
     cluster.start_all()
     agency = cluster.key("--role", "agency", "--name", "it-agency", "--county", "苗栗縣", "--agency-type", "police")
-    dispatchers = {c: cluster.key("--role", "dispatcher", "--name", f"it-{c}", "--county", c)
-                   for c in ("苗栗縣", "南投縣", "新竹縣", "屏東縣")}
+    dispatchers = {
+        c: cluster.key("--role", "dispatcher", "--name", f"it-{c}", "--county", c)
+        for c in ("苗栗縣", "南投縣", "新竹縣", "屏東縣")
+    }
     reports = generate(60, seed=11)
     codes: list[int] = []
     restarted = asyncio.Event()

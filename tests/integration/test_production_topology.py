@@ -31,14 +31,22 @@ async def post_all(client: httpx.AsyncClient, bodies: list[dict], headers: dict,
 
 async def assert_routed_once(cluster: Cluster, report_ids: list[str]) -> None:
     """One routing case per report, one referral per destination, one notification each."""
-    cases = await fetch(cluster.database_url, "SELECT report_id FROM routing.routing_cases WHERE report_id = ANY($1)", report_ids)
+    cases = await fetch(
+        cluster.database_url, "SELECT report_id FROM routing.routing_cases WHERE report_id = ANY($1)", report_ids
+    )
     assert Counter(r["report_id"] for r in cases) == Counter(report_ids)
-    referrals = await fetch(cluster.database_url,
-                            "SELECT report_id, kind, count(*) AS n FROM routing.routing_referrals "
-                            "WHERE report_id = ANY($1) GROUP BY report_id, kind", report_ids)
+    referrals = await fetch(
+        cluster.database_url,
+        "SELECT report_id, kind, count(*) AS n FROM routing.routing_referrals "
+        "WHERE report_id = ANY($1) GROUP BY report_id, kind",
+        report_ids,
+    )
     assert all(r["n"] == 1 for r in referrals), [dict(r) for r in referrals if r["n"] != 1]
-    decisions = await fetch(cluster.database_url,
-                            "SELECT report_id FROM screening.screening_decisions WHERE report_id = ANY($1)", report_ids)
+    decisions = await fetch(
+        cluster.database_url,
+        "SELECT report_id FROM screening.screening_decisions WHERE report_id = ANY($1)",
+        report_ids,
+    )
     assert Counter(r["report_id"] for r in decisions) == Counter(report_ids)
 
 
@@ -53,8 +61,10 @@ def check_decisions(scenarios, bodies_by_id: dict[str, dict]) -> None:
 async def test_200_reports_end_to_end(cluster):
     cluster.start_all()
     agency = cluster.key("--role", "agency", "--name", "it-agency", "--county", "苗栗縣", "--agency-type", "police")
-    dispatchers = {c: cluster.key("--role", "dispatcher", "--name", f"it-{c}", "--county", c)
-                   for c in ("苗栗縣", "南投縣", "新竹縣", "屏東縣")}
+    dispatchers = {
+        c: cluster.key("--role", "dispatcher", "--name", f"it-{c}", "--county", c)
+        for c in ("苗栗縣", "南投縣", "新竹縣", "屏東縣")
+    }
     reports = generate(200, seed=200)
     async with httpx.AsyncClient(base_url=cluster.base, timeout=30) as client:
         ids = await post_all(client, [b for _, b in reports], agency)
@@ -74,7 +84,7 @@ async def test_a_consumer_killed_mid_stream_loses_and_duplicates_nothing(cluster
     reports = [(s, b) for s, b in generate(400, seed=11) if b["county"] == "苗栗縣"][:60]
     async with httpx.AsyncClient(base_url=cluster.base, timeout=30) as client:
         first = await post_all(client, [b for _, b in reports[:30]], agency, pause=0.02)
-        cluster.processes["routing"].kill()   # kill -9, mid-stream
+        cluster.processes["routing"].kill()  # kill -9, mid-stream
         cluster.processes["screening"].kill()
         second = await post_all(client, [b for _, b in reports[30:]], agency)
         cluster.start("routing")
@@ -87,6 +97,7 @@ async def test_a_consumer_killed_mid_stream_loses_and_duplicates_nothing(cluster
 
 async def test_intake_keeps_accepting_while_the_broker_is_down(cluster):
     import subprocess
+
     cluster.start_all()
     agency = cluster.key("--role", "agency", "--name", "it-agency", "--county", "苗栗縣", "--agency-type", "police")
     dispatcher = cluster.key("--role", "dispatcher", "--name", "it-d", "--county", "苗栗縣")

@@ -44,17 +44,23 @@ async def test_one_connected_trace_across_the_four_services_on_kafka(real_infra,
         tasks = [asyncio.create_task(r.run(stop)) for r in runtimes]
         from safetynet.intake.service_layer import handlers
         from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
-        _, agency = await handlers.create_key(role="agency", name="trace-agency", county="苗栗縣",
-                                              agency_type="police", uow=IntakeUnitOfWork(engine))
-        _, dispatcher = await handlers.create_key(role="dispatcher", name="trace-d", county="苗栗縣",
-                                                  uow=IntakeUnitOfWork(engine))
+
+        _, agency = await handlers.create_key(
+            role="agency", name="trace-agency", county="苗栗縣", agency_type="police", uow=IntakeUnitOfWork(engine)
+        )
+        _, dispatcher = await handlers.create_key(
+            role="dispatcher", name="trace-d", county="苗栗縣", uow=IntakeUnitOfWork(engine)
+        )
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
-            posted = await client.post("/v1/reports", json=with_fresh_ids(RED.body),
-                                       headers={"Authorization": f"Bearer {agency}"})
+            posted = await client.post(
+                "/v1/reports", json=with_fresh_ids(RED.body), headers={"Authorization": f"Bearer {agency}"}
+            )
             rid = posted.json()["report_id"]
             deadline = asyncio.get_running_loop().time() + 60
             while asyncio.get_running_loop().time() < deadline:
-                body = (await client.get(f"/v1/reports/{rid}", headers={"Authorization": f"Bearer {dispatcher}"})).json()
+                body = (
+                    await client.get(f"/v1/reports/{rid}", headers={"Authorization": f"Bearer {dispatcher}"})
+                ).json()
                 events = {e["event"] for e in body["timeline"]}
                 if {"sla_started", "status_assigned"} <= events and any(e.startswith("notification_") for e in events):
                     break
@@ -71,12 +77,18 @@ async def test_one_connected_trace_across_the_four_services_on_kafka(real_infra,
     _, trace_spans = report_trace(spans.get_finished_spans(), rid)
     root = check_connected(trace_spans)
     assert root.name.startswith("POST /v1/reports")
-    assert {"safetynet-screening", "safetynet-routing", "safetynet-notify", "safetynet-intake-views"} <= consumer_groups(trace_spans)
+    assert {
+        "safetynet-screening",
+        "safetynet-routing",
+        "safetynet-notify",
+        "safetynet-intake-views",
+    } <= consumer_groups(trace_spans)
     # Each consumer span hangs off the relay's producer span whose header it read.
     producers = {s.context.span_id: s for s in trace_spans if s.kind.name == "PRODUCER"}
     consumers = [s for s in trace_spans if s.kind.name == "CONSUMER"]
     assert producers and consumers
-    assert all(c.parent is not None and c.parent.span_id in producers for c in consumers), \
-        [(c.name, c.parent) for c in consumers if c.parent is None or c.parent.span_id not in producers]
+    assert all(c.parent is not None and c.parent.span_id in producers for c in consumers), [
+        (c.name, c.parent) for c in consumers if c.parent is None or c.parent.span_id not in producers
+    ]
     # No SQL statement spans: one span per unit of work.
     assert not any(s.attributes.get("db.system") for s in trace_spans)

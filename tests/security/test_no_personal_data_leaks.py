@@ -16,8 +16,8 @@ traceback), the SQLite driver's DEBUG log, and 422 answers to hostile action bod
 
 import io
 import json
-import os
 import logging
+import os
 import random
 import re
 import time
@@ -38,9 +38,9 @@ from tests.support.system import embedded_system
 
 pytestmark = pytest.mark.e2e
 
-RED = next(s for s in SCENARIOS if s.name == "ipv_high_tipvda")                   # 苗栗縣, assigned at once
-CO_CASE = next(s for s in SCENARIOS if s.name == "ipv_with_mental_illness")       # 苗栗縣, awaiting review
-GREEN = next(s for s in SCENARIOS if s.name == "vulnerable_family_mapped")        # 苗栗縣, awaiting review
+RED = next(s for s in SCENARIOS if s.name == "ipv_high_tipvda")  # 苗栗縣, assigned at once
+CO_CASE = next(s for s in SCENARIOS if s.name == "ipv_with_mental_illness")  # 苗栗縣, awaiting review
+GREEN = next(s for s in SCENARIOS if s.name == "vulnerable_family_mapped")  # 苗栗縣, awaiting review
 
 
 @dataclass(frozen=True)
@@ -59,34 +59,64 @@ class Person:
     @property
     def secrets(self) -> dict[str, list[str]]:
         """Each field and the strings that betray it."""
-        fields = {"name": self.name, "national_id": self.national_id, "phone": self.phone,
-                  "birth_date": self.birth_date, "reporter_name": self.reporter, "narrative": self.narrative}
-        return {field: sorted({value, json.dumps(value)[1:-1], *re.findall(r"Qzx\w+?\d+", value)})
-                for field, value in fields.items()}
+        fields = {
+            "name": self.name,
+            "national_id": self.national_id,
+            "phone": self.phone,
+            "birth_date": self.birth_date,
+            "reporter_name": self.reporter,
+            "narrative": self.narrative,
+        }
+        return {
+            field: sorted({value, json.dumps(value)[1:-1], *re.findall(r"Qzx\w+?\d+", value)})
+            for field, value in fields.items()
+        }
 
 
 def person(n: int) -> Person:
     rng = random.Random(1000 + n)
-    return Person(name=f"鄭秘密{n}號Qzxname{n}", national_id=random_national_id(rng),
-                  phone=f"0933-71{n}-58{n}", birth_date=f"1987-03-1{n}", reporter=f"報案人祕{n}Qzxreporter{n}",
-                  narrative=f"Qzxnarrative{n} 鄰居聽到鄭秘密{n}號哭喊")
+    return Person(
+        name=f"鄭秘密{n}號Qzxname{n}",
+        national_id=random_national_id(rng),
+        phone=f"0933-71{n}-58{n}",
+        birth_date=f"1987-03-1{n}",
+        reporter=f"報案人祕{n}Qzxreporter{n}",
+        narrative=f"Qzxnarrative{n} 鄰居聽到鄭秘密{n}號哭喊",
+    )
 
 
 def report_body(scenario: Any, who: Person, *, lower_case_id: bool = False) -> dict[str, Any]:
     """`scenario`'s report with `who` as its first subject and reporter."""
     first, *others = scenario.body["subjects"]
-    subject = {**first, "name": who.name, "birth_date": who.birth_date,
-               "national_id": who.national_id.lower() if lower_case_id else who.national_id}
+    subject = {
+        **first,
+        "name": who.name,
+        "birth_date": who.birth_date,
+        "national_id": who.national_id.lower() if lower_case_id else who.national_id,
+    }
     subject.pop("age", None)
-    return {**scenario.body, "subjects": [subject, *others],
-            "source": {"agency_type": "police", "agency_name": "苗栗縣警察局", "reporter_name": who.reporter,
-                       "reporter_phone": who.phone, "mandated_reporter": True},
-            "narrative": who.narrative}
+    return {
+        **scenario.body,
+        "subjects": [subject, *others],
+        "source": {
+            "agency_type": "police",
+            "agency_name": "苗栗縣警察局",
+            "reporter_name": who.reporter,
+            "reporter_phone": who.phone,
+            "mandated_reporter": True,
+        },
+        "narrative": who.narrative,
+    }
 
 
 def leaks(text: str, people: list[Person]) -> list[str]:
-    return [f"{field} of person {i} ({value!r})" for i, who in enumerate(people)
-            for field, values in who.secrets.items() for value in values if value in text]
+    return [
+        f"{field} of person {i} ({value!r})"
+        for i, who in enumerate(people)
+        for field, values in who.secrets.items()
+        for value in values
+        if value in text
+    ]
 
 
 def span_texts(span: Any) -> Iterator[str]:
@@ -141,8 +171,10 @@ class Capture:
         for record in self.caplog.records:
             if only(record.name, record.levelname):
                 for text in record_texts(record):
-                    found += [f"log {record.name} {record.levelname} {record.getMessage()[:160]!r}: {leak}"
-                              for leak in leaks(text, people)]
+                    found += [
+                        f"log {record.name} {record.levelname} {record.getMessage()[:160]!r}: {leak}"
+                        for leak in leaks(text, people)
+                    ]
         for line in self.stream.getvalue().splitlines():
             try:
                 entry = json.loads(line)
@@ -161,8 +193,9 @@ def sqlite_driver_debug(logger: str, level: str) -> bool:
 
 
 def span_problems(finished: Any, people: list[Person]) -> list[str]:
-    return [f"span {span.name!r}: {leak}" for span in finished for text in span_texts(span)
-            for leak in leaks(text, people)]
+    return [
+        f"span {span.name!r}: {leak}" for span in finished for text in span_texts(span) for leak in leaks(text, people)
+    ]
 
 
 @contextmanager
@@ -221,17 +254,21 @@ async def _full_run(system: Any, people: list[Person]) -> None:
     bad["subjects"][0]["national_id"] = people[4].national_id[:-1] + str((int(people[4].national_id[-1]) + 1) % 10)
     assert (await client.post("/v1/reports", json=bad, headers=agency)).status_code == 422
     broken = json.dumps(report_body(RED, people[4]), ensure_ascii=False)[:-5].encode()
-    assert (await client.post("/v1/reports", content=broken, headers={**agency, "Content-Type": "application/json"})
-            ).status_code == 400
+    assert (
+        await client.post("/v1/reports", content=broken, headers={**agency, "Content-Type": "application/json"})
+    ).status_code == 400
 
-    red = await client.post("/v1/reports", json=report_body(RED, people[0]),
-                            headers={**agency, "Idempotency-Key": "leak-test-1"})
+    red = await client.post(
+        "/v1/reports", json=report_body(RED, people[0]), headers={**agency, "Idempotency-Key": "leak-test-1"}
+    )
     assert red.status_code == 202, red.text
-    replay = await client.post("/v1/reports", json=report_body(RED, people[0]),
-                               headers={**agency, "Idempotency-Key": "leak-test-1"})
+    replay = await client.post(
+        "/v1/reports", json=report_body(RED, people[0]), headers={**agency, "Idempotency-Key": "leak-test-1"}
+    )
     assert replay.status_code == 202
-    conflict = await client.post("/v1/reports", json=report_body(RED, people[4]),
-                                 headers={**agency, "Idempotency-Key": "leak-test-1"})
+    conflict = await client.post(
+        "/v1/reports", json=report_body(RED, people[4]), headers={**agency, "Idempotency-Key": "leak-test-1"}
+    )
     assert conflict.status_code == 409
     co_case = await client.post("/v1/reports", json=report_body(CO_CASE, people[1], lower_case_id=True), headers=agency)
     green = await client.post("/v1/reports", json=report_body(GREEN, people[2]), headers=agency)
@@ -242,28 +279,38 @@ async def _full_run(system: Any, people: list[Person]) -> None:
 
     # The red report: assigned at once, the unit notified, the SLA started; the unit
     # acknowledges (SLA met) and closes with an outcome that names the person.
-    report = await system.wait_for(red_id, dispatcher, lambda b: b["referrals"] and any(
-        e["event"] == "sla_started" for e in b["timeline"]))
+    report = await system.wait_for(
+        red_id, dispatcher, lambda b: b["referrals"] and any(e["event"] == "sla_started" for e in b["timeline"])
+    )
     referral = report["referrals"][0]["referral_id"]
     assert (await client.get(f"/v1/reports/{red_id}", headers=protection)).status_code == 200
     assert (await client.get(f"/v1/reports/{red_id}", headers=agency)).status_code == 200
     assert (await client.post(f"/v1/referrals/{referral}/acknowledge", headers=protection)).status_code == 202
     await system.wait_for(red_id, dispatcher, status_is("acknowledged"))
-    closed = await client.post(f"/v1/referrals/{referral}/close", headers=protection,
-                               json={"outcome": f"已聯繫{people[0].name}，電話{people[0].phone}"})
+    closed = await client.post(
+        f"/v1/referrals/{referral}/close",
+        headers=protection,
+        json={"outcome": f"已聯繫{people[0].name}，電話{people[0].phone}"},
+    )
     assert closed.status_code == 202, closed.text
     await system.wait_for(red_id, dispatcher, status_is("closed"))
 
     # The co-case: the dispatcher changes the destinations with a reason naming the
     # person; the unit acknowledges.
     await system.wait_for(co_id, dispatcher, status_is("awaiting_review"))
-    changed = await client.post(f"/v1/reports/{co_id}/destinations", headers=dispatcher, json={
-        "destinations": [{"kind": "mental_health", "unit": "苗栗縣/mental_health"}],
-        "reason": f"{people[1].name}（{people[1].national_id}）已由精神科追蹤"})
+    changed = await client.post(
+        f"/v1/reports/{co_id}/destinations",
+        headers=dispatcher,
+        json={
+            "destinations": [{"kind": "mental_health", "unit": "苗栗縣/mental_health"}],
+            "reason": f"{people[1].name}（{people[1].national_id}）已由精神科追蹤",
+        },
+    )
     assert changed.status_code == 202, changed.text
     report = await system.wait_for(co_id, dispatcher, status_is("assigned"))
-    acknowledged = await client.post(f"/v1/referrals/{report['referrals'][0]['referral_id']}/acknowledge",
-                                     headers=mental_health)
+    acknowledged = await client.post(
+        f"/v1/referrals/{report['referrals'][0]['referral_id']}/acknowledge", headers=mental_health
+    )
     assert acknowledged.status_code == 202, acknowledged.text
 
     # A green one: confirmed as recommended (竹南區), rejected by that welfare center with a
@@ -272,12 +319,18 @@ async def _full_run(system: Any, people: list[Person]) -> None:
     assert (await client.post(f"/v1/reports/{green_id}/confirm", headers=dispatcher)).status_code == 202
     report = await system.wait_for(green_id, dispatcher, status_is("assigned"))
     green_referral = report["referrals"][0]["referral_id"]
-    rejected = await client.post(f"/v1/referrals/{green_referral}/reject", headers=welfare,
-                                 json={"reason": f"{people[2].name}已搬到頭份，{people[2].phone}"})
+    rejected = await client.post(
+        f"/v1/referrals/{green_referral}/reject",
+        headers=welfare,
+        json={"reason": f"{people[2].name}已搬到頭份，{people[2].phone}"},
+    )
     assert rejected.status_code == 202, rejected.text
     await system.wait_for(green_id, dispatcher, status_is("awaiting_review"))
-    reassigned = await client.post(f"/v1/referrals/{green_referral}/reassign", headers=dispatcher,
-                                   json={"unit": "苗栗縣/welfare_center/頭份區", "reason": f"改派，{people[2].name}"})
+    reassigned = await client.post(
+        f"/v1/referrals/{green_referral}/reassign",
+        headers=dispatcher,
+        json={"unit": "苗栗縣/welfare_center/頭份區", "reason": f"改派，{people[2].name}"},
+    )
     assert reassigned.status_code == 202, reassigned.text
     await system.wait_for(green_id, dispatcher, status_is("assigned"))
 
@@ -291,33 +344,50 @@ async def _full_run(system: Any, people: list[Person]) -> None:
     for path in ("/v1/queue", "/v1/ops/slas"):
         assert (await client.get(path, headers=dispatcher)).status_code == 200
     for rid in rids:
-        await system.wait_for(rid, dispatcher, lambda b: any(e["event"].startswith("notification")
-                                                             for e in b["timeline"]))
+        await system.wait_for(
+            rid, dispatcher, lambda b: any(e["event"].startswith("notification") for e in b["timeline"])
+        )
 
 
 def test_safetynet_dev_logs_and_traces_no_personal_data(tmp_path):
     who = person(7)
-    env = {"SAFETYNET_DATABASE_URL": f"sqlite:///{tmp_path}/dev.db", "SAFETYNET_LOG_FORMAT": "json",
-           "OTEL_SDK_DISABLED": "false", "OTEL_TRACES_EXPORTER": "console"}  # the spans go to stdout too
+    env = {
+        "SAFETYNET_DATABASE_URL": f"sqlite:///{tmp_path}/dev.db",
+        "SAFETYNET_LOG_FORMAT": "json",
+        "OTEL_SDK_DISABLED": "false",
+        "OTEL_TRACES_EXPORTER": "console",
+    }  # the spans go to stdout too
     port = free_port()
     log = tmp_path / "dev.log"
     dev = Process("dev", "--port", str(port), env=env, log=log)
     try:
         base = f"http://127.0.0.1:{port}"
         dev.wait_http(f"{base}/healthz")
-        agency = {"Authorization": "Bearer " + mint_key(env, "--role", "agency", "--name", "苗栗縣警察局",
-                                                       "--county", "苗栗縣", "--agency-type", "police")}
-        dispatcher = {"Authorization": "Bearer " + mint_key(env, "--role", "dispatcher", "--name", "值班社工",
-                                                           "--county", "苗栗縣")}
+        agency = {
+            "Authorization": "Bearer "
+            + mint_key(
+                env, "--role", "agency", "--name", "苗栗縣警察局", "--county", "苗栗縣", "--agency-type", "police"
+            )
+        }
+        dispatcher = {
+            "Authorization": "Bearer "
+            + mint_key(env, "--role", "dispatcher", "--name", "值班社工", "--county", "苗栗縣")
+        }
         bad = report_body(RED, who)
         bad["subjects"][0]["national_id"] = "A12345678"
         assert httpx.post(f"{base}/v1/reports", json=bad, headers=agency).status_code == 422
         posted = httpx.post(f"{base}/v1/reports", json=report_body(RED, who), headers=agency)
         assert posted.status_code == 202, posted.text
         rid = posted.json()["report_id"]
-        report = _poll(f"{base}/v1/reports/{rid}", dispatcher, lambda b: b["referrals"] and any(
-            e["event"] == "sla_started" for e in b["timeline"]) and any(
-            e["event"].startswith("notification") for e in b["timeline"]))
+        report = _poll(
+            f"{base}/v1/reports/{rid}",
+            dispatcher,
+            lambda b: (
+                b["referrals"]
+                and any(e["event"] == "sla_started" for e in b["timeline"])
+                and any(e["event"].startswith("notification") for e in b["timeline"])
+            ),
+        )
         referral = report["referrals"][0]["referral_id"]
         assert httpx.post(f"{base}/v1/referrals/{referral}/acknowledge", headers=dispatcher).status_code == 202
         _poll(f"{base}/v1/reports/{rid}", dispatcher, lambda b: b["status"] == "acknowledged")
@@ -326,8 +396,11 @@ def test_safetynet_dev_logs_and_traces_no_personal_data(tmp_path):
     text = log.read_text(errors="replace")
     assert '"level": "INFO"' in text, text[-2000:]
     assert '"name": "POST /v1/reports' in text, "no spans in the log: OTEL_TRACES_EXPORTER=console did not export"
-    problems = [f"line {n}: {leak}: {line[:300]!r}" for n, line in enumerate(text.splitlines(), 1)
-                for leak in leaks(line, [who])]
+    problems = [
+        f"line {n}: {leak}: {line[:300]!r}"
+        for n, line in enumerate(text.splitlines(), 1)
+        for leak in leaks(line, [who])
+    ]
     assert not problems, "personal data in `safetynet dev`'s output:\n" + "\n".join(problems[:40])
 
 
@@ -357,9 +430,14 @@ async def test_the_sqlite_driver_debug_log_carries_no_personal_data(tmp_path, ca
             assert posted.status_code == 202, posted.text
             rid = posted.json()["report_id"]
             await system.wait_for(rid, dispatcher, status_is("awaiting_review"))
-            changed = await system.client.post(f"/v1/reports/{rid}/destinations", headers=dispatcher, json={
-                "destinations": [{"kind": "protection", "unit": "苗栗縣/protection"}],
-                "reason": f"{who.name}已由精神科追蹤，電話{who.phone}"})
+            changed = await system.client.post(
+                f"/v1/reports/{rid}/destinations",
+                headers=dispatcher,
+                json={
+                    "destinations": [{"kind": "protection", "unit": "苗栗縣/protection"}],
+                    "reason": f"{who.name}已由精神科追蹤，電話{who.phone}",
+                },
+            )
             assert changed.status_code == 202, changed.text
             await system.wait_for(rid, dispatcher, status_is("assigned"))
     for driver, level in zip(drivers, before):
@@ -371,8 +449,12 @@ async def test_the_sqlite_driver_debug_log_carries_no_personal_data(tmp_path, ca
 
 async def _fail_on_insert(system: Any, table: str) -> None:
     async with system.engine.begin() as conn:
-        await conn.execute(text(f"CREATE TRIGGER simulated_failure BEFORE INSERT ON {table} "
-                                "BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END"))
+        await conn.execute(
+            text(
+                f"CREATE TRIGGER simulated_failure BEFORE INSERT ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END"
+            )
+        )
 
 
 async def _store_a_report(system: Any, client: Any, who: Person) -> Any:
@@ -385,9 +467,14 @@ async def _change_destinations(system: Any, client: Any, who: Person) -> Any:
     posted = await client.post("/v1/reports", json=report_body(CO_CASE, who), headers=await system.key("agency"))
     await system.wait_for(posted.json()["report_id"], dispatcher, status_is("awaiting_review"))
     await _fail_on_insert(system, "intake_timeline")
-    return await client.post(f"/v1/reports/{posted.json()['report_id']}/destinations", headers=dispatcher, json={
-        "destinations": [{"kind": "protection", "unit": "苗栗縣/protection"}],
-        "reason": f"{who.name}（{who.national_id}）已由精神科追蹤，電話{who.phone}"})
+    return await client.post(
+        f"/v1/reports/{posted.json()['report_id']}/destinations",
+        headers=dispatcher,
+        json={
+            "destinations": [{"kind": "protection", "unit": "苗栗縣/protection"}],
+            "reason": f"{who.name}（{who.national_id}）已由精神科追蹤，電話{who.phone}",
+        },
+    )
 
 
 HIDE_PARAMETERS = (
@@ -397,13 +484,17 @@ HIDE_PARAMETERS = (
     "the person with national ID and phone, into the 500 handler's log.exception traceback (ERROR 'unhandled "
     "error on POST /v1/reports/{report_id}/destinations') and into the exception event of the HTTP span "
     "and of the 'action ChangeDestinations' span (exception.message, exception.stacktrace). Sealed report data "
-    "is not exposed this way.")
+    "is not exposed this way."
+)
 
 
-@pytest.mark.parametrize("failing", [
-    pytest.param(_store_a_report, id="storing-a-report"),
-    pytest.param(_change_destinations, id="storing-an-action"),
-])
+@pytest.mark.parametrize(
+    "failing",
+    [
+        pytest.param(_store_a_report, id="storing-a-report"),
+        pytest.param(_change_destinations, id="storing-an-action"),
+    ],
+)
 async def test_a_database_failure_logs_and_traces_no_personal_data(failing, tmp_path, spans, caplog):
     """A database that fails while something is stored (a full disk, a constraint, a
     timeout) is a 500, logged with its traceback and recorded on the HTTP span."""
@@ -417,7 +508,9 @@ async def test_a_database_failure_logs_and_traces_no_personal_data(failing, tmp_
         finished = spans.get_finished_spans()
     assert answer.status_code == 500 and answer.json() == {"detail": "internal error"}
     assert not leaks(answer.text, [who])
-    assert any("simulated disk failure" in "".join(record_texts(r)) for r in caplog.records), "the failure was not logged"
+    assert any("simulated disk failure" in "".join(record_texts(r)) for r in caplog.records), (
+        "the failure was not logged"
+    )
     problems = capture.problems([who], only=lambda *r: not sqlite_driver_debug(*r)) + span_problems(finished, [who])
     assert not problems, "personal data in logs or spans:\n" + "\n".join(sorted(set(problems))[:40])
 
@@ -429,12 +522,22 @@ async def test_a_refused_action_body_is_not_echoed(tmp_path):
         posted = await system.client.post("/v1/reports", json=report_body(CO_CASE, who), headers=agency)
         rid = posted.json()["report_id"]
         answers = [
-            await system.client.post(f"/v1/reports/{rid}/destinations", headers=dispatcher, json={
-                "destinations": [{"kind": "protection", "unit": "苗栗縣/protection", "note": who.name}],
-                "reason": f"{who.name}（{who.national_id}）"}),
-            await system.client.post(f"/v1/reports/{rid}/destinations", headers=dispatcher, json={
-                "destinations": [{"kind": "protection", "unit": "苗栗縣/protection"}],
-                "reason": f"{who.name}，{who.phone}" + "。" * 4000}),
+            await system.client.post(
+                f"/v1/reports/{rid}/destinations",
+                headers=dispatcher,
+                json={
+                    "destinations": [{"kind": "protection", "unit": "苗栗縣/protection", "note": who.name}],
+                    "reason": f"{who.name}（{who.national_id}）",
+                },
+            ),
+            await system.client.post(
+                f"/v1/reports/{rid}/destinations",
+                headers=dispatcher,
+                json={
+                    "destinations": [{"kind": "protection", "unit": "苗栗縣/protection"}],
+                    "reason": f"{who.name}，{who.phone}" + "。" * 4000,
+                },
+            ),
         ]
     assert [a.status_code for a in answers] == [422, 422]
     echoed = [leak for a in answers for leak in leaks(a.text, [who])]

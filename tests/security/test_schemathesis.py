@@ -33,10 +33,11 @@ import json
 import random
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -55,23 +56,25 @@ COUNTY = "苗栗縣"
 ROLES = ("agency", "dispatcher", "no_key")
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
-CONFIG = schemathesis.Config.from_dict({
-    "seed": SEED,
-    "suppress-health-check": ["all"],
-    "generation": {
-        "mode": "all",             # positive and negative data
-        "max-examples": 60,        # fuzzing cases per operation and role: bounds the run time
-        "deterministic": True,     # Hypothesis' derandomize: the same cases on every run
-        "database": "none",        # nothing written under .hypothesis/
-        "no-shrink": True,         # a failure prints as found; shrinking against a server is slow
-    },
-    "phases": {
-        "stateful": {"enabled": False},
-        # Responses of earlier calls would feed later cases: keep the cases a function of the seed.
-        "fuzzing": {"extra-data-sources": {"responses": False}, "error-feedback": {"enabled": False}},
-        "coverage": {"extra-data-sources": {"responses": False}},
-    },
-})
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "seed": SEED,
+        "suppress-health-check": ["all"],
+        "generation": {
+            "mode": "all",  # positive and negative data
+            "max-examples": 60,  # fuzzing cases per operation and role: bounds the run time
+            "deterministic": True,  # Hypothesis' derandomize: the same cases on every run
+            "database": "none",  # nothing written under .hypothesis/
+            "no-shrink": True,  # a failure prints as found; shrinking against a server is slow
+        },
+        "phases": {
+            "stateful": {"enabled": False},
+            # Responses of earlier calls would feed later cases: keep the cases a function of the seed.
+            "fuzzing": {"extra-data-sources": {"responses": False}, "error-feedback": {"enabled": False}},
+            "coverage": {"extra-data-sources": {"responses": False}},
+        },
+    }
+)
 
 # Seeded reports for the operations that name one: (operation path, scenarios). The
 # referral operations get the referrals of their reports.
@@ -133,19 +136,26 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
     # JSON logs (dev prints text otherwise), so a line that is not JSON stands out.
     # Likewise the per-address throttle of failed authentications: the run sends hundreds
     # of requests without a key (tests/test_trust_review.py tests the throttle).
-    env = {"SAFETYNET_DATABASE_URL": f"sqlite:///{tmp}/dev.db", "SAFETYNET_RATE_LIMIT_PER_MINUTE": "0",
-           "SAFETYNET_AUTH_FAILURES_PER_MINUTE": "0",
-           "SAFETYNET_LOG_FORMAT": "json"}
+    env = {
+        "SAFETYNET_DATABASE_URL": f"sqlite:///{tmp}/dev.db",
+        "SAFETYNET_RATE_LIMIT_PER_MINUTE": "0",
+        "SAFETYNET_AUTH_FAILURES_PER_MINUTE": "0",
+        "SAFETYNET_LOG_FORMAT": "json",
+    }
     port = free_port()
     process = Process("dev", "--port", str(port), env=env, log=tmp / "dev.log")
     try:
         SERVER.base, SERVER.log = f"http://127.0.0.1:{port}", tmp / "dev.log"
         process.wait_http(f"{SERVER.base}/healthz")
-        agency = mint_key(env, "--role", "agency", "--name", "苗栗縣警察局", "--county", COUNTY,
-                          "--agency-type", "police")
+        agency = mint_key(
+            env, "--role", "agency", "--name", "苗栗縣警察局", "--county", COUNTY, "--agency-type", "police"
+        )
         dispatcher = mint_key(env, "--role", "dispatcher", "--name", "值班社工", "--county", COUNTY)
-        SERVER.keys = {"agency": {"Authorization": f"Bearer {agency}"},
-                       "dispatcher": {"Authorization": f"Bearer {dispatcher}"}, "no_key": None}
+        SERVER.keys = {
+            "agency": {"Authorization": f"Bearer {agency}"},
+            "dispatcher": {"Authorization": f"Bearer {dispatcher}"},
+            "no_key": None,
+        }
         _seed_reports(SERVER)
         yield SERVER
     finally:
@@ -158,8 +168,12 @@ def _seed_reports(server: DevServer) -> None:
     posted: list[tuple[str, str]] = []
     for path, names in SEEDS.items():
         for name in names:
-            response = httpx.post(f"{server.base}/v1/reports", json=with_fresh_ids(by_name[name].body, rng),
-                                  headers=server.keys["agency"], timeout=10)
+            response = httpx.post(
+                f"{server.base}/v1/reports",
+                json=with_fresh_ids(by_name[name].body, rng),
+                headers=server.keys["agency"],
+                timeout=10,
+            )
             assert response.status_code == 202, response.text
             posted.append((path, response.json()["report_id"]))
     deadline = time.monotonic() + 60
@@ -176,6 +190,7 @@ def _seed_reports(server: DevServer) -> None:
 
 
 # --- realistic variants, mixed into the fuzzing phase --------------------------------------
+
 
 def _realistic_subject(subject: Any, rng: random.Random) -> Any:
     if not isinstance(subject, dict) or rng.random() < 0.2:
@@ -212,12 +227,18 @@ def _reason(body: dict[str, Any], name: str) -> Any:
 def _realistic_action(path: str, body: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     if path.endswith("/destinations"):
         kind = rng.choice(["protection", "mental_health", "welfare_center"])
-        unit = {"protection": f"{COUNTY}/protection", "mental_health": f"{COUNTY}/mental_health",
-                "welfare_center": f"{COUNTY}/welfare_center/竹南區"}[kind]
+        unit = {
+            "protection": f"{COUNTY}/protection",
+            "mental_health": f"{COUNTY}/mental_health",
+            "welfare_center": f"{COUNTY}/welfare_center/竹南區",
+        }[kind]
         return {**body, "destinations": [{"kind": kind, "unit": unit}], "reason": _reason(body, "reason")}
     if path.endswith("/reassign"):
-        return {**body, "unit": rng.choice([f"{COUNTY}/mental_health", f"{COUNTY}/protection", "nowhere/unit"]),
-                "reason": _reason(body, "reason")}
+        return {
+            **body,
+            "unit": rng.choice([f"{COUNTY}/mental_health", f"{COUNTY}/protection", "nowhere/unit"]),
+            "reason": _reason(body, "reason"),
+        }
     return body
 
 
@@ -268,13 +289,13 @@ def _schema_of_the_app() -> dict[str, Any]:
     process without a database so that the tests can be collected before any server runs
     (test_the_served_schema_is_the_one_under_test checks that the server serves the same)."""
     from safetynet.cli.services import build
-    from safetynet.platform.messaging.sqlbus import SqlLogBroker
     from safetynet.intake.settings import IntakeSettings
+    from safetynet.platform.messaging.sqlbus import SqlLogBroker
     from safetynet.platform.storage import make_engine
 
     settings = IntakeSettings(database_url="sqlite+aiosqlite:///:memory:")
     engine = make_engine(settings.database_url, schemas=("intake",))
-    return build("intake", settings=settings, engine=engine, broker=SqlLogBroker(engine)).app.openapi()  # type: ignore[no-any-return]
+    return build("intake", settings=settings, engine=engine, broker=SqlLogBroker(engine)).app.openapi()
 
 
 def _with_a_request_example(openapi: dict[str, Any]) -> dict[str, Any]:
@@ -282,8 +303,13 @@ def _with_a_request_example(openapi: dict[str, Any]) -> dict[str, Any]:
     the examples phase sends it as is, the coverage phase builds its variants on it, so
     those get past the checks that need configuration too."""
     example = with_fresh_ids(next(s for s in SCENARIOS if s.name == "ipv_high_tipvda").body, random.Random(SEED))
-    example["source"] = {"agency_type": "police", "agency_name": "苗栗縣警察局", "reporter_name": "王小明",
-                         "reporter_phone": "037-000000", "mandated_reporter": True}
+    example["source"] = {
+        "agency_type": "police",
+        "agency_name": "苗栗縣警察局",
+        "reporter_name": "王小明",
+        "reporter_phone": "037-000000",
+        "mandated_reporter": True,
+    }
     example["occurred_at"] = "2026-11-20T21:30:00+08:00"
     copied: dict[str, Any] = json.loads(json.dumps(openapi))
     media = copied["paths"]["/v1/reports"]["post"]["requestBody"]["content"]["application/json"]
@@ -308,8 +334,9 @@ def test_api(case: Any, role: str, dev_server: DevServer) -> None:
     try:
         response = case.call(base_url=dev_server.base, headers=headers, timeout=30)
         dev_server.seen[role, case.operation.label, response.status_code] += 1
-        case.validate_response(response, checks=CHECKS, headers=headers,
-                               transport_kwargs={"base_url": dev_server.base, "headers": headers})
+        case.validate_response(
+            response, checks=CHECKS, headers=headers, transport_kwargs={"base_url": dev_server.base, "headers": headers}
+        )
     except AssertionError as failure:
         logged = "\n".join(dev_server.errors()[before:][-20:])
         raise AssertionError(f"{failure}\n\nServer log errors during this call:\n{logged or '(none)'}") from None
@@ -324,9 +351,12 @@ def test_the_run_reached_past_validation(dev_server: DevServer) -> None:
     if not dev_server.seen:
         pytest.skip("test_api did not run in this session")
     expected = {
-        ("agency", "POST /v1/reports", 202), ("agency", "POST /v1/reports", 422),
-        ("dispatcher", "POST /v1/reports", 403), ("no_key", "POST /v1/reports", 401),
-        ("agency", "GET /v1/reports/{report_id}", 200), ("dispatcher", "GET /v1/reports/{report_id}", 200),
+        ("agency", "POST /v1/reports", 202),
+        ("agency", "POST /v1/reports", 422),
+        ("dispatcher", "POST /v1/reports", 403),
+        ("no_key", "POST /v1/reports", 401),
+        ("agency", "GET /v1/reports/{report_id}", 200),
+        ("dispatcher", "GET /v1/reports/{report_id}", 200),
         ("dispatcher", "GET /v1/reports/{report_id}", 404),
         ("dispatcher", "POST /v1/reports/{report_id}/confirm", 202),
         ("dispatcher", "POST /v1/reports/{report_id}/confirm", 409),
@@ -335,12 +365,16 @@ def test_the_run_reached_past_validation(dev_server: DevServer) -> None:
         ("dispatcher", "POST /v1/referrals/{referral_id}/reassign", 202),
         ("dispatcher", "POST /v1/referrals/{referral_id}/close", 403),
         ("agency", "POST /v1/referrals/{referral_id}/acknowledge", 403),
-        ("dispatcher", "GET /v1/queue", 200), ("agency", "GET /v1/queue", 403),
-        ("dispatcher", "GET /v1/kpis", 200), ("dispatcher", "GET /v1/kpis", 422),
-        ("dispatcher", "GET /v1/high-danger", 200), ("dispatcher", "GET /v1/ops/slas", 200),
+        ("dispatcher", "GET /v1/queue", 200),
+        ("agency", "GET /v1/queue", 403),
+        ("dispatcher", "GET /v1/kpis", 200),
+        ("dispatcher", "GET /v1/kpis", 422),
+        ("dispatcher", "GET /v1/high-danger", 200),
+        ("dispatcher", "GET /v1/ops/slas", 200),
     }
-    summary = "\n".join(f"{role:10} {label:48} {status}: {count}"
-                        for (role, label, status), count in sorted(dev_server.seen.items()))
+    summary = "\n".join(
+        f"{role:10} {label:48} {status}: {count}" for (role, label, status), count in sorted(dev_server.seen.items())
+    )
     assert expected <= set(dev_server.seen), f"never reached: {sorted(expected - set(dev_server.seen))}\n{summary}"
 
 

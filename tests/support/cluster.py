@@ -43,15 +43,19 @@ class Cluster:
     def __init__(self, *, database_url: str, kafka: str, workdir: Path, **settings: str):
         self.database_url = database_url
         self.workdir = workdir
-        self.env = {"SAFETYNET_DATABASE_URL": database_url, "SAFETYNET_KAFKA_BOOTSTRAP": kafka,
-                    "SAFETYNET_SUBJECT_HASH_KEY": "integration-" + secrets.token_hex(16),
-                    "SAFETYNET_KEY_RING": "it1:" + new_key(),
-                    "SAFETYNET_CONSOLE_SECRET": secrets.token_hex(32),
-                    "SAFETYNET_AUDIT_KEY": secrets.token_hex(32),
-                    # These tests post hundreds of reports from one key in seconds; the
-                    # per-key rate limit has its own tests.
-                    "SAFETYNET_RATE_LIMIT_PER_MINUTE": "0",
-                    "SAFETYNET_KAFKA_PARTITIONS": "3", **settings}
+        self.env = {
+            "SAFETYNET_DATABASE_URL": database_url,
+            "SAFETYNET_KAFKA_BOOTSTRAP": kafka,
+            "SAFETYNET_SUBJECT_HASH_KEY": "integration-" + secrets.token_hex(16),
+            "SAFETYNET_KEY_RING": "it1:" + new_key(),
+            "SAFETYNET_CONSOLE_SECRET": secrets.token_hex(32),
+            "SAFETYNET_AUDIT_KEY": secrets.token_hex(32),
+            # These tests post hundreds of reports from one key in seconds; the
+            # per-key rate limit has its own tests.
+            "SAFETYNET_RATE_LIMIT_PER_MINUTE": "0",
+            "SAFETYNET_KAFKA_PARTITIONS": "3",
+            **settings,
+        }
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.processes: dict[str, Process] = {}
@@ -62,8 +66,7 @@ class Cluster:
     def start(self, service: str, *, replica: str = "") -> Process:
         name = service + replica
         port = self.port if service == "intake" else free_port()
-        process = Process("serve", service, "--port", str(port), env=self.env,
-                          log=self.workdir / f"{name}.log")
+        process = Process("serve", service, "--port", str(port), env=self.env, log=self.workdir / f"{name}.log")
         process.wait_http(f"http://127.0.0.1:{port}/readyz")
         self.processes[name] = process
         return process
@@ -79,8 +82,14 @@ class Cluster:
     def key(self, *args: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {mint_key(self.env, *args)}"}
 
-    async def wait_all(self, client: httpx.AsyncClient, report_ids: list[str], headers: dict[str, str],
-                       until: Any, timeout: float = 120) -> dict[str, dict[str, Any]]:
+    async def wait_all(
+        self,
+        client: httpx.AsyncClient,
+        report_ids: list[str],
+        headers: dict[str, str],
+        until: Any,
+        timeout: float = 120,
+    ) -> dict[str, dict[str, Any]]:
         """Poll every report until `until(body)` holds for all; fail naming the laggards."""
         done: dict[str, dict[str, Any]] = {}
         last: dict[str, dict[str, Any]] = {}

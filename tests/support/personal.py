@@ -11,33 +11,54 @@ from tests.support.scenarios import random_national_id
 from tests.support.system import EmbeddedSystem
 
 
-def personal_report(*, county: str = "苗栗縣", township: str = "頭份市",
-                    rng: random.Random | None = None) -> tuple[dict[str, Any], list[str]]:
+def personal_report(
+    *, county: str = "苗栗縣", township: str = "頭份市", rng: random.Random | None = None
+) -> tuple[dict[str, Any], list[str]]:
     """A valid report (TIPVDA 9, police) whose every personal value is unique, and those
     values: names, national IDs, birth dates, the reporter and the narrative."""
     rng = rng or random.Random()
     tag = secrets.token_hex(4)
     victim, offender, child = (random_national_id(rng) for _ in range(3))
     body = {
-        "county": county, "township": township,
-        "source": {"agency_type": "police", "agency_name": f"頭份分局{tag}派出所",
-                   "reporter_name": f"通報人{tag}", "reporter_phone": f"0912-{rng.randrange(10**6):06d}-{tag}",
-                   "mandated_reporter": True},
+        "county": county,
+        "township": township,
+        "source": {
+            "agency_type": "police",
+            "agency_name": f"頭份分局{tag}派出所",
+            "reporter_name": f"通報人{tag}",
+            "reporter_phone": f"0912-{rng.randrange(10**6):06d}-{tag}",
+            "mandated_reporter": True,
+        },
         "categories": ["intimate_partner_violence", "child_maltreatment"],
         "subjects": [
-            {"role": "victim", "name": f"陳美玲{tag}", "national_id": victim,
-             "birth_date": f"19{rng.randrange(50, 99)}-0{rng.randrange(1, 9)}-1{rng.randrange(0, 9)}", "sex": "F"},
+            {
+                "role": "victim",
+                "name": f"陳美玲{tag}",
+                "national_id": victim,
+                "birth_date": f"19{rng.randrange(50, 99)}-0{rng.randrange(1, 9)}-1{rng.randrange(0, 9)}",
+                "sex": "F",
+            },
             {"role": "offender", "name": f"林大同{tag}", "national_id": offender, "age": 41, "sex": "M"},
-            {"role": "child", "name": f"小明{tag}", "national_id": child,
-             "birth_date": f"202{rng.randrange(0, 3)}-1{rng.randrange(0, 2)}-2{rng.randrange(0, 9)}"},
+            {
+                "role": "child",
+                "name": f"小明{tag}",
+                "national_id": child,
+                "birth_date": f"202{rng.randrange(0, 3)}-1{rng.randrange(0, 2)}-2{rng.randrange(0, 9)}",
+            },
         ],
         "household": {"children_under_6": 1},
         "indicators": {"tipvda_score": 9, "injury": "minor"},
         "narrative": f"鄰居{tag}報案：夜間聽到爭吵與摔東西的聲音，孩子在哭。secret-narrative-{tag}",
     }
     source = body["source"]
-    values = [source["agency_name"], source["reporter_name"], source["reporter_phone"], body["narrative"],
-              f"鄰居{tag}報案", f"secret-narrative-{tag}"]
+    values = [
+        source["agency_name"],
+        source["reporter_name"],
+        source["reporter_phone"],
+        body["narrative"],
+        f"鄰居{tag}報案",
+        f"secret-narrative-{tag}",
+    ]
     for subject in body["subjects"]:
         values += [subject["name"], subject["national_id"]]
         if "birth_date" in subject:

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO
 
 import httpx
 
@@ -23,8 +22,9 @@ def free_port() -> int:
 
 def safetynet(*args: str, env: dict[str, str], timeout: float = 60) -> str:
     """Run a `safetynet` command to completion and return its stdout."""
-    done = subprocess.run([SAFETYNET, *args], env={**os.environ, **env}, capture_output=True,
-                          text=True, timeout=timeout)
+    done = subprocess.run(
+        [SAFETYNET, *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=timeout
+    )
     if done.returncode != 0:
         raise AssertionError(f"safetynet {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
     return done.stdout
@@ -41,9 +41,15 @@ class Process:
     def __init__(self, *args: str, env: dict[str, str], log: Path):
         self.args = args
         self.log_path = log
-        self._log: IO[bytes] = open(log, "ab")
-        self.popen = subprocess.Popen([SAFETYNET, *args], env={**os.environ, **env},
-                                      stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        # The child holds its own copy of the log's descriptor; ours closes at once.
+        with open(log, "ab") as logfile:
+            self.popen = subprocess.Popen(
+                [SAFETYNET, *args],
+                env={**os.environ, **env},
+                stdout=logfile,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def wait_http(self, url: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -71,4 +77,3 @@ class Process:
                 self.popen.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.kill()
-        self._log.close()

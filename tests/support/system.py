@@ -2,20 +2,21 @@
 `safetynet dev` wires it; for end-to-end tests that need no subprocess."""
 
 import asyncio
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 from sqlalchemy import text
 
 from safetynet.cli.services import SERVICE_NAMES, build, service_module, settings_for
+from safetynet.intake.service_layer import handlers
+from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from safetynet.platform.messaging.sqlbus import SqlLogBroker
 from safetynet.platform.migrations import upgrade
 from safetynet.platform.settings import PlatformSettings
 from safetynet.platform.storage import is_sqlite, make_engine
-from safetynet.intake.service_layer import handlers
-from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 
 class EmbeddedSystem:
@@ -25,17 +26,31 @@ class EmbeddedSystem:
         self.client = client
         self.app = app
 
-    async def key(self, role: str, *, name: str = "test", county: str = "苗栗縣",
-                  agency_type: str | None = None, unit: str | None = None) -> dict[str, str]:
+    async def key(
+        self,
+        role: str,
+        *,
+        name: str = "test",
+        county: str = "苗栗縣",
+        agency_type: str | None = None,
+        unit: str | None = None,
+    ) -> dict[str, str]:
         """Mint a key and return the Authorization header that carries it."""
         if role == "agency" and agency_type is None:
             agency_type = "police"
-        _, secret = await handlers.create_key(role=role, name=name, county=county, agency_type=agency_type,  # type: ignore[arg-type]
-                                              unit=unit, uow=IntakeUnitOfWork(self.engine))
+        _, secret = await handlers.create_key(
+            role=role,
+            name=name,
+            county=county,
+            agency_type=agency_type,
+            unit=unit,
+            uow=IntakeUnitOfWork(self.engine),
+        )
         return {"Authorization": f"Bearer {secret}"}
 
-    async def wait_for(self, report_id: str, headers: dict[str, str], until: Any,
-                       timeout: float = 60.0) -> dict[str, Any]:
+    async def wait_for(
+        self, report_id: str, headers: dict[str, str], until: Any, timeout: float = 60.0
+    ) -> dict[str, Any]:
         """Poll GET until `until(body)` holds; fail with the last body otherwise."""
         deadline = asyncio.get_running_loop().time() + timeout
         body: dict[str, Any] = {}
@@ -51,9 +66,13 @@ class EmbeddedSystem:
 @asynccontextmanager
 async def embedded_system(tmp_path: Path, **overrides: Any) -> AsyncIterator[EmbeddedSystem]:
     # Each service's own settings; `overrides` may name any service's (each takes its own).
-    every = {name: settings_for(name, **{"database_url": f"sqlite+aiosqlite:///{tmp_path}/safetynet.db",
-                                         "kafka_bootstrap": None, **overrides})  # the embedded broker, whatever the environment says
-             for name in SERVICE_NAMES}
+    every = {
+        name: settings_for(
+            name,
+            **{"database_url": f"sqlite+aiosqlite:///{tmp_path}/safetynet.db", "kafka_bootstrap": None, **overrides},
+        )  # the embedded broker, whatever the environment says
+        for name in SERVICE_NAMES
+    }
     settings = every["intake"]
     engine = make_engine(settings.database_url, schemas=SERVICE_NAMES)
     if not is_sqlite(settings.database_url):  # PostgreSQL: the embedded broker's schema

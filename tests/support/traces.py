@@ -1,7 +1,8 @@
 """Reading a report's trace out of finished spans."""
 
 from collections import defaultdict
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
 def report_trace(spans: Sequence[Any], report_id: str) -> tuple[int, list[Any]]:
@@ -15,8 +16,11 @@ def report_trace(spans: Sequence[Any], report_id: str) -> tuple[int, list[Any]]:
 
 
 def consumer_groups(spans: Sequence[Any]) -> set[str]:
-    return {s.attributes["messaging.consumer.group.name"] for s in spans
-            if s.attributes and "messaging.consumer.group.name" in s.attributes}
+    return {
+        s.attributes["messaging.consumer.group.name"]
+        for s in spans
+        if s.attributes and "messaging.consumer.group.name" in s.attributes
+    }
 
 
 def check_connected(trace_spans: Sequence[Any]) -> Any:

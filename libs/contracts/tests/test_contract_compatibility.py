@@ -31,7 +31,10 @@ EXPORT = "cd to the repository root and run: safetynet contracts export --out do
 def current_models() -> dict[str, type[BaseModel]]:
     """Every public contract, named as `safetynet contracts export` names its file."""
     models: dict[str, type[BaseModel]] = {
-        "report": ReportSubmission, "report-accepted": ReportAccepted, "envelope": Envelope}
+        "report": ReportSubmission,
+        "report-accepted": ReportAccepted,
+        "envelope": Envelope,
+    }
     for name, model in events.EVENT_TYPES.items():
         models[f"event.{name}"] = model
     for name, model in commands.COMMAND_TYPES.items():
@@ -46,8 +49,10 @@ def current_schemas() -> dict[str, dict[str, Any]]:
 
 
 def snapshot_schemas() -> dict[str, dict[str, Any]]:
-    return {path.name.removesuffix(SUFFIX): json.loads(path.read_text("utf-8"))
-            for path in sorted(SNAPSHOT.glob(f"*{SUFFIX}"))}
+    return {
+        path.name.removesuffix(SUFFIX): json.loads(path.read_text("utf-8"))
+        for path in sorted(SNAPSHOT.glob(f"*{SUFFIX}"))
+    }
 
 
 SNAPSHOT_NAMES = sorted(p.name.removesuffix(SUFFIX) for p in SNAPSHOT.glob(f"*{SUFFIX}"))
@@ -55,9 +60,11 @@ SNAPSHOT_NAMES = sorted(p.name.removesuffix(SUFFIX) for p in SNAPSHOT.glob(f"*{S
 
 # -- the snapshot against the current models ---------------------------------------------------
 
+
 def test_the_snapshot_is_committed() -> None:
-    assert {"report", "report-accepted", "envelope", "event.ReportReceived", "event.ReportScreened"} \
-        <= set(SNAPSHOT_NAMES), f"no snapshot in {SNAPSHOT}; {EXPORT}"
+    assert {"report", "report-accepted", "envelope", "event.ReportReceived", "event.ReportScreened"} <= set(
+        SNAPSHOT_NAMES
+    ), f"no snapshot in {SNAPSHOT}; {EXPORT}"
 
 
 @pytest.mark.parametrize("name", SNAPSHOT_NAMES)
@@ -70,21 +77,20 @@ def test_contract_is_backward_compatible_with_the_snapshot(name: str) -> None:
     assert not problems, "breaking changes against docs/schemas:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("name", [
-    n for n in sorted(current_models())])
+@pytest.mark.parametrize("name", sorted(current_models()))
 def test_every_contract_has_a_snapshot(name: str) -> None:
     assert (SNAPSHOT / f"{name}{SUFFIX}").is_file(), f"{name} has no snapshot; {EXPORT}"
 
 
 # -- the checker on the real report schema --------------------------------------------------
 
+
 def test_checker_sees_a_removed_category_in_the_real_report_schema() -> None:
     old = ReportSubmission.model_json_schema()
     new = copy.deepcopy(old)
     new["properties"]["categories"]["items"]["enum"].remove("youth_deviance")
 
-    assert breaking_changes(old, new, name="report") == [
-        "report.categories[]: enum value removed: 'youth_deviance'"]
+    assert breaking_changes(old, new, name="report") == ["report.categories[]: enum value removed: 'youth_deviance'"]
 
 
 def test_checker_sees_a_renamed_subject_field_in_the_real_report_schema() -> None:
@@ -93,8 +99,7 @@ def test_checker_sees_a_renamed_subject_field_in_the_real_report_schema() -> Non
     subject = new["$defs"]["Subject"]["properties"]
     subject["nid"] = subject.pop("national_id")
 
-    assert breaking_changes(old, new, name="report") == [
-        "report.subjects[].national_id: property removed (or renamed)"]
+    assert breaking_changes(old, new, name="report") == ["report.subjects[].national_id: property removed (or renamed)"]
 
 
 def test_checker_sees_an_indicator_type_change_in_the_real_report_schema() -> None:
@@ -103,14 +108,17 @@ def test_checker_sees_an_indicator_type_change_in_the_real_report_schema() -> No
     new["$defs"]["Indicators"]["properties"]["weapon"] = {"anyOf": [{"type": "string"}, {"type": "null"}]}
 
     assert breaking_changes(old, new, name="report") == [
-        "report.indicators.weapon: type changed from boolean|null to null|string"]
+        "report.indicators.weapon: type changed from boolean|null to null|string"
+    ]
 
 
 def test_checker_accepts_an_added_optional_indicator_in_the_real_report_schema() -> None:
     old = ReportSubmission.model_json_schema()
     new = copy.deepcopy(old)
     new["$defs"]["Indicators"]["properties"]["substance_abuse"] = {
-        "anyOf": [{"type": "boolean"}, {"type": "null"}], "default": None}
+        "anyOf": [{"type": "boolean"}, {"type": "null"}],
+        "default": None,
+    }
 
     assert breaking_changes(old, new, name="report") == []
 
@@ -154,42 +162,77 @@ def changed(edit: Any) -> dict[str, Any]:
 
 
 def _props(s: dict[str, Any]) -> dict[str, Any]:
-    return s["properties"]  # type: ignore[no-any-return]
+    return s["properties"]
 
 
 def _subject(s: dict[str, Any]) -> dict[str, Any]:
-    return s["$defs"]["Subject"]["properties"]  # type: ignore[no-any-return]
+    return s["$defs"]["Subject"]["properties"]
 
 
 BREAKING = [
     ("property-removed", lambda s: _props(s).pop("note"), ["$.note: property removed (or renamed)"]),
-    ("property-renamed", lambda s: _props(s).__setitem__("comment", _props(s).pop("note")),
-     ["$.note: property removed (or renamed)"]),
-    ("nested-property-removed", lambda s: _subject(s).pop("national_id"),
-     ["$.subjects[].national_id: property removed (or renamed); its values are no longer checked"]),
+    (
+        "property-renamed",
+        lambda s: _props(s).__setitem__("comment", _props(s).pop("note")),
+        ["$.note: property removed (or renamed)"],
+    ),
+    (
+        "nested-property-removed",
+        lambda s: _subject(s).pop("national_id"),
+        ["$.subjects[].national_id: property removed (or renamed); its values are no longer checked"],
+    ),
     ("became-required", lambda s: s["required"].append("note"), ["$.note: property became required"]),
-    ("new-required-property", lambda s: (_props(s).__setitem__("urgent", {"type": "boolean"}),
-                                         s["required"].append("urgent")),
-     ["$.urgent: new required property"]),
+    (
+        "new-required-property",
+        lambda s: (_props(s).__setitem__("urgent", {"type": "boolean"}), s["required"].append("urgent")),
+        ["$.urgent: new required property"],
+    ),
     ("enum-value-removed", lambda s: _props(s)["kind"]["enum"].remove("b"), ["$.kind: enum value removed: 'b'"]),
-    ("nested-enum-value-removed", lambda s: _subject(s)["role"]["enum"].remove("offender"),
-     ["$.subjects[].role: enum value removed: 'offender'"]),
-    ("type-changed", lambda s: _props(s).__setitem__("score", {"type": "string"}),
-     ["$.score: type changed from integer to string"]),
-    ("null-no-longer-allowed", lambda s: _props(s).__setitem__("note", {"type": "string"}),
-     ["$.note: type changed from null|string to string"]),
-    ("array-became-object", lambda s: _props(s).__setitem__("subjects", {"$ref": "#/$defs/Subject"}),
-     ["$.subjects: type changed from array to object"]),
-    ("enum-introduced", lambda s: _props(s)["at"].__setitem__("enum", ["now"]),
-     ["$.at: now restricted to the values ['now']"]),
-    ("max-length-tightened", lambda s: _props(s)["note"]["anyOf"][0].__setitem__("maxLength", 50),
-     ["$.note: maxLength tightened from 100 to 50"]),
-    ("minimum-raised", lambda s: _props(s)["score"].__setitem__("minimum", 1),
-     ["$.score: minimum tightened from 0 to 1"]),
-    ("format-changed", lambda s: _props(s)["at"].__setitem__("format", "date"),
-     ["$.at: format changed from 'date-time' to 'date'"]),
-    ("extra-properties-forbidden", lambda s: s["$defs"]["Subject"].__setitem__("additionalProperties", False),
-     ["$.subjects[]: additional properties no longer allowed"]),
+    (
+        "nested-enum-value-removed",
+        lambda s: _subject(s)["role"]["enum"].remove("offender"),
+        ["$.subjects[].role: enum value removed: 'offender'"],
+    ),
+    (
+        "type-changed",
+        lambda s: _props(s).__setitem__("score", {"type": "string"}),
+        ["$.score: type changed from integer to string"],
+    ),
+    (
+        "null-no-longer-allowed",
+        lambda s: _props(s).__setitem__("note", {"type": "string"}),
+        ["$.note: type changed from null|string to string"],
+    ),
+    (
+        "array-became-object",
+        lambda s: _props(s).__setitem__("subjects", {"$ref": "#/$defs/Subject"}),
+        ["$.subjects: type changed from array to object"],
+    ),
+    (
+        "enum-introduced",
+        lambda s: _props(s)["at"].__setitem__("enum", ["now"]),
+        ["$.at: now restricted to the values ['now']"],
+    ),
+    (
+        "max-length-tightened",
+        lambda s: _props(s)["note"]["anyOf"][0].__setitem__("maxLength", 50),
+        ["$.note: maxLength tightened from 100 to 50"],
+    ),
+    (
+        "minimum-raised",
+        lambda s: _props(s)["score"].__setitem__("minimum", 1),
+        ["$.score: minimum tightened from 0 to 1"],
+    ),
+    (
+        "format-changed",
+        lambda s: _props(s)["at"].__setitem__("format", "date"),
+        ["$.at: format changed from 'date-time' to 'date'"],
+    ),
+    (
+        "extra-properties-forbidden",
+        lambda s: s["$defs"]["Subject"].__setitem__("additionalProperties", False),
+        ["$.subjects[]: additional properties no longer allowed"],
+    ),
 ]
 
 
@@ -210,8 +253,13 @@ COMPATIBLE = [
     ("maximum-raised", lambda s: _props(s)["score"].__setitem__("maximum", 20)),
     ("titles-and-defaults", lambda s: _props(s)["kind"].update(title="Kind", description="d", default="a")),
     ("definition-inlined", lambda s: _props(s)["subjects"].__setitem__("items", s["$defs"]["Subject"])),
-    ("definition-renamed", lambda s: (s["$defs"].__setitem__("Person", s["$defs"].pop("Subject")),
-                                      _props(s)["subjects"]["items"].__setitem__("$ref", "#/$defs/Person"))),
+    (
+        "definition-renamed",
+        lambda s: (
+            s["$defs"].__setitem__("Person", s["$defs"].pop("Subject")),
+            _props(s)["subjects"]["items"].__setitem__("$ref", "#/$defs/Person"),
+        ),
+    ),
 ]
 
 
@@ -231,9 +279,18 @@ def test_checker_compares_named_contracts() -> None:
 
 
 def test_checker_handles_recursive_definitions() -> None:
-    tree = {"$ref": "#/$defs/Node", "$defs": {"Node": {
-        "type": "object", "properties": {"name": {"type": "string"},
-                                         "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}}}}}
+    tree = {
+        "$ref": "#/$defs/Node",
+        "$defs": {
+            "Node": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}},
+                },
+            }
+        },
+    }
     broken = copy.deepcopy(tree)
     broken["$defs"]["Node"]["properties"]["name"] = {"type": "integer"}
 
@@ -242,6 +299,7 @@ def test_checker_handles_recursive_definitions() -> None:
 
 
 # -- the checker on schemas that pydantic writes ---------------------------------------------------
+
 
 class _V1(BaseModel):
     kind: Literal["a", "b"]

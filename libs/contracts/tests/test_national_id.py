@@ -39,15 +39,15 @@ def test_reference_agrees_with_the_textbook_example() -> None:
 
 
 VALID = [
-    "A123456789",   # the textbook example
-    "A223456781",   # female
-    "A823456783",   # new-style resident certificate, 8
-    "A923456785",   # new-style resident certificate, 9
+    "A123456789",  # the textbook example
+    "A223456781",  # female
+    "A823456783",  # new-style resident certificate, 8
+    "A923456785",  # new-style resident certificate, 9
     "Z812345672",
     "B912345674",
-    "I123456781",   # I is 34, out of alphabetical order
-    "O222222220",   # O is 35
-    "W800000005",   # W is 32, between X (30) / Y (31) and Z (33)
+    "I123456781",  # I is 34, out of alphabetical order
+    "O222222220",  # O is 35
+    "W800000005",  # W is 32, between X (30) / Y (31) and Z (33)
     "F131000009",
 ]
 
@@ -70,29 +70,33 @@ def test_every_letter_and_second_digit_with_its_check_digit(letter: str, second:
             assert national_id_problem(prefix + digit) == "checksum does not match", prefix + digit
 
 
-@pytest.mark.parametrize("national_id", [
-    "",
-    "A12345678",        # 9 characters
-    "A1234567890",      # 11 characters
-    "A023456789",       # second digit 0
-    "A323456789",       # second digit 3
-    "A723456789",       # second digit 7
-    "1123456789",       # no letter
-    "AA23456789",       # two letters
-    "A12345678X",       # letter at the end
-    "a123456789",       # lower case (normalize first)
-    " A123456789",      # not stripped (normalize first)
-    "A1234 56789",
-    "A12345678９",       # full-width digit
-    "Ａ123456789",       # full-width letter
-    "Ä123456789",
-])
+@pytest.mark.parametrize(
+    "national_id",
+    [
+        "",
+        "A12345678",  # 9 characters
+        "A1234567890",  # 11 characters
+        "A023456789",  # second digit 0
+        "A323456789",  # second digit 3
+        "A723456789",  # second digit 7
+        "1123456789",  # no letter
+        "AA23456789",  # two letters
+        "A12345678X",  # letter at the end
+        "a123456789",  # lower case (normalize first)
+        " A123456789",  # not stripped (normalize first)
+        "A1234 56789",
+        "A12345678９",  # full-width digit
+        "Ａ123456789",  # full-width letter
+        "Ä123456789",
+    ],
+)
 def test_bad_format(national_id: str) -> None:
     assert national_id_problem(national_id) == "must be one letter, then 1, 2, 8 or 9, then 8 digits"
 
 
-@pytest.mark.parametrize("national_id", ["A123456788", "A123456780", "B123456789", "A213456789",
-                                         "A823456784", "A923456786", "Z812345673"])
+@pytest.mark.parametrize(
+    "national_id", ["A123456788", "A123456780", "B123456789", "A213456789", "A823456784", "A923456786", "Z812345673"]
+)
 def test_bad_checksum(national_id: str) -> None:
     assert not reference_is_valid(national_id)
     assert national_id_problem(national_id) == "checksum does not match"
@@ -106,8 +110,8 @@ def test_trailing_newline_is_a_bad_format() -> None:
 def test_agrees_with_the_reference_on_every_single_character_change(valid: str) -> None:
     caught = 0
     for position in range(10):
-        for char in (LETTER_ORDER if position == 0 else "0123456789"):
-            changed = valid[:position] + char + valid[position + 1:]
+        for char in LETTER_ORDER if position == 0 else "0123456789":
+            changed = valid[:position] + char + valid[position + 1 :]
             if changed == valid:
                 continue
             assert (national_id_problem(changed) is None) == reference_is_valid(changed), changed
@@ -117,11 +121,14 @@ def test_agrees_with_the_reference_on_every_single_character_change(valid: str) 
     assert caught >= 90  # 97 of 106 for these IDs
 
 
-@pytest.mark.parametrize(("raw", "normalized"), [
-    ("a123456789", "A123456789"),
-    ("  a823456783\t", "A823456783"),
-    ("A123456789", "A123456789"),
-])
+@pytest.mark.parametrize(
+    ("raw", "normalized"),
+    [
+        ("a123456789", "A123456789"),
+        ("  a823456783\t", "A823456783"),
+        ("A123456789", "A123456789"),
+    ],
+)
 def test_normalize_upper_cases_and_strips(raw: str, normalized: str) -> None:
     assert normalize_national_id(raw) == normalized
     assert national_id_problem(normalize_national_id(raw)) is None

@@ -79,14 +79,17 @@ def test_a_relabelled_key_id_fails() -> None:
         keys.open(Sealed("a", sealed.wrapped_key, sealed.nonce, sealed.ciphertext), context=CONTEXT)
 
 
-@pytest.mark.parametrize("text,message", [
-    ("", "empty"),
-    ("a", "id:base64key"),
-    ("a:not base64!", "not valid base64"),
-    (f"a:{base64.b64encode(os.urandom(16)).decode()}", "not 32 bytes"),
-    (f"a:{KEY_A},a:{KEY_B}", "twice"),
-    (f"bad id:{KEY_A}", "key id"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("", "empty"),
+        ("a", "id:base64key"),
+        ("a:not base64!", "not valid base64"),
+        (f"a:{base64.b64encode(os.urandom(16)).decode()}", "not 32 bytes"),
+        (f"a:{KEY_A},a:{KEY_B}", "twice"),
+        (f"bad id:{KEY_A}", "key id"),
+    ],
+)
 def test_a_malformed_ring_is_refused_without_quoting_a_key(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message) as refused:
         KeyRing.parse(text)

@@ -29,8 +29,9 @@ async def test_a_service_waits_for_its_dependencies_then_runs_and_readyz_follows
     async def database() -> None:
         return None
 
-    dependencies = Dependencies("notify", [("postgresql", database), ("kafka", kafka)],
-                                backoff=Backoff(first=0.01, cap=0.05))
+    dependencies = Dependencies(
+        "notify", [("postgresql", database), ("kafka", kafka)], backoff=Backoff(first=0.01, cap=0.05)
+    )
     ran = asyncio.Event()
 
     class Runtime:

@@ -36,7 +36,7 @@ class _CountyReader(PlatformSettings):
     county_data: CountyDataFolder = None
 
 
-def test_county_data_must_be_a_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_county_data_must_be_a_folder(tmp_path) -> None:
     assert _CountyReader(county_data=tmp_path).county_data == tmp_path
     with pytest.raises(ValidationError, match="not a folder of county files"):
         _CountyReader(county_data=tmp_path / "missing")

@@ -1,6 +1,7 @@
 """Risk lights most urgent first, destination kinds in their listing order, TIPVDA 8+."""
 
 import pytest
+
 from safetynet.policy.destination_kinds import DESTINATION_KINDS, kind_rank
 from safetynet.policy.risk_lights import RISK_LIGHTS, urgency_rank
 from safetynet.policy.tipvda import is_high_danger

@@ -1,6 +1,7 @@
 """The referral lifecycle, written out by hand from DOMAIN.md ("Lifecycle and SLA")."""
 
 import pytest
+
 from safetynet.policy.referral_lifecycle import (
     AWAITING_ACTION,
     DISPATCHED,
@@ -51,11 +52,11 @@ def test_a_refusal_says_what_the_referral_is_and_what_the_action_needs() -> None
 
 def test_the_status_sets() -> None:
     assert set(REFERRAL_STATUSES) == {"assigned", "acknowledged", "rejected", "closed", "reassigned"}
-    assert ENDED == {"rejected", "reassigned"}
-    assert LIVE == {"assigned", "acknowledged", "closed"}
-    assert DISPATCHED == {"acknowledged", "closed"}
-    assert AWAITING_ACTION == {"assigned", "rejected"}
-    assert TERMINAL == {"closed", "reassigned"}  # an acknowledged referral belongs to its unit until closed
+    assert {"rejected", "reassigned"} == ENDED
+    assert {"assigned", "acknowledged", "closed"} == LIVE
+    assert {"acknowledged", "closed"} == DISPATCHED
+    assert {"assigned", "rejected"} == AWAITING_ACTION
+    assert {"closed", "reassigned"} == TERMINAL  # an acknowledged referral belongs to its unit until closed
     assert set(TRANSITIONS) == {"acknowledge", "reject", "close", "reassign"}
 
 
@@ -67,20 +68,24 @@ def ref(d: Slot, status: str) -> ReferralState:
     return ReferralState(d.kind, d.unit, status)
 
 
-@pytest.mark.parametrize(("destinations", "referrals", "status"), [
-    ([], [], "awaiting_review"),                                            # nothing to send anywhere
-    ([P], [], "awaiting_review"),                                           # waits for a dispatcher
-    ([P, Slot("welfare_center", None)], [ref(P, "acknowledged")], "awaiting_review"),  # a unit to pick
-    ([P], [ref(P, "rejected")], "awaiting_review"),                         # back to the queue
-    ([P, W], [ref(P, "closed"), ref(W, "rejected")], "awaiting_review"),   # closed, but a hole remains
-    ([P], [ref(P, "assigned")], "assigned"),
-    ([P, W], [ref(P, "acknowledged"), ref(W, "assigned")], "assigned"),
-    ([P, W], [ref(P, "acknowledged"), ref(W, "closed")], "acknowledged"),
-    ([P], [ref(P, "reassigned"), ref(P, "acknowledged")], "acknowledged"),  # the successor counts
-    ([P, W], [ref(P, "closed"), ref(W, "closed")], "closed"),
-])
-def test_report_status_follows_the_referrals(destinations: list[Slot], referrals: list[ReferralState],
-                                             status: str) -> None:
+@pytest.mark.parametrize(
+    ("destinations", "referrals", "status"),
+    [
+        ([], [], "awaiting_review"),  # nothing to send anywhere
+        ([P], [], "awaiting_review"),  # waits for a dispatcher
+        ([P, Slot("welfare_center", None)], [ref(P, "acknowledged")], "awaiting_review"),  # a unit to pick
+        ([P], [ref(P, "rejected")], "awaiting_review"),  # back to the queue
+        ([P, W], [ref(P, "closed"), ref(W, "rejected")], "awaiting_review"),  # closed, but a hole remains
+        ([P], [ref(P, "assigned")], "assigned"),
+        ([P, W], [ref(P, "acknowledged"), ref(W, "assigned")], "assigned"),
+        ([P, W], [ref(P, "acknowledged"), ref(W, "closed")], "acknowledged"),
+        ([P], [ref(P, "reassigned"), ref(P, "acknowledged")], "acknowledged"),  # the successor counts
+        ([P, W], [ref(P, "closed"), ref(W, "closed")], "closed"),
+    ],
+)
+def test_report_status_follows_the_referrals(
+    destinations: list[Slot], referrals: list[ReferralState], status: str
+) -> None:
     assert report_status(destinations, referrals) == status
     assert dispatch_complete(destinations, referrals) is (status in ("acknowledged", "closed"))
 

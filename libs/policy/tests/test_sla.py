@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
+
 from safetynet.policy.sla import deadline, dispatched_on_time
 
 TAIPEI = timezone(timedelta(hours=8))
@@ -20,10 +21,13 @@ def test_an_sla_has_a_positive_length(seconds: int) -> None:
         deadline(accepted_at=ACCEPTED, sla_seconds=seconds)
 
 
-@pytest.mark.parametrize(("after", "on_time"), [
-    (timedelta(hours=1), True),
-    (timedelta(hours=24), True),                             # at most 24 h after receipt
-    (timedelta(hours=24, microseconds=1), False),
-])
+@pytest.mark.parametrize(
+    ("after", "on_time"),
+    [
+        (timedelta(hours=1), True),
+        (timedelta(hours=24), True),  # at most 24 h after receipt
+        (timedelta(hours=24, microseconds=1), False),
+    ],
+)
 def test_the_24_hour_dispatch_target(after: timedelta, on_time: bool) -> None:
     assert dispatched_on_time(received_at=ACCEPTED, dispatched_at=ACCEPTED + after) is on_time

@@ -15,8 +15,9 @@ import asyncio
 import copy
 import os
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -24,13 +25,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from safetynet.cli.services import service_module
-from safetynet.platform.messaging.sqlbus import SqlLogBroker
-from safetynet.platform.migrations import upgrade
-from safetynet.intake.settings import IntakeSettings
-from safetynet.platform.storage import is_sqlite, make_engine
 from safetynet.intake.domain.access import Principal
 from safetynet.intake.service_layer import handlers
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from safetynet.intake.settings import IntakeSettings
+from safetynet.platform.messaging.sqlbus import SqlLogBroker
+from safetynet.platform.migrations import upgrade
+from safetynet.platform.storage import is_sqlite, make_engine
 
 MIGRATED_SERVICES = ("intake", "screening")
 
@@ -38,8 +39,13 @@ MIGRATED_SERVICES = ("intake", "screening")
 VALID_REPORT: dict[str, Any] = {
     "county": "苗栗縣",
     "township": "頭份市",
-    "source": {"agency_type": "police", "agency_name": "苗栗縣警察局頭份分局",
-               "reporter_name": "王小明", "reporter_phone": "037-000000", "mandated_reporter": True},
+    "source": {
+        "agency_type": "police",
+        "agency_name": "苗栗縣警察局頭份分局",
+        "reporter_name": "王小明",
+        "reporter_phone": "037-000000",
+        "mandated_reporter": True,
+    },
     "categories": ["intimate_partner_violence"],
     "occurred_at": "2026-11-20T21:30:00+08:00",
     "subjects": [
@@ -47,10 +53,18 @@ VALID_REPORT: dict[str, Any] = {
         {"role": "offender", "name": "林大同", "national_id": "A123456789", "age": 40, "sex": "M"},
     ],
     "household": {"children_under_6": 1, "children_under_18": 2},
-    "indicators": {"tipvda_score": 9, "injury": "none", "weapon": False, "threat_to_kill": False,
-                   "offender_lives_with_victim": True, "suicide_attempt": False,
-                   "suicide_ideation": False, "suspected_mental_illness": False,
-                   "youth_law_violation": False, "economic_hardship": False},
+    "indicators": {
+        "tipvda_score": 9,
+        "injury": "none",
+        "weapon": False,
+        "threat_to_kill": False,
+        "offender_lives_with_victim": True,
+        "suicide_attempt": False,
+        "suicide_ideation": False,
+        "suspected_mental_illness": False,
+        "youth_law_violation": False,
+        "economic_hardship": False,
+    },
     "narrative": "鄰居報案：夜間聽到爭吵與摔東西的聲音。",
 }
 
@@ -80,8 +94,8 @@ class Key:
 class Keys:
     """The standard cast: two agencies of different types, one dispatcher per county."""
 
-    police: Key          # agency 苗栗縣政府警察局, agency_type police
-    school: Key          # agency 南投縣立南投國中, agency_type school (a different agency)
+    police: Key  # agency 苗栗縣政府警察局, agency_type police
+    school: Key  # agency 南投縣立南投國中, agency_type school (a different agency)
     dispatcher_miaoli: Key
     dispatcher_nantou: Key
 
@@ -156,11 +170,17 @@ MintKey = Callable[..., Awaitable[Key]]
 def mint_key(engine: Any) -> MintKey:
     """Mint a key through handlers.create_key: `await mint_key(role=..., name=..., ...)`."""
 
-    async def mint(*, role: str, name: str, county: str, agency_type: str | None = None,
-                   unit: str | None = None) -> Key:
+    async def mint(
+        *, role: str, name: str, county: str, agency_type: str | None = None, unit: str | None = None
+    ) -> Key:
         principal, secret = await handlers.create_key(
-            role=role, name=name, county=county, agency_type=agency_type,  # type: ignore[arg-type]
-            unit=unit, uow=IntakeUnitOfWork(engine))
+            role=role,
+            name=name,
+            county=county,
+            agency_type=agency_type,
+            unit=unit,
+            uow=IntakeUnitOfWork(engine),
+        )
         return Key(principal, secret)
 
     return mint
@@ -188,15 +208,15 @@ async def post_report(client: httpx.AsyncClient, keys: Keys) -> Callable[..., Aw
     agency unless another key is given."""
 
     async def post(body: Any, *, key: Key | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
-        return await client.post("/v1/reports", json=body,
-                                 headers={**(key or keys.police).headers, **(headers or {})})
+        return await client.post("/v1/reports", json=body, headers={**(key or keys.police).headers, **(headers or {})})
 
     return post
 
 
 @pytest.fixture
-async def running_pipeline(intake: Any, settings: IntakeSettings, engine: Any,
-                           broker: SqlLogBroker) -> AsyncIterator[None]:
+async def running_pipeline(
+    intake: Any, settings: IntakeSettings, engine: Any, broker: SqlLogBroker
+) -> AsyncIterator[None]:
     """Run intake's relay and projections and the screening service, so that GET shows
     the screening decision. Routing is not running: reports stay without referrals."""
     screening = service_module("screening").bootstrap(settings=settings, engine=engine, broker=broker)

@@ -6,19 +6,19 @@ DOMAIN.md, "Keys and scope" and "What GET returns".
 
 import asyncio
 import json
-import os
 import uuid
-from datetime import datetime, timedelta, timezone
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select, update
 
 from safetynet.cli.services import service_module
-from safetynet.platform.messaging.sqlbus import SqlLogBroker
-from safetynet.intake.settings import IntakeSettings
 from safetynet.intake.adapters import orm
+from safetynet.intake.settings import IntakeSettings
+from safetynet.platform.messaging.sqlbus import SqlLogBroker
 
 # -- helpers -------------------------------------------------------------------------------
 
@@ -75,8 +75,9 @@ BAD_AUTH = {
 
 
 @pytest.mark.parametrize("headers", list(BAD_AUTH.values()), ids=list(BAD_AUTH))
-async def test_post_without_valid_credentials_is_401(headers: dict[str, str], client: httpx.AsyncClient,
-                                                     report: Any) -> None:
+async def test_post_without_valid_credentials_is_401(
+    headers: dict[str, str], client: httpx.AsyncClient, report: Any
+) -> None:
     response = await client.post("/v1/reports", json=report(), headers=headers)
 
     assert response.status_code == 401
@@ -84,8 +85,9 @@ async def test_post_without_valid_credentials_is_401(headers: dict[str, str], cl
 
 
 @pytest.mark.parametrize("headers", list(BAD_AUTH.values()), ids=list(BAD_AUTH))
-async def test_get_without_valid_credentials_is_401(headers: dict[str, str], client: httpx.AsyncClient,
-                                                    post_report: Any, report: Any) -> None:
+async def test_get_without_valid_credentials_is_401(
+    headers: dict[str, str], client: httpx.AsyncClient, post_report: Any, report: Any
+) -> None:
     report_id = await accepted_id(await post_report(report()))
 
     response = await client.get(f"/v1/reports/{report_id}", headers=headers)
@@ -100,8 +102,9 @@ async def test_raw_secret_without_scheme_is_401(client: httpx.AsyncClient, keys:
     assert response.status_code == 401
 
 
-async def test_secret_of_another_key_with_one_character_changed_is_401(client: httpx.AsyncClient, keys: Any,
-                                                                      report: Any) -> None:
+async def test_secret_of_another_key_with_one_character_changed_is_401(
+    client: httpx.AsyncClient, keys: Any, report: Any
+) -> None:
     secret = keys.police.secret
     tampered = secret[:-1] + ("A" if secret[-1] != "A" else "B")
 
@@ -112,8 +115,11 @@ async def test_secret_of_another_key_with_one_character_changed_is_401(client: h
 
 async def test_revoked_key_is_401(client: httpx.AsyncClient, keys: Any, engine: Any, report: Any) -> None:
     async with engine.begin() as conn:
-        await conn.execute(update(orm.api_keys).where(orm.api_keys.c.key_id == keys.police.principal.key_id)
-                           .values(revoked_at=datetime.now(timezone.utc)))
+        await conn.execute(
+            update(orm.api_keys)
+            .where(orm.api_keys.c.key_id == keys.police.principal.key_id)
+            .values(revoked_at=datetime.now(UTC))
+        )
 
     response = await client.post("/v1/reports", json=report(), headers=keys.police.headers)
 
@@ -139,11 +145,14 @@ async def test_keys_are_stored_hashed(engine: Any, keys: Any) -> None:
 
 # -- 403: authenticated, wrong role -------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", ["dispatcher", "supervisor", "admin", "unit"])
-async def test_posting_with_a_key_that_is_not_an_agency_is_403(role: str, client: httpx.AsyncClient,
-                                                              mint_key: Any, report: Any) -> None:
-    key = await mint_key(role=role, name=f"苗栗{role}", county="苗栗縣",
-                         unit="苗栗縣/protection" if role == "unit" else None)
+async def test_posting_with_a_key_that_is_not_an_agency_is_403(
+    role: str, client: httpx.AsyncClient, mint_key: Any, report: Any
+) -> None:
+    key = await mint_key(
+        role=role, name=f"苗栗{role}", county="苗栗縣", unit="苗栗縣/protection" if role == "unit" else None
+    )
 
     response = await client.post("/v1/reports", json=report(), headers=key.headers)
 
@@ -152,13 +161,15 @@ async def test_posting_with_a_key_that_is_not_an_agency_is_403(role: str, client
 
 
 async def test_dispatcher_posting_garbage_is_403_not_400(client: httpx.AsyncClient, keys: Any) -> None:
-    response = await client.post("/v1/reports", content=b"{{{", headers={
-        **keys.dispatcher_miaoli.headers, "Content-Type": "application/json"})
+    response = await client.post(
+        "/v1/reports", content=b"{{{", headers={**keys.dispatcher_miaoli.headers, "Content-Type": "application/json"}
+    )
 
     assert response.status_code == 403
 
 
 # -- 404: not yours to see ----------------------------------------------------------------
+
 
 async def test_another_agency_gets_404(client: httpx.AsyncClient, keys: Any, post_report: Any, report: Any) -> None:
     report_id = await accepted_id(await post_report(report()))
@@ -169,8 +180,9 @@ async def test_another_agency_gets_404(client: httpx.AsyncClient, keys: Any, pos
     assert response.json() == {"detail": "no such report"}
 
 
-async def test_dispatcher_of_another_county_gets_404(client: httpx.AsyncClient, keys: Any, post_report: Any,
-                                                     report: Any) -> None:
+async def test_dispatcher_of_another_county_gets_404(
+    client: httpx.AsyncClient, keys: Any, post_report: Any, report: Any
+) -> None:
     report_id = await accepted_id(await post_report(report()))  # 苗栗縣
 
     response = await client.get(f"/v1/reports/{report_id}", headers=keys.dispatcher_nantou.headers)
@@ -179,8 +191,9 @@ async def test_dispatcher_of_another_county_gets_404(client: httpx.AsyncClient, 
     assert response.json() == {"detail": "no such report"}
 
 
-async def test_county_scope_follows_the_report_not_the_agency_key(client: httpx.AsyncClient, keys: Any,
-                                                                 post_report: Any, report: Any) -> None:
+async def test_county_scope_follows_the_report_not_the_agency_key(
+    client: httpx.AsyncClient, keys: Any, post_report: Any, report: Any
+) -> None:
     # The police key was minted in 苗栗縣, but an agency may report for any configured county.
     report_id = await accepted_id(await post_report(report(county="南投縣", township="埔里鎮")))
 
@@ -192,16 +205,16 @@ async def test_county_scope_follows_the_report_not_the_agency_key(client: httpx.
     assert miaoli.status_code == 404
 
 
-@pytest.mark.parametrize("report_id", [str(uuid.uuid4()), "not-a-uuid", "x" * 500, "報告",
-                                       "%00"])
+@pytest.mark.parametrize("report_id", [str(uuid.uuid4()), "not-a-uuid", "x" * 500, "報告", "%00"])
 async def test_unknown_report_is_404(report_id: str, client: httpx.AsyncClient, keys: Any) -> None:
     response = await client.get(f"/v1/reports/{report_id}", headers=keys.dispatcher_miaoli.headers)
 
     assert response.status_code == 404
 
 
-async def test_unknown_and_foreign_reports_look_the_same(client: httpx.AsyncClient, keys: Any,
-                                                         post_report: Any, report: Any) -> None:
+async def test_unknown_and_foreign_reports_look_the_same(
+    client: httpx.AsyncClient, keys: Any, post_report: Any, report: Any
+) -> None:
     report_id = await accepted_id(await post_report(report()))
 
     foreign = await client.get(f"/v1/reports/{report_id}", headers=keys.school.headers)
@@ -210,8 +223,9 @@ async def test_unknown_and_foreign_reports_look_the_same(client: httpx.AsyncClie
     assert (foreign.status_code, foreign.json()) == (unknown.status_code, unknown.json())
 
 
-async def test_unit_key_without_a_referral_gets_404(client: httpx.AsyncClient, mint_key: Any, post_report: Any,
-                                                    report: Any) -> None:
+async def test_unit_key_without_a_referral_gets_404(
+    client: httpx.AsyncClient, mint_key: Any, post_report: Any, report: Any
+) -> None:
     report_id = await accepted_id(await post_report(report()))
     unit = await mint_key(role="unit", name="苗栗家防中心", county="苗栗縣", unit="苗栗縣/protection")
 
@@ -223,12 +237,25 @@ async def test_unit_key_without_a_referral_gets_404(client: httpx.AsyncClient, m
 # -- what each role sees ------------------------------------------------------------------
 
 AGENCY_VIEW_KEYS = {"report_id", "status", "received_at", "sla", "destinations"}
-FORBIDDEN_TO_AGENCIES = {"reasons", "narrative", "subjects", "unit", "source", "referrals", "timeline",
-                         "risk_level", "recommended", "indicators", "household", "rule_version"}
+FORBIDDEN_TO_AGENCIES = {
+    "reasons",
+    "narrative",
+    "subjects",
+    "unit",
+    "source",
+    "referrals",
+    "timeline",
+    "risk_level",
+    "recommended",
+    "indicators",
+    "household",
+    "rule_version",
+}
 
 
-async def test_agency_sees_only_progress_of_its_own_report(client: httpx.AsyncClient, keys: Any,
-                                                           post_report: Any, report: Any) -> None:
+async def test_agency_sees_only_progress_of_its_own_report(
+    client: httpx.AsyncClient, keys: Any, post_report: Any, report: Any
+) -> None:
     posted = await post_report(report())
     report_id = await accepted_id(posted)
 
@@ -248,8 +275,9 @@ async def test_agency_sees_only_progress_of_its_own_report(client: httpx.AsyncCl
         assert secret not in response.text
 
 
-async def test_another_key_of_the_same_agency_sees_the_report(client: httpx.AsyncClient, mint_key: Any,
-                                                              post_report: Any, report: Any) -> None:
+async def test_another_key_of_the_same_agency_sees_the_report(
+    client: httpx.AsyncClient, mint_key: Any, post_report: Any, report: Any
+) -> None:
     report_id = await accepted_id(await post_report(report()))
     second = await mint_key(role="agency", name="苗栗縣政府警察局", county="苗栗縣", agency_type="police")
 
@@ -260,14 +288,35 @@ async def test_another_key_of_the_same_agency_sees_the_report(client: httpx.Asyn
 
 
 DISPATCHER_VIEW_KEYS = {
-    "report_id", "status", "received_at", "county", "township", "risk_level", "urgent", "direct_dispatch",
-    "rule_version", "reasons", "recommended", "destinations", "referrals", "sla", "timeline", "source",
-    "subjects", "categories", "occurred_at", "household", "indicators", "narrative", "personal_data_purged_at",
+    "report_id",
+    "status",
+    "received_at",
+    "county",
+    "township",
+    "risk_level",
+    "urgent",
+    "direct_dispatch",
+    "rule_version",
+    "reasons",
+    "recommended",
+    "destinations",
+    "referrals",
+    "sla",
+    "timeline",
+    "source",
+    "subjects",
+    "categories",
+    "occurred_at",
+    "household",
+    "indicators",
+    "narrative",
+    "personal_data_purged_at",
 }
 
 
-async def test_dispatcher_sees_everything_before_screening(client: httpx.AsyncClient, keys: Any,
-                                                           post_report: Any, report: Any) -> None:
+async def test_dispatcher_sees_everything_before_screening(
+    client: httpx.AsyncClient, keys: Any, post_report: Any, report: Any
+) -> None:
     body = report()
     posted = await post_report(body)
     report_id = await accepted_id(posted)
@@ -299,8 +348,9 @@ async def test_dispatcher_sees_everything_before_screening(client: httpx.AsyncCl
 
 
 @pytest.mark.parametrize("role", ["supervisor", "admin"])
-async def test_other_county_staff_roles_see_everything(role: str, client: httpx.AsyncClient, mint_key: Any,
-                                                       post_report: Any, report: Any) -> None:
+async def test_other_county_staff_roles_see_everything(
+    role: str, client: httpx.AsyncClient, mint_key: Any, post_report: Any, report: Any
+) -> None:
     report_id = await accepted_id(await post_report(report()))
     staff = await mint_key(role=role, name=f"苗栗{role}", county="苗栗縣")
     elsewhere = await mint_key(role=role, name=f"南投{role}", county="南投縣")
@@ -313,8 +363,9 @@ async def test_other_county_staff_roles_see_everything(role: str, client: httpx.
     assert foreign.status_code == 404
 
 
-async def test_dispatcher_and_agency_views_after_screening(running_pipeline: None, client: httpx.AsyncClient,
-                                                          keys: Any, post_report: Any, report: Any) -> None:
+async def test_dispatcher_and_agency_views_after_screening(
+    running_pipeline: None, client: httpx.AsyncClient, keys: Any, post_report: Any, report: Any
+) -> None:
     # TIPVDA 9 -> red; intimate-partner violence with a child under 6 -> direct dispatch.
     report_id = await accepted_id(await post_report(report()))
     url = f"/v1/reports/{report_id}"
@@ -356,10 +407,11 @@ async def test_dispatcher_and_agency_views_after_screening(running_pipeline: Non
 
 # -- the 202 ------------------------------------------------------------------------------
 
+
 async def test_accepted_body(client: httpx.AsyncClient, keys: Any, post_report: Any, report: Any) -> None:
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     response = await post_report(report())
-    after = datetime.now(timezone.utc)
+    after = datetime.now(UTC)
 
     assert response.status_code == 202
     body = response.json()
@@ -378,12 +430,16 @@ async def test_accepted_body(client: httpx.AsyncClient, keys: Any, post_report: 
     assert status.json()["report_id"] == body["report_id"]
 
 
-async def test_sla_due_at_follows_the_configured_default(settings: IntakeSettings, engine: Any, broker: SqlLogBroker,
-                                                         keys: Any, report: Any) -> None:
-    two_hours = IntakeSettings(database_url=settings.database_url, kafka_bootstrap=None, sla_seconds=7200, sla_warn_seconds=[3600])
+async def test_sla_due_at_follows_the_configured_default(
+    settings: IntakeSettings, engine: Any, broker: SqlLogBroker, keys: Any, report: Any
+) -> None:
+    two_hours = IntakeSettings(
+        database_url=settings.database_url, kafka_bootstrap=None, sla_seconds=7200, sla_warn_seconds=[3600]
+    )
     app = service_module("intake").bootstrap(settings=two_hours, engine=engine, broker=broker).app
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
-                                 base_url="http://intake.test") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://intake.test"
+    ) as client:
         response = await client.post("/v1/reports", json=report(), headers=keys.police.headers)
 
     assert response.status_code == 202
@@ -400,6 +456,7 @@ async def test_every_report_gets_its_own_id(post_report: Any, report: Any, engin
 
 # -- idempotency ----------------------------------------------------------------------------
 
+
 async def test_replay_returns_the_same_status_and_body(post_report: Any, report: Any, engine: Any) -> None:
     first = await post_report(report(), headers={"Idempotency-Key": "req-1"})
     replay = await post_report(report(), headers={"Idempotency-Key": "req-1"})
@@ -411,8 +468,9 @@ async def test_replay_returns_the_same_status_and_body(post_report: Any, report:
     assert await count_reports(engine) == 1
 
 
-async def test_replay_matches_on_parsed_json_not_bytes(client: httpx.AsyncClient, keys: Any, report: Any,
-                                                       engine: Any) -> None:
+async def test_replay_matches_on_parsed_json_not_bytes(
+    client: httpx.AsyncClient, keys: Any, report: Any, engine: Any
+) -> None:
     body = report()
     compact = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     shuffled = dict(reversed(list(body.items())))
@@ -429,14 +487,19 @@ async def test_replay_matches_on_parsed_json_not_bytes(client: httpx.AsyncClient
     assert await count_reports(engine) == 1
 
 
-@pytest.mark.parametrize("change", [
-    {"narrative": "另一份報告"},
-    {"categories": ["intimate_partner_violence", "child_maltreatment"]},
-    {"township": "竹南鎮"},
-    {"indicators": None},
-], ids=["narrative", "categories", "township", "dropped-indicators"])
-async def test_same_key_with_another_body_is_409(change: dict[str, Any], client: httpx.AsyncClient, keys: Any,
-                                                 post_report: Any, report: Any, engine: Any) -> None:
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"narrative": "另一份報告"},
+        {"categories": ["intimate_partner_violence", "child_maltreatment"]},
+        {"township": "竹南鎮"},
+        {"indicators": None},
+    ],
+    ids=["narrative", "categories", "township", "dropped-indicators"],
+)
+async def test_same_key_with_another_body_is_409(
+    change: dict[str, Any], client: httpx.AsyncClient, keys: Any, post_report: Any, report: Any, engine: Any
+) -> None:
     first = await post_report(report(), headers={"Idempotency-Key": "req-2"})
     body = report(**change)
     if change.get("indicators", 1) is None:
@@ -453,8 +516,9 @@ async def test_same_key_with_another_body_is_409(change: dict[str, Any], client:
     assert (again.status_code, again.json()) == (202, first.json())
 
 
-async def test_idempotency_key_is_scoped_to_the_api_key(keys: Any, mint_key: Any, post_report: Any, report: Any,
-                                                       engine: Any) -> None:
+async def test_idempotency_key_is_scoped_to_the_api_key(
+    keys: Any, mint_key: Any, post_report: Any, report: Any, engine: Any
+) -> None:
     school_body = report(source={"agency_type": "school"})
     second_police = await mint_key(role="agency", name="苗栗縣政府警察局", county="苗栗縣", agency_type="police")
 
@@ -463,14 +527,12 @@ async def test_idempotency_key_is_scoped_to_the_api_key(keys: Any, mint_key: Any
     same_agency_other_key = await post_report(report(), key=second_police, headers={"Idempotency-Key": "shared"})
 
     assert (police.status_code, school.status_code, same_agency_other_key.status_code) == (202, 202, 202)
-    assert len({police.json()["report_id"], school.json()["report_id"],
-                same_agency_other_key.json()["report_id"]}) == 3
+    assert len({police.json()["report_id"], school.json()["report_id"], same_agency_other_key.json()["report_id"]}) == 3
     assert "idempotent-replayed" not in school.headers
     assert await count_reports(engine) == 3
 
 
-async def test_without_idempotency_key_a_resend_is_a_new_report(post_report: Any, report: Any,
-                                                                engine: Any) -> None:
+async def test_without_idempotency_key_a_resend_is_a_new_report(post_report: Any, report: Any, engine: Any) -> None:
     first = await post_report(report())
     second = await post_report(report())
 
@@ -486,10 +548,8 @@ async def test_rejected_body_does_not_burn_the_idempotency_key(post_report: Any,
     assert accepted.status_code == 202
 
 
-async def test_concurrent_retries_with_one_key_make_one_report(post_report: Any, report: Any,
-                                                               engine: Any) -> None:
-    responses = await asyncio.gather(*(post_report(report(), headers={"Idempotency-Key": "burst"})
-                                       for _ in range(5)))
+async def test_concurrent_retries_with_one_key_make_one_report(post_report: Any, report: Any, engine: Any) -> None:
+    responses = await asyncio.gather(*(post_report(report(), headers={"Idempotency-Key": "burst"}) for _ in range(5)))
 
     assert [r.status_code for r in responses] == [202] * 5
     assert len({r.json()["report_id"] for r in responses}) == 1
@@ -497,6 +557,7 @@ async def test_concurrent_retries_with_one_key_make_one_report(post_report: Any,
 
 
 # -- operational endpoints ----------------------------------------------------------------------
+
 
 async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
     health = await client.get("/healthz")
@@ -549,22 +610,41 @@ async def test_openapi_documents_the_report_submission(client: httpx.AsyncClient
     post = doc["paths"]["/v1/reports"]["post"]
     assert post["requestBody"]["required"] is True
     assert post["requestBody"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/ReportSubmission"}
+        "$ref": "#/components/schemas/ReportSubmission"
+    }
     assert {"202", "400", "401", "403", "409", "413", "422"} <= set(post["responses"])
     assert "get" in doc["paths"]["/v1/reports/{report_id}"]
     assert {"/healthz", "/readyz"} <= set(doc["paths"])
 
     schemas = doc["components"]["schemas"]
     submission = schemas["ReportSubmission"]
-    assert set(submission["properties"]) == {"county", "township", "source", "categories", "occurred_at",
-                                             "subjects", "household", "indicators", "narrative"}
+    assert set(submission["properties"]) == {
+        "county",
+        "township",
+        "source",
+        "categories",
+        "occurred_at",
+        "subjects",
+        "household",
+        "indicators",
+        "narrative",
+    }
     assert set(submission["required"]) == {"county", "township", "categories", "subjects", "narrative"}
     assert submission["additionalProperties"] is False
     for name in ("Subject", "Source", "Household", "Indicators", "ReportAccepted"):
         assert name in schemas
     assert set(schemas["Indicators"]["properties"]) == {
-        "tipvda_score", "injury", "weapon", "threat_to_kill", "offender_lives_with_victim", "suicide_attempt",
-        "suicide_ideation", "suspected_mental_illness", "youth_law_violation", "economic_hardship"}
+        "tipvda_score",
+        "injury",
+        "weapon",
+        "threat_to_kill",
+        "offender_lives_with_victim",
+        "suicide_attempt",
+        "suicide_ideation",
+        "suspected_mental_illness",
+        "youth_law_violation",
+        "economic_hardship",
+    }
     # Every reference in the document resolves.
     for ref in _refs(doc):
         assert ref.startswith("#/components/schemas/"), ref

@@ -74,8 +74,13 @@ BAD_INPUTS = [
     Bad("nid-checksum-second-digit-9", NID, "A923456786", "value_error"),
     Bad("nid-checksum-second-subject", ("subjects", 1, "national_id"), "B123456789", "value_error"),
     # -- unknown enum values --------------------------------------------------------
-    Bad("category-unknown", ("categories",), ["intimate_partner_violence", "bullying"], "literal_error",
-        locs=(("body", "categories", 1),)),
+    Bad(
+        "category-unknown",
+        ("categories",),
+        ["intimate_partner_violence", "bullying"],
+        "literal_error",
+        locs=(("body", "categories", 1),),
+    ),
     Bad("category-null", ("categories",), [None], "literal_error", locs=(("body", "categories", 0),)),
     Bad("category-wrong-case", ("categories",), ["Other"], "literal_error", locs=(("body", "categories", 0),)),
     Bad("role-unknown", ("subjects", 0, "role"), "witness", "literal_error"),
@@ -93,8 +98,12 @@ BAD_INPUTS = [
     Bad("tipvda-integral-float", TIPVDA, 9.0, "int_type"),
     Bad("tipvda-bool", TIPVDA, True, "int_type"),
     # -- birth date -------------------------------------------------------------------
-    Bad("birth-date-tomorrow", ("subjects", 0, "birth_date"),
-        (taipei_today() + timedelta(days=1)).isoformat(), "value_error"),
+    Bad(
+        "birth-date-tomorrow",
+        ("subjects", 0, "birth_date"),
+        (taipei_today() + timedelta(days=1)).isoformat(),
+        "value_error",
+    ),
     Bad("birth-date-far-future", ("subjects", 0, "birth_date"), "2999-12-31", "value_error"),
     Bad("birth-date-number", ("subjects", 0, "birth_date"), 19900101, "value_error"),
     Bad("birth-date-impossible", ("subjects", 0, "birth_date"), "1990-02-30", None),
@@ -235,6 +244,7 @@ async def test_error_body_never_echoes_personal_data(national_id: str, report: A
 
 # -- accepted edge cases --------------------------------------------------------------
 
+
 def _subject0(**fields: Any) -> tuple[tuple[Any, ...], Any]:
     return ("subjects",), [{"role": "victim", **fields}]
 
@@ -261,10 +271,25 @@ ACCEPTED = [
     ("optional-subject-fields-null", *_subject0(name=None, national_id=None, age=None, sex=None)),
     ("occurred-at-naive", ("occurred_at",), "2026-11-20T21:30:00"),
     ("occurred-at-utc", ("occurred_at",), "2026-11-20T13:30:00Z"),
-    ("all-categories", ("categories",), [
-        "intimate_partner_violence", "other_family_violence", "child_maltreatment", "sexual_assault",
-        "child_sexual_exploitation", "elder_abuse", "disability_abuse", "vulnerable_family",
-        "social_assistance", "suicide_risk", "suspected_mental_illness", "youth_deviance", "other"]),
+    (
+        "all-categories",
+        ("categories",),
+        [
+            "intimate_partner_violence",
+            "other_family_violence",
+            "child_maltreatment",
+            "sexual_assault",
+            "child_sexual_exploitation",
+            "elder_abuse",
+            "disability_abuse",
+            "vulnerable_family",
+            "social_assistance",
+            "suicide_risk",
+            "suspected_mental_illness",
+            "youth_deviance",
+            "other",
+        ],
+    ),
     ("fifty-subjects", ("subjects",), [{"role": "adult"}] * 50),
     ("narrative-at-limit", ("narrative",), "字" * 20_000),
     ("narrative-emoji-and-controls", ("narrative",), "😀 第一行\n第二行\t<script>alert(1)</script>"),
@@ -280,21 +305,30 @@ async def test_edge_case_is_accepted(path: tuple[Any, ...], value: Any, report: 
 
 
 async def test_minimal_report_is_accepted(post_report: Any) -> None:
-    body = {"county": "南投縣", "township": "埔里鎮", "categories": ["other"],
-            "subjects": [{"role": "adult"}], "narrative": "x"}
+    body = {
+        "county": "南投縣",
+        "township": "埔里鎮",
+        "categories": ["other"],
+        "subjects": [{"role": "adult"}],
+        "narrative": "x",
+    }
 
     response = await post_report(body)
 
     assert response.status_code == 202, response.text
 
 
-@pytest.mark.parametrize(("submitted", "stored"), [
-    ("a123456789", "A123456789"),
-    ("  a823456783 ", "A823456783"),
-    ("z812345672", "Z812345672"),
-])
-async def test_national_id_is_upper_cased(submitted: str, stored: str, client: Any, keys: Any,
-                                          report: Any, post_report: Any) -> None:
+@pytest.mark.parametrize(
+    ("submitted", "stored"),
+    [
+        ("a123456789", "A123456789"),
+        ("  a823456783 ", "A823456783"),
+        ("z812345672", "Z812345672"),
+    ],
+)
+async def test_national_id_is_upper_cased(
+    submitted: str, stored: str, client: Any, keys: Any, report: Any, post_report: Any
+) -> None:
     body = report(subjects=[{"role": "victim", "national_id": submitted}])
 
     response = await post_report(body)
@@ -314,8 +348,9 @@ async def test_duplicate_categories_are_kept_once(client: Any, keys: Any, report
     assert view.json()["categories"] == ["other", "vulnerable_family"]
 
 
-async def test_county_with_surrounding_spaces_is_stored_trimmed(client: Any, keys: Any, report: Any,
-                                                                post_report: Any) -> None:
+async def test_county_with_surrounding_spaces_is_stored_trimmed(
+    client: Any, keys: Any, report: Any, post_report: Any
+) -> None:
     response = await post_report(report(county=" 苗栗縣 ", township=" 頭份市"))
     assert response.status_code == 202, response.text
 
@@ -324,12 +359,16 @@ async def test_county_with_surrounding_spaces_is_stored_trimmed(client: Any, key
     assert (view.json()["county"], view.json()["township"]) == ("苗栗縣", "頭份市")
 
 
-@pytest.mark.parametrize("path", [("occurred_at",), ("subjects", 0, "birth_date")],
-                         ids=["occurred-at-null", "birth-date-null"])
+@pytest.mark.parametrize(
+    "path", [("occurred_at",), ("subjects", 0, "birth_date")], ids=["occurred-at-null", "birth-date-null"]
+)
 async def test_null_optional_date_is_accepted(path: tuple[Any, ...], report: Any, post_report: Any) -> None:
     schema = ReportSubmission.model_json_schema()
-    published = (schema["properties"]["occurred_at"] if path == ("occurred_at",)
-                 else schema["$defs"]["Subject"]["properties"]["birth_date"])
+    published = (
+        schema["properties"]["occurred_at"]
+        if path == ("occurred_at",)
+        else schema["$defs"]["Subject"]["properties"]["birth_date"]
+    )
     assert {"type": "null"} in published["anyOf"]
 
     response = await post_report(mutate(report(), path, None))
@@ -337,10 +376,14 @@ async def test_null_optional_date_is_accepted(path: tuple[Any, ...], report: Any
     assert response.status_code == 202, response.text
 
 
-@pytest.mark.parametrize(("path", "value"), [
-    (("occurred_at",), "1700000000"),
-    (("subjects", 0, "birth_date"), "0"),
-], ids=["occurred-at-numeric-string", "birth-date-numeric-string"])
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("occurred_at",), "1700000000"),
+        (("subjects", 0, "birth_date"), "0"),
+    ],
+    ids=["occurred-at-numeric-string", "birth-date-numeric-string"],
+)
 async def test_numeric_string_is_not_a_date(path: tuple[Any, ...], value: Any, report: Any, post_report: Any) -> None:
     response = await post_report(mutate(report(), path, value))
 
@@ -350,9 +393,9 @@ async def test_numeric_string_is_not_a_date(path: tuple[Any, ...], value: Any, r
 
 # -- the body itself: size, encoding, syntax, nesting ----------------------------------------
 
+
 async def _post_raw(client: Any, key: Any, content: Any, content_type: str = "application/json") -> Any:
-    return await client.post("/v1/reports", content=content,
-                             headers={**key.headers, "Content-Type": content_type})
+    return await client.post("/v1/reports", content=content, headers={**key.headers, "Content-Type": content_type})
 
 
 MIB = 1024 * 1024
@@ -396,32 +439,52 @@ async def test_body_just_under_the_limit_is_validated_not_413(client: Any, keys:
     assert set(detail_locs(response)) == {("body", "narrative")}
 
 
-@pytest.mark.parametrize(("content", "content_type", "status"), [
-    (b"", "application/json", 400),
-    (b"not json at all", "application/json", 400),
-    (b'{"county": "\xe8\x8b', "application/json", 400),
-    (b'{"county": "\xff\xfe"}', "application/json", 400),
-    (b"{'county': 'single quotes'}", "application/json", 400),
-    (b'{"county": "a",}', "application/json", 400),
-    (b'{"a": 1} {"b": 2}', "application/json", 400),
-    ("\ufeff{}".encode(), "application/json", 400),
-    (b"county=%E8%8B%97", "application/x-www-form-urlencoded", 415),
-    (b"<report/>", "application/xml", 415),
-    (b"{}", "text/plain", 415),
-], ids=["empty", "words", "truncated-utf8", "invalid-utf8", "single-quotes", "trailing-comma",
-        "two-documents", "byte-order-mark", "form", "xml", "text-plain"])
-async def test_body_that_is_not_json_is_4xx(content: bytes, content_type: str, status: int,
-                                            client: Any, keys: Any) -> None:
+@pytest.mark.parametrize(
+    ("content", "content_type", "status"),
+    [
+        (b"", "application/json", 400),
+        (b"not json at all", "application/json", 400),
+        (b'{"county": "\xe8\x8b', "application/json", 400),
+        (b'{"county": "\xff\xfe"}', "application/json", 400),
+        (b"{'county': 'single quotes'}", "application/json", 400),
+        (b'{"county": "a",}', "application/json", 400),
+        (b'{"a": 1} {"b": 2}', "application/json", 400),
+        ("\ufeff{}".encode(), "application/json", 400),
+        (b"county=%E8%8B%97", "application/x-www-form-urlencoded", 415),
+        (b"<report/>", "application/xml", 415),
+        (b"{}", "text/plain", 415),
+    ],
+    ids=[
+        "empty",
+        "words",
+        "truncated-utf8",
+        "invalid-utf8",
+        "single-quotes",
+        "trailing-comma",
+        "two-documents",
+        "byte-order-mark",
+        "form",
+        "xml",
+        "text-plain",
+    ],
+)
+async def test_body_that_is_not_json_is_4xx(
+    content: bytes, content_type: str, status: int, client: Any, keys: Any
+) -> None:
     response = await _post_raw(client, keys.police, content, content_type)
 
     assert response.status_code == status, response.text
 
 
-@pytest.mark.parametrize("content", [
-    "[" * 100_000 + "]" * 100_000,
-    '{"a":' * 50_000 + "1" + "}" * 50_000,
-    '{"county": "苗栗縣", "narrative": ' + "[" * 5_000 + "]" * 5_000 + "}",
-], ids=["arrays-100k", "objects-50k", "inside-a-field-5k"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"a":' * 50_000 + "1" + "}" * 50_000,
+        '{"county": "苗栗縣", "narrative": ' + "[" * 5_000 + "]" * 5_000 + "}",
+    ],
+    ids=["arrays-100k", "objects-50k", "inside-a-field-5k"],
+)
 async def test_deeply_nested_json_is_400(content: str, client: Any, keys: Any) -> None:
     response = await _post_raw(client, keys.police, content.encode())
 
@@ -456,10 +519,10 @@ async def test_lone_surrogate_escape_is_4xx(where: str, client: Any, keys: Any, 
     assert response.status_code in (400, 422), response.text
 
 
-@pytest.mark.parametrize("path", [("narrative",), ("subjects", 0, "name"), ("township",),
-                                  ("source", "agency_name")])
-async def test_nul_character_in_a_string_is_never_a_5xx(path: tuple[Any, ...], client: Any, keys: Any,
-                                                        report: Any, post_report: Any) -> None:
+@pytest.mark.parametrize("path", [("narrative",), ("subjects", 0, "name"), ("township",), ("source", "agency_name")])
+async def test_nul_character_in_a_string_is_never_a_5xx(
+    path: tuple[Any, ...], client: Any, keys: Any, report: Any, post_report: Any
+) -> None:
     response = await post_report(mutate(report(), path, "a\u0000b"))
 
     # PostgreSQL cannot store NUL in text: it is refused, naming the field.
@@ -468,8 +531,7 @@ async def test_nul_character_in_a_string_is_never_a_5xx(path: tuple[Any, ...], c
     if response.status_code == 422:
         assert set(detail_locs(response)) == {("body", *path)}
     else:
-        view = await client.get(f"/v1/reports/{response.json()['report_id']}",
-                                headers=keys.dispatcher_miaoli.headers)
+        view = await client.get(f"/v1/reports/{response.json()['report_id']}", headers=keys.dispatcher_miaoli.headers)
         stored = view.json()
         for step in path:
             stored = stored[step]

@@ -16,7 +16,7 @@ and no credentials at all. Which of those each role may reach is written out bel
 
 import asyncio
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -25,24 +25,48 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import update
 
-from safetynet.intake.settings import IntakeSettings
 from safetynet.intake.adapters import orm
 from safetynet.intake.domain.access import Principal, ReportOwnership
 from safetynet.intake.domain.policy import POLICY, RecordTarget, in_reach, rule_for
 from safetynet.intake.entrypoints.api.authz import authorize
+from safetynet.intake.settings import IntakeSettings
 
 ROLES = ("agency", "dispatcher", "unit", "supervisor", "admin")
 TARGETS = ("own", "other_agency", "other_unit", "other_county", "sibling", "unknown")
-STAFF = {"own": True, "other_agency": True, "other_unit": True, "other_county": False, "sibling": True,
-         "unknown": False}
+STAFF = {
+    "own": True,
+    "other_agency": True,
+    "other_unit": True,
+    "other_county": False,
+    "sibling": True,
+    "unknown": False,
+}
 # (role, "report" | "referral") -> target -> within reach
 REACH: dict[tuple[str, str], dict[str, bool]] = {
-    ("agency", "report"): {"own": True, "other_agency": False, "other_unit": True, "other_county": True,
-                           "sibling": True, "unknown": False},
-    ("unit", "report"): {"own": True, "other_agency": True, "other_unit": False, "other_county": False,
-                         "sibling": True, "unknown": False},
-    ("unit", "referral"): {"own": True, "other_agency": True, "other_unit": False, "other_county": False,
-                           "sibling": False, "unknown": False},
+    ("agency", "report"): {
+        "own": True,
+        "other_agency": False,
+        "other_unit": True,
+        "other_county": True,
+        "sibling": True,
+        "unknown": False,
+    },
+    ("unit", "report"): {
+        "own": True,
+        "other_agency": True,
+        "other_unit": False,
+        "other_county": False,
+        "sibling": True,
+        "unknown": False,
+    },
+    ("unit", "referral"): {
+        "own": True,
+        "other_agency": True,
+        "other_unit": False,
+        "other_county": False,
+        "sibling": False,
+        "unknown": False,
+    },
     **{(role, level): STAFF for role in ("dispatcher", "supervisor", "admin") for level in ("report", "referral")},
 }
 MIAOLI, NANTOU = "苗栗縣", "南投縣"
@@ -50,7 +74,9 @@ MIAOLI, NANTOU = "苗栗縣", "南投縣"
 
 @pytest.fixture
 def settings(database_url: str) -> IntakeSettings:
-    return IntakeSettings(database_url=database_url, kafka_bootstrap=None, rate_limit_per_minute=0)  # the walk is ~30 requests a key per route
+    return IntakeSettings(
+        database_url=database_url, kafka_bootstrap=None, rate_limit_per_minute=0
+    )  # the walk is ~30 requests a key per route
 
 
 def walked_routes(app: FastAPI) -> dict[tuple[str, str], Any]:
@@ -90,8 +116,9 @@ def test_every_route_has_a_rule_and_runs_the_policy(intake: Any) -> None:
     assert operations and operations <= set(walked_routes(app))
 
 
-async def test_a_route_without_a_rule_is_refused_and_fails_the_walk(intake: Any, client: httpx.AsyncClient,
-                                                                   keys: Any) -> None:
+async def test_a_route_without_a_rule_is_refused_and_fails_the_walk(
+    intake: Any, client: httpx.AsyncClient, keys: Any
+) -> None:
     @intake.app.get("/v1/new-thing")
     async def new_thing() -> dict[str, str]:
         return {"secret": "leaked"}
@@ -110,8 +137,10 @@ SEEN_BY_POLICY: dict[str, tuple[ReportOwnership | None, str | None]] = {
     "own": (_OWN, _PROTECTION),
     "other_agency": (ReportOwnership(MIAOLI, "苗栗縣衛生局", frozenset({_PROTECTION}), **_AGENCY), _PROTECTION),
     "other_unit": (ReportOwnership(MIAOLI, _POLICE, frozenset({_MENTAL}), **_AGENCY), _MENTAL),
-    "other_county": (ReportOwnership(NANTOU, _POLICE, frozenset({"南投縣/protection"}), **_AGENCY),
-                     "南投縣/protection"),
+    "other_county": (
+        ReportOwnership(NANTOU, _POLICE, frozenset({"南投縣/protection"}), **_AGENCY),
+        "南投縣/protection",
+    ),
     "sibling": (_OWN, _MENTAL),
     "unknown": (None, None),
 }
@@ -121,16 +150,23 @@ SEEN_BY_POLICY: dict[str, tuple[ReportOwnership | None, str | None]] = {
 def test_the_record_scope_reaches_what_the_specification_says(role: str, level: str) -> None:
     # The walk below goes through HTTP, where the handlers' own checks back the policy up;
     # this pins the policy's scope check by itself.
-    principal = Principal(key_id="k", role=role, name=_POLICE if role == "agency" else "someone",  # type: ignore[arg-type]
-                          county=MIAOLI, unit=_PROTECTION if role == "unit" else None,
-                          agency_type="police" if role == "agency" else None)
+    principal = Principal(
+        key_id="k",
+        role=role,
+        name=_POLICE if role == "agency" else "someone",
+        county=MIAOLI,
+        unit=_PROTECTION if role == "unit" else None,
+        agency_type="police" if role == "agency" else None,
+    )
     for target, (report, holder) in SEEN_BY_POLICY.items():
-        reached = in_reach(principal, RecordTarget(report=report, names_referral=level == "referral",
-                                                   referral_unit=holder))
+        reached = in_reach(
+            principal, RecordTarget(report=report, names_referral=level == "referral", referral_unit=holder)
+        )
         assert reached is REACH[(role, level)][target], (role, level, target)
 
 
 # -- the walk -----------------------------------------------------------------------------------
+
 
 async def _post(client: httpx.AsyncClient, key: Any, body: dict[str, Any]) -> str:
     response = await client.post("/v1/reports", json=body, headers=key.headers)
@@ -140,34 +176,59 @@ async def _post(client: httpx.AsyncClient, key: Any, body: dict[str, Any]) -> st
 
 async def _refer(engine: Any, report_id: str, *units: str) -> list[str]:
     """Give a report an assigned referral to each unit, as routing's snapshot would."""
-    now = datetime.now(timezone.utc).isoformat()
-    referrals = [{"referral_id": str(uuid.uuid4()), "kind": unit.split("/")[1], "unit": unit, "status": "assigned",
-                  "urgent": False, "assigned_at": now, "updated_at": now, "reason": None, "outcome": None}
-                 for unit in units]
+    now = datetime.now(UTC).isoformat()
+    referrals = [
+        {
+            "referral_id": str(uuid.uuid4()),
+            "kind": unit.split("/")[1],
+            "unit": unit,
+            "status": "assigned",
+            "urgent": False,
+            "assigned_at": now,
+            "updated_at": now,
+            "reason": None,
+            "outcome": None,
+        }
+        for unit in units
+    ]
     async with engine.begin() as conn:
-        await conn.execute(update(orm.report_views).where(orm.report_views.c.report_id == report_id).values(
-            status="assigned", routing_seq=1, referrals=referrals,
-            destinations=[{"kind": r["kind"], "unit": r["unit"]} for r in referrals]))
+        await conn.execute(
+            update(orm.report_views)
+            .where(orm.report_views.c.report_id == report_id)
+            .values(
+                status="assigned",
+                routing_seq=1,
+                referrals=referrals,
+                destinations=[{"kind": r["kind"], "unit": r["unit"]} for r in referrals],
+            )
+        )
         for r in referrals:
-            await conn.execute(orm.referral_index.insert().values(
-                referral_id=r["referral_id"], report_id=report_id, unit=r["unit"]))
+            await conn.execute(
+                orm.referral_index.insert().values(referral_id=r["referral_id"], report_id=report_id, unit=r["unit"])
+            )
     return [r["referral_id"] for r in referrals]
 
 
 @pytest.fixture
 async def world(client: httpx.AsyncClient, engine: Any, keys: Any, mint_key: Any, report: Any) -> dict[str, Any]:
     health = await mint_key(role="agency", name="苗栗縣衛生局", county=MIAOLI, agency_type="health")
-    cast = {"agency": keys.police, "dispatcher": keys.dispatcher_miaoli,
-            "unit": await mint_key(role="unit", name="苗栗家防中心", county=MIAOLI, unit="苗栗縣/protection"),
-            "supervisor": await mint_key(role="supervisor", name="苗栗督導", county=MIAOLI),
-            "admin": await mint_key(role="admin", name="苗栗管理者", county=MIAOLI)}
-    reports = {"own": await _post(client, keys.police, report()),
-               "other_agency": await _post(client, health, report(source={"agency_type": "health"})),
-               "other_unit": await _post(client, keys.police, report()),
-               "other_county": await _post(client, keys.police, report(county=NANTOU, township="埔里鎮"))}
+    cast = {
+        "agency": keys.police,
+        "dispatcher": keys.dispatcher_miaoli,
+        "unit": await mint_key(role="unit", name="苗栗家防中心", county=MIAOLI, unit="苗栗縣/protection"),
+        "supervisor": await mint_key(role="supervisor", name="苗栗督導", county=MIAOLI),
+        "admin": await mint_key(role="admin", name="苗栗管理者", county=MIAOLI),
+    }
+    reports = {
+        "own": await _post(client, keys.police, report()),
+        "other_agency": await _post(client, health, report(source={"agency_type": "health"})),
+        "other_unit": await _post(client, keys.police, report()),
+        "other_county": await _post(client, keys.police, report(county=NANTOU, township="埔里鎮")),
+    }
     referrals = {}
-    referrals["own"], referrals["sibling"] = await _refer(engine, reports["own"], "苗栗縣/protection",
-                                                          "苗栗縣/mental_health")
+    referrals["own"], referrals["sibling"] = await _refer(
+        engine, reports["own"], "苗栗縣/protection", "苗栗縣/mental_health"
+    )
     [referrals["other_agency"]] = await _refer(engine, reports["other_agency"], "苗栗縣/protection")
     [referrals["other_unit"]] = await _refer(engine, reports["other_unit"], "苗栗縣/mental_health")
     [referrals["other_county"]] = await _refer(engine, reports["other_county"], "南投縣/protection")
@@ -179,9 +240,11 @@ async def world(client: httpx.AsyncClient, engine: Any, keys: Any, mint_key: Any
 def _request(method: str, path: str, target: str, world: dict[str, Any]) -> dict[str, Any]:
     url = path.replace("{report_id}", world["reports"][target]).replace("{referral_id}", world["referrals"][target])
     county = NANTOU if target == "other_county" else MIAOLI
-    params = {"/v1/kpis": {"county": county, "from": "2026-11-01", "to": "2026-11-30"},
-              "/v1/high-danger": {"county": county, "month": "2026-11"},
-              "/v1/audit": {"report_id": world["reports"][target]}}.get(path, {})
+    params = {
+        "/v1/kpis": {"county": county, "from": "2026-11-01", "to": "2026-11-30"},
+        "/v1/high-danger": {"county": county, "month": "2026-11"},
+        "/v1/audit": {"report_id": world["reports"][target]},
+    }.get(path, {})
     if path == "/console/static":
         url = "/console/static/console.css"
     body: dict[str, Any] = {}
@@ -194,8 +257,10 @@ def _outcome(response: httpx.Response | None) -> str:
     if response is None:
         return "allowed"  # an event stream that opened: the policy let it through
     location = response.headers.get("location", "")
-    if response.status_code == 401 or (response.status_code == 303 and (
-            location == "/console/sign-in" or location.startswith("/console/sign-in?next="))):
+    if response.status_code == 401 or (
+        response.status_code == 303
+        and (location == "/console/sign-in" or location.startswith("/console/sign-in?next="))
+    ):
         return "unauthenticated"
     return {403: "forbidden", 404: "not_found", 429: "rate_limited"}.get(response.status_code, "allowed")
 
@@ -225,10 +290,11 @@ async def _send(client: httpx.AsyncClient, request: dict[str, Any], headers: dic
 
 
 async def test_every_route_answers_every_role_and_scope_as_the_policy_says(
-        intake: Any, client: httpx.AsyncClient, world: dict[str, Any]) -> None:
+    intake: Any, client: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
     routes = walked_routes(with_cli_routes(intake.app))
     mismatches, leaks = [], []
-    for (method, path) in sorted(routes):
+    for method, path in sorted(routes):
         rule = rule_for(method, path)
         # Targets matter where the route names a record or a county; elsewhere one will do.
         targets = TARGETS if rule and (rule.scope in ("record", "county_param") or path == "/v1/audit") else ("own",)
@@ -239,8 +305,10 @@ async def test_every_route_answers_every_role_and_scope_as_the_policy_says(
             got, expected = _outcome(response), _expected(method, path, role, target)
             if got not in expected:
                 status = response.status_code if response is not None else "stream"
-                mismatches.append(f"{method} {path} as {role or 'nobody'} on {target}: {status} ({got}), "
-                                  f"policy says {sorted(expected)}")
+                mismatches.append(
+                    f"{method} {path} as {role or 'nobody'} on {target}: {status} ({got}), "
+                    f"policy says {sorted(expected)}"
+                )
             if got == "allowed" and role and response is not None:
                 for other, report_id in world["reports"].items():
                     if not REACH[(role, "report")][other] and report_id in response.text:

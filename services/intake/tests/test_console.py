@@ -6,7 +6,7 @@ import asyncio
 import base64
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -20,10 +20,10 @@ from tests.support.processes import free_port
 from tests.support.scenarios import SCENARIOS, with_fresh_ids
 from tests.support.system import embedded_system
 
-ELDER = next(s for s in SCENARIOS if s.name == "elder_abuse_no_injury")          # 南投縣, yellow, review
-RED = next(s for s in SCENARIOS if s.name == "ipv_high_tipvda")                  # 苗栗縣, red, assigned
-CO_CASE = next(s for s in SCENARIOS if s.name == "ipv_with_mental_illness")      # 苗栗縣, orange, review
-GREEN = next(s for s in SCENARIOS if s.name == "vulnerable_family_mapped")       # 苗栗縣, green, review
+ELDER = next(s for s in SCENARIOS if s.name == "elder_abuse_no_injury")  # 南投縣, yellow, review
+RED = next(s for s in SCENARIOS if s.name == "ipv_high_tipvda")  # 苗栗縣, red, assigned
+CO_CASE = next(s for s in SCENARIOS if s.name == "ipv_with_mental_illness")  # 苗栗縣, orange, review
+GREEN = next(s for s in SCENARIOS if s.name == "vulnerable_family_mapped")  # 苗栗縣, green, review
 UNMAPPED = next(s for s in SCENARIOS if s.name == "vulnerable_family_unmapped_county")  # 新竹縣, no unit
 
 
@@ -40,8 +40,10 @@ def hidden(html: str, name: str) -> str:
 async def sign_in(client: httpx.AsyncClient, secret: str, *, next_path: str = "/console") -> httpx.Response:
     form = await client.get("/console/sign-in", params={"next": next_path})
     assert form.status_code == 200
-    return await client.post("/console/sign-in", data={
-        "key": secret, "signin_token": hidden(form.text, "signin_token"), "next": hidden(form.text, "next")})
+    return await client.post(
+        "/console/sign-in",
+        data={"key": secret, "signin_token": hidden(form.text, "signin_token"), "next": hidden(form.text, "next")},
+    )
 
 
 async def csrf_of(client: httpx.AsyncClient, path: str = "/console") -> str:
@@ -50,12 +52,16 @@ async def csrf_of(client: httpx.AsyncClient, path: str = "/console") -> str:
     return hidden(page.text, "csrf_token")
 
 
-async def post_report(system: Any, scenario: Any, agency: dict[str, str], dispatcher: dict[str, str],
-                      until: Any = None) -> dict[str, Any]:
+async def post_report(
+    system: Any, scenario: Any, agency: dict[str, str], dispatcher: dict[str, str], until: Any = None
+) -> dict[str, Any]:
     posted = await system.client.post("/v1/reports", json=with_fresh_ids(scenario.body), headers=agency)
     assert posted.status_code == 202, posted.text
-    return await system.wait_for(posted.json()["report_id"], dispatcher,
-                                 until or (lambda b: b["risk_level"] is not None and b["status"] != "received"))
+    return await system.wait_for(
+        posted.json()["report_id"],
+        dispatcher,
+        until or (lambda b: b["risk_level"] is not None and b["status"] != "received"),
+    )
 
 
 def status_is(*wanted: str) -> Any:
@@ -63,6 +69,7 @@ def status_is(*wanted: str) -> Any:
 
 
 # -- sign-in and sessions -----------------------------------------------------------------
+
 
 async def test_without_a_session_pages_redirect_and_fragments_answer_401(client):
     page = await client.get("/console?risk=red")
@@ -124,8 +131,13 @@ async def test_a_tampered_session_or_a_revoked_key_goes_back_to_sign_in(client, 
     assert (await client.get("/console")).status_code == 200
     good = client.cookies["sn_console_session"]
     body, mac = good.split(".")
-    forged = base64.urlsafe_b64encode(json.dumps(
-        {"k": keys.dispatcher_nantou.principal.key_id, "s": "x", "e": 9999999999}).encode()).decode().rstrip("=")
+    forged = (
+        base64.urlsafe_b64encode(
+            json.dumps({"k": keys.dispatcher_nantou.principal.key_id, "s": "x", "e": 9999999999}).encode()
+        )
+        .decode()
+        .rstrip("=")
+    )
 
     def use(value: str) -> None:
         client.cookies.clear()
@@ -137,8 +149,11 @@ async def test_a_tampered_session_or_a_revoked_key_goes_back_to_sign_in(client, 
     use(good)
     assert (await client.get("/console")).status_code == 200
     async with engine.begin() as conn:
-        await conn.execute(update(orm.api_keys).where(orm.api_keys.c.key_id == keys.dispatcher_miaoli.principal.key_id)
-                           .values(revoked_at=datetime.now(timezone.utc)))
+        await conn.execute(
+            update(orm.api_keys)
+            .where(orm.api_keys.c.key_id == keys.dispatcher_miaoli.principal.key_id)
+            .values(revoked_at=datetime.now(UTC))
+        )
     assert (await client.get("/console")).status_code == 303
 
 
@@ -153,6 +168,7 @@ async def test_sign_out_needs_the_csrf_token_and_ends_the_session(client, keys):
 
 # -- bearer keys (kiosks, scripts) ---------------------------------------------------------
 
+
 async def test_bearer_keys_of_dispatch_staff_open_the_console_and_others_are_refused(client, keys, mint_key):
     supervisor = await mint_key(role="supervisor", name="督導", county="南投縣")
     for key in (keys.dispatcher_miaoli, supervisor):
@@ -166,10 +182,13 @@ async def test_bearer_keys_of_dispatch_staff_open_the_console_and_others_are_ref
 
 
 async def test_console_responses_carry_the_security_headers(client, keys):
-    responses = [await client.get("/console", headers=keys.dispatcher_miaoli.headers),
-                 await client.get("/console/sign-in"), await client.get("/console"),
-                 await client.get("/console/reports/nope", headers=keys.dispatcher_miaoli.headers),
-                 await client.get("/console/static/console.js")]
+    responses = [
+        await client.get("/console", headers=keys.dispatcher_miaoli.headers),
+        await client.get("/console/sign-in"),
+        await client.get("/console"),
+        await client.get("/console/reports/nope", headers=keys.dispatcher_miaoli.headers),
+        await client.get("/console/static/console.js"),
+    ]
     for response in responses:
         csp = response.headers["content-security-policy"]
         assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp, response.url
@@ -183,6 +202,7 @@ async def test_console_responses_carry_the_security_headers(client, keys):
 
 # -- actions as forms (the whole system, so routing applies them) -----------------------------
 
+
 async def test_confirm_and_acknowledge_through_the_forms(tmp_path):
     async with embedded_system(tmp_path) as system:
         agency = await system.key("agency", county="南投縣")
@@ -195,8 +215,13 @@ async def test_confirm_and_acknowledge_through_the_forms(tmp_path):
 
         page = await client.get(f"/console/reports/{rid}")
         assert page.status_code == 200
-        for shown in ("測試通報 test report", "YELLOW_PROTECTION_CATEGORY", "確認派案", "南投縣家庭暴力及性侵害防治中心",
-                      "收案"):
+        for shown in (
+            "測試通報 test report",
+            "YELLOW_PROTECTION_CATEGORY",
+            "確認派案",
+            "南投縣家庭暴力及性侵害防治中心",
+            "收案",
+        ):
             assert shown in page.text, shown
         token = hidden(page.text, "csrf_token")
         confirmed = await client.post(f"/console/reports/{rid}/confirm", data={"csrf_token": token})
@@ -209,11 +234,17 @@ async def test_confirm_and_acknowledge_through_the_forms(tmp_path):
 
         referral = report["referrals"][0]["referral_id"]
         assert f'id="ack-{referral}"' in (await client.get(f"/console/reports/{rid}/live")).text
-        acked = await client.post(f"/console/reports/{rid}/referrals/{referral}/acknowledge", data={"csrf_token": token})
+        acked = await client.post(
+            f"/console/reports/{rid}/referrals/{referral}/acknowledge", data={"csrf_token": token}
+        )
         assert acked.status_code == 303
         report = await system.wait_for(rid, dispatcher, status_is("acknowledged"))
         actors = {e["event"]: e["actor"] for e in report["timeline"]}
-        assert actors["requested_confirm_destinations"] == actors["requested_acknowledge_referral"] == "dispatcher:值班社工"
+        assert (
+            actors["requested_confirm_destinations"]
+            == actors["requested_acknowledge_referral"]
+            == "dispatcher:值班社工"
+        )
         assert f'id="ack-{rid}"' not in (await client.get("/console/queue")).text
 
 
@@ -230,16 +261,19 @@ async def test_every_form_post_needs_the_sessions_csrf_token(tmp_path):
         token = await csrf_of(system.client)
         assert foreign != token
         for data in ({}, {"csrf_token": ""}, {"csrf_token": token[:-2] + "xx"}, {"csrf_token": foreign}):
-            for path, extra in ((f"/console/reports/{rid}/confirm", {}),
-                                (f"/console/reports/{rid}/destinations", {"unit": "南投縣/protection", "reason": "x"})):
+            for path, extra in (
+                (f"/console/reports/{rid}/confirm", {}),
+                (f"/console/reports/{rid}/destinations", {"unit": "南投縣/protection", "reason": "x"}),
+            ):
                 refused = await system.client.post(path, data={**data, **extra})
                 assert refused.status_code == 403 and "表單已失效" in refused.text, (path, data)
         report = await system.wait_for(rid, dispatcher, lambda b: True)
         assert not any(e["event"].startswith("requested_") for e in report["timeline"])
         # A bearer key needs no token: browsers never add that header by themselves.
         system.client.cookies.clear()
-        started_elsewhere = await system.client.post(f"/console/reports/{rid}/confirm",
-                                                     headers={**dispatcher, "Sec-Fetch-Site": "cross-site"})
+        started_elsewhere = await system.client.post(
+            f"/console/reports/{rid}/confirm", headers={**dispatcher, "Sec-Fetch-Site": "cross-site"}
+        )
         assert started_elsewhere.status_code == 403  # unless another site started the post
         by_bearer = await system.client.post(f"/console/reports/{rid}/confirm", headers=dispatcher)
         assert by_bearer.status_code == 303
@@ -253,17 +287,27 @@ async def test_change_destinations_needs_a_reason_and_units_of_the_county(tmp_pa
         await sign_in(system.client, secret_of(dispatcher))
         token = await csrf_of(system.client, f"/console/reports/{rid}")
         path = f"/console/reports/{rid}/destinations"
-        no_reason = await system.client.post(path, data={"csrf_token": token, "unit": "苗栗縣/protection", "reason": " "})
+        no_reason = await system.client.post(
+            path, data={"csrf_token": token, "unit": "苗栗縣/protection", "reason": " "}
+        )
         assert no_reason.status_code == 422 and "變更派案需要書面理由" in no_reason.text
         assert 'value="苗栗縣/protection" id="unit-1-protection" checked' in no_reason.text  # the choice is kept
         assert 'value="苗栗縣/mental_health" id="unit-1-mental_health">' in no_reason.text
-        elsewhere = await system.client.post(path, data={"csrf_token": token, "unit": "南投縣/protection", "reason": "r"})
+        elsewhere = await system.client.post(
+            path, data={"csrf_token": token, "unit": "南投縣/protection", "reason": "r"}
+        )
         assert elsewhere.status_code == 422 and "不是本縣市的單位" in elsewhere.text
         nothing = await system.client.post(path, data={"csrf_token": token, "reason": "r"})
         assert nothing.status_code == 422 and "請至少選擇一個派案單位" in nothing.text
 
-        changed = await system.client.post(path, data={"csrf_token": token, "unit": ["苗栗縣/protection"],
-                                                       "reason": "精神科已在案 / already followed by psychiatry"})
+        changed = await system.client.post(
+            path,
+            data={
+                "csrf_token": token,
+                "unit": ["苗栗縣/protection"],
+                "reason": "精神科已在案 / already followed by psychiatry",
+            },
+        )
         assert changed.status_code == 303
         report = await system.wait_for(rid, dispatcher, status_is("assigned"))
         assert [(d["kind"], d["unit"]) for d in report["destinations"]] == [("protection", "苗栗縣/protection")]
@@ -280,8 +324,10 @@ async def test_reassign_a_rejected_referral_through_the_form(tmp_path):
         page = await system.client.get(f"/console/reports/{rid}")
         assert 'id="confirm-button"' not in page.text  # no recommended destination has a unit
         token = hidden(page.text, "csrf_token")
-        await system.client.post(f"/console/reports/{rid}/destinations", data={
-            "csrf_token": token, "unit": "新竹縣/welfare_center/竹北", "reason": "住竹北市"})
+        await system.client.post(
+            f"/console/reports/{rid}/destinations",
+            data={"csrf_token": token, "unit": "新竹縣/welfare_center/竹北", "reason": "住竹北市"},
+        )
         referral = (await system.wait_for(rid, dispatcher, status_is("assigned")))["referrals"][0]["referral_id"]
         await system.client.post(f"/v1/referrals/{referral}/reject", headers=竹北, json={"reason": "非本轄"})
         await system.wait_for(rid, dispatcher, status_is("awaiting_review"))
@@ -289,22 +335,29 @@ async def test_reassign_a_rejected_referral_through_the_form(tmp_path):
         assert "請在下方改派" in page and 'id="change-button"' not in page and 'id="confirm-button"' not in page
         assert f'action="/console/reports/{rid}/referrals/{referral}/reassign"' in page
 
-        dropping = await system.client.post(f"/console/reports/{rid}/destinations", data={
-            "csrf_token": token, "unit": "新竹縣/welfare_center/竹東", "reason": "改派"})
+        dropping = await system.client.post(
+            f"/console/reports/{rid}/destinations",
+            data={"csrf_token": token, "unit": "新竹縣/welfare_center/竹東", "reason": "改派"},
+        )
         assert dropping.status_code == 422 and "已有派案的單位須保留" in dropping.text
         assert "新竹縣竹北社會福利服務中心" in dropping.text  # named, not by id
 
         path = f"/console/reports/{rid}/referrals/{referral}/reassign"
         no_reason = await system.client.post(path, data={"csrf_token": token, "unit": "新竹縣/welfare_center/竹東"})
         assert no_reason.status_code == 422 and "改派需要書面理由" in no_reason.text
-        elsewhere = await system.client.post(path, data={"csrf_token": token, "unit": "苗栗縣/protection", "reason": "r"})
+        elsewhere = await system.client.post(
+            path, data={"csrf_token": token, "unit": "苗栗縣/protection", "reason": "r"}
+        )
         assert elsewhere.status_code == 422 and "請選擇本縣市的單位" in elsewhere.text
-        moved = await system.client.post(path, data={"csrf_token": token, "unit": "新竹縣/welfare_center/竹東",
-                                                     "reason": "改派竹東"})
+        moved = await system.client.post(
+            path, data={"csrf_token": token, "unit": "新竹縣/welfare_center/竹東", "reason": "改派竹東"}
+        )
         assert moved.status_code == 303
         report = await system.wait_for(rid, dispatcher, lambda b: len(b["referrals"]) == 2)
         assert {r["unit"]: r["status"] for r in report["referrals"]} == {
-            "新竹縣/welfare_center/竹北": "reassigned", "新竹縣/welfare_center/竹東": "assigned"}
+            "新竹縣/welfare_center/竹北": "reassigned",
+            "新竹縣/welfare_center/竹東": "assigned",
+        }
 
 
 async def test_refusals_become_friendly_messages(tmp_path):
@@ -316,14 +369,19 @@ async def test_refusals_become_friendly_messages(tmp_path):
         await sign_in(system.client, secret_of(dispatcher))
         token = await csrf_of(system.client)
         conflict = await system.client.post(f"/console/reports/{rid}/confirm", data={"csrf_token": token})
-        assert conflict.status_code == 409 and "通報狀態已經改變" in conflict.text and "awaiting review" in conflict.text
-        missing = await system.client.post(f"/console/reports/{rid}/referrals/nope/acknowledge", data={"csrf_token": token})
+        assert (
+            conflict.status_code == 409 and "通報狀態已經改變" in conflict.text and "awaiting review" in conflict.text
+        )
+        missing = await system.client.post(
+            f"/console/reports/{rid}/referrals/nope/acknowledge", data={"csrf_token": token}
+        )
         assert missing.status_code == 404 and "找不到這筆通報或派案" in missing.text
         other_county = await system.client.get(f"/console/reports/{rid}", headers=nantou)
         assert other_county.status_code == 404 and "紅燈" not in other_county.text
 
 
 # -- the queue ------------------------------------------------------------------------------
+
 
 async def test_the_queue_filters_by_risk_and_destination_kind(tmp_path):
     async with embedded_system(tmp_path) as system:
@@ -349,15 +407,20 @@ async def test_the_queue_filters_by_risk_and_destination_kind(tmp_path):
 
 # -- the event stream -----------------------------------------------------------------------
 
+
 async def test_the_event_stream_says_changed_when_a_report_of_the_county_changes(intake, keys, post_report, report):
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(intake.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(intake.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
     serving = asyncio.create_task(server.serve())
     try:
         while not server.started:
             await asyncio.sleep(0.02)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http, \
-                http.stream("GET", "/console/events", headers=keys.dispatcher_nantou.headers) as stream:
+        async with (
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http,
+            http.stream("GET", "/console/events", headers=keys.dispatcher_nantou.headers) as stream,
+        ):
             assert stream.status_code == 200
             assert stream.headers["content-type"].startswith("text/event-stream")
             assert stream.headers["cache-control"] == "no-store"

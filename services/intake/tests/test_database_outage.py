@@ -2,14 +2,14 @@
 (issue 11, item 11). The engine points at a port where nothing listens, as during a
 PostgreSQL restart."""
 
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from safetynet.cli.services import service_module
-from safetynet.platform.messaging.sqlbus import SqlLogBroker
 from safetynet.intake.settings import IntakeSettings
+from safetynet.platform.messaging.sqlbus import SqlLogBroker
 from safetynet.platform.storage import make_engine
 from tests.support.processes import free_port
 from tests.support.scenarios import SCENARIOS, with_fresh_ids
@@ -50,8 +50,9 @@ async def test_the_console_answers_503_with_retry_after(unreachable: httpx.Async
     form = await unreachable.get("/console/sign-in")
     if form.status_code == 200:  # the form itself needs no database; signing in does
         token = form.text.split('name="signin_token" value="', 1)[1].split('"', 1)[0]
-        signed = await unreachable.post("/console/sign-in", data={"key": "sn_whatever", "signin_token": token,
-                                                                  "next": "/console"})
+        signed = await unreachable.post(
+            "/console/sign-in", data={"key": "sn_whatever", "signin_token": token, "next": "/console"}
+        )
         assert_unavailable(signed)
     else:
         assert_unavailable(form)
@@ -60,4 +61,3 @@ async def test_the_console_answers_503_with_retry_after(unreachable: httpx.Async
 async def test_readiness_says_not_ready_and_liveness_stays_up(unreachable: httpx.AsyncClient) -> None:
     assert (await unreachable.get("/healthz")).status_code == 200
     assert (await unreachable.get("/readyz")).status_code == 503
-

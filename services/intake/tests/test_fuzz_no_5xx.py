@@ -14,21 +14,38 @@ import json
 import os
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest
 
 SEED = 20261122
 BATCHES = 6
-PER_BATCH = 50          # 300 variants in all
+PER_BATCH = 50  # 300 variants in all
 EXPECTED = {202, 400, 409, 413, 415, 422}
 
 UNICODE_SAMPLES = [
-    "😀🙈💥", "\u202eevil\u202c", "e\u0301\u0301\u0301", "\u200b\u200d\ufeff", "\u0000", "a\u0000b",
-    "\uffff\ufffe", "𠜎𠜱𠝹𠱓", "苗栗縣\n頭份市", "ＡＢＣ１２３", "\t\r\n", "\\u0000", "'; DROP TABLE x; --",
-    "<script>alert(1)</script>", "${jndi:ldap://x}", "%s%s%n", "../../etc/passwd", "null", "true",
+    "😀🙈💥",
+    "\u202eevil\u202c",
+    "e\u0301\u0301\u0301",
+    "\u200b\u200d\ufeff",
+    "\u0000",
+    "a\u0000b",
+    "\uffff\ufffe",
+    "𠜎𠜱𠝹𠱓",
+    "苗栗縣\n頭份市",
+    "ＡＢＣ１２３",
+    "\t\r\n",
+    "\\u0000",
+    "'; DROP TABLE x; --",
+    "<script>alert(1)</script>",
+    "${jndi:ldap://x}",
+    "%s%s%n",
+    "../../etc/passwd",
+    "null",
+    "true",
 ]
 # conftest.py runs the suite on PostgreSQL when this is set. There a NUL character is a
 # known 500 (see test_api_validation.test_nul_character_in_a_string_is_never_a_5xx), so
@@ -36,9 +53,37 @@ UNICODE_SAMPLES = [
 ON_POSTGRES = bool(os.environ.get("SAFETYNET_TEST_POSTGRES_URL"))
 if ON_POSTGRES:
     UNICODE_SAMPLES = [u for u in UNICODE_SAMPLES if "\u0000" not in u]
-SCALARS = [None, True, False, 0, -1, 1, 15, 16, 2**31, 2**63, 2**64 + 1, -2**70, 10**100, 0.5, -0.0,
-           1e308, -1e308, float("nan"), float("inf"), "", " ", "9", "yes", "A123456789", "2026-11-20",
-           "2999-01-01", "苗栗縣", "other", "victim"]
+SCALARS = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1,
+    15,
+    16,
+    2**31,
+    2**63,
+    2**64 + 1,
+    -(2**70),
+    10**100,
+    0.5,
+    -0.0,
+    1e308,
+    -1e308,
+    float("nan"),
+    float("inf"),
+    "",
+    " ",
+    "9",
+    "yes",
+    "A123456789",
+    "2026-11-20",
+    "2999-01-01",
+    "苗栗縣",
+    "other",
+    "victim",
+]
 
 
 def huge_string(rng: random.Random) -> str:
@@ -54,8 +99,10 @@ def garbage(rng: random.Random, depth: int = 0) -> Any:
         return huge_string(rng) if rng.random() < 0.3 else rng.choice(UNICODE_SAMPLES) * rng.randint(1, 50)
     if roll < 0.75:
         return [garbage(rng, depth + 1) for _ in range(rng.randint(0, 4))]
-    return {rng.choice(["", "county", "role", "x" * 50, "😀", "__proto__", "$ref"]) + str(i): garbage(rng, depth + 1)
-            for i in range(rng.randint(0, 4))}
+    return {
+        rng.choice(["", "county", "role", "x" * 50, "😀", "__proto__", "$ref"]) + str(i): garbage(rng, depth + 1)
+        for i in range(rng.randint(0, 4))
+    }
 
 
 NEST = re.compile(r'"@@nest:(\d+):(\d+)@@"')
@@ -72,8 +119,8 @@ def expand_nesting(text: str) -> str:
         depth, seed = int(match.group(1)), int(match.group(2))
         rng = random.Random(seed)
         kinds = [rng.random() < 0.5 for _ in range(depth)]
-        return ("".join("[" if k else '{"a":' for k in kinds) + "0"
-                + "".join("]" if k else "}" for k in reversed(kinds)))
+        return "".join("[" if k else '{"a":' for k in kinds) + "0" + "".join("]" if k else "}" for k in reversed(kinds))
+
     return NEST.sub(expand, text)
 
 
@@ -167,8 +214,19 @@ def m_repeat(rng: random.Random, doc: Any, path: tuple[Any, ...]) -> Any:
     return doc
 
 
-MUTATIONS: list[Mutation] = [m_drop, m_scalar, m_unicode, m_huge, m_garbage, m_nested, m_wrap_in_list,
-                             m_object_to_list, m_nulls, m_extra_key, m_repeat]
+MUTATIONS: list[Mutation] = [
+    m_drop,
+    m_scalar,
+    m_unicode,
+    m_huge,
+    m_garbage,
+    m_nested,
+    m_wrap_in_list,
+    m_object_to_list,
+    m_nulls,
+    m_extra_key,
+    m_repeat,
+]
 
 
 def break_bytes(rng: random.Random, raw: bytes) -> bytes:
@@ -178,7 +236,7 @@ def break_bytes(rng: random.Random, raw: bytes) -> bytes:
     if roll < 0.3:
         return raw[:at]
     if roll < 0.6:
-        return raw[:at] + bytes([rng.randrange(256)]) + raw[at + 1:]
+        return raw[:at] + bytes([rng.randrange(256)]) + raw[at + 1 :]
     if roll < 0.8:
         return raw[:at] + bytes(rng.randrange(256) for _ in range(rng.randint(1, 20))) + raw[at:]
     return raw + raw
@@ -237,8 +295,9 @@ async def test_no_variant_gets_a_5xx(batch: int, client: httpx.AsyncClient, keys
         if response.status_code not in EXPECTED:
             problem = f"POST answered {response.status_code}: {response.text[:200]}"
         elif response.status_code == 202:
-            view = await client.get(f"/v1/reports/{response.json()['report_id']}",
-                                    headers=keys.dispatcher_miaoli.headers)
+            view = await client.get(
+                f"/v1/reports/{response.json()['report_id']}", headers=keys.dispatcher_miaoli.headers
+            )
             if view.status_code not in (200, 404):  # 404: a variant reported for another county
                 problem = f"GET of the accepted report answered {view.status_code}"
         elif response.status_code == 422:
@@ -253,10 +312,20 @@ async def test_no_variant_gets_a_5xx(batch: int, client: httpx.AsyncClient, keys
     assert 422 in statuses  # the fuzzer does reach validation
 
 
-@pytest.mark.parametrize("report_id", [
-    "", "%2e%2e", "..%2F..%2Fhealthz", "😀" * 100, "x" * 10_000, "' OR 1=1 --", "\u202e", "null",
-    "%00",
-])
+@pytest.mark.parametrize(
+    "report_id",
+    [
+        "",
+        "%2e%2e",
+        "..%2F..%2Fhealthz",
+        "😀" * 100,
+        "x" * 10_000,
+        "' OR 1=1 --",
+        "\u202e",
+        "null",
+        "%00",
+    ],
+)
 async def test_get_with_odd_ids_is_never_a_5xx(report_id: str, client: httpx.AsyncClient, keys: Any) -> None:
     response = await client.get(f"/v1/reports/{report_id}", headers=keys.dispatcher_miaoli.headers)
 
@@ -271,9 +340,11 @@ async def test_known_crashers_get_no_5xx(client: httpx.AsyncClient, keys: Any, r
         doc = report()
         path = rng.choice([p for p in paths(doc) if p])
         raw = json.dumps(replace(doc, path, "x\ud800" if rng.random() < 0.5 else 1)).replace(
-            ": 1", ": " + "7" * 4_400, 1)
-        response = await client.post("/v1/reports", content=raw.encode(), headers={
-            **keys.police.headers, "Content-Type": "application/json"})
+            ": 1", ": " + "7" * 4_400, 1
+        )
+        response = await client.post(
+            "/v1/reports", content=raw.encode(), headers={**keys.police.headers, "Content-Type": "application/json"}
+        )
         statuses.add(response.status_code)
 
     assert max(statuses) < 500, statuses

@@ -5,20 +5,21 @@ to B; a reader with only B reads everything; wrong keys, changed bytes and a sea
 moved to another report fail with an error, never with missing data.
 """
 
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
 
 from safetynet.cli import main as cli
-from safetynet.platform.crypto import DecryptionError, new_key
-from safetynet.intake.settings import IntakeSettings
 from safetynet.intake.adapters import orm
 from safetynet.intake.adapters.crypto import SEALED_COLUMNS, ReportCipher
 from safetynet.intake.domain.views import ReportView
 from safetynet.intake.service_layer import privacy
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from safetynet.intake.settings import IntakeSettings
+from safetynet.platform.crypto import DecryptionError, new_key
 from tests.support.personal import personal_report
 
 KEY_A, KEY_B, KEY_C = new_key(), new_key(), new_key()
@@ -44,8 +45,7 @@ async def insert_legacy(engine: Any, body: dict[str, Any], report_id: str, like:
     """A report as stored before encryption: its personal data readable in `submission`."""
     async with IntakeUnitOfWork(engine) as uow:
         values = {k: v for k, v in like.items() if k not in (*SEALED_COLUMNS, "pseudonymised_at")}
-        await uow.session.execute(orm.reports.insert().values(**{**values, "report_id": report_id,
-                                                                  "submission": body}))
+        await uow.session.execute(orm.reports.insert().values(**{**values, "report_id": report_id, "submission": body}))
         await uow.views.save(ReportView.received(report_id, sla_due_at=like["sla_due_at"]), new=True)
         await uow.commit()
 
@@ -60,7 +60,10 @@ async def reader(settings: IntakeSettings, engine: Any, broker: Any) -> Callable
     @asynccontextmanager
     async def open_with(ring: str) -> AsyncIterator[httpx.AsyncClient]:
         other = service_module("intake").bootstrap(
-            settings=IntakeSettings(database_url=settings.database_url, kafka_bootstrap=None, key_ring=ring), engine=engine, broker=broker)
+            settings=IntakeSettings(database_url=settings.database_url, kafka_bootstrap=None, key_ring=ring),
+            engine=engine,
+            broker=broker,
+        )
         transport = httpx.ASGITransport(app=other.app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
             yield client
@@ -96,19 +99,25 @@ async def test_the_stored_row_keeps_facts_readable_and_personal_data_sealed(post
     public = row["submission"]
     assert public["county"] == "苗栗縣" and public["indicators"] == body["indicators"]
     assert public["source"] == {"agency_type": "police", "mandated_reporter": True}
-    assert public["subjects"] == [{"role": "victim", "sex": "F"}, {"role": "offender", "age": 41, "sex": "M"},
-                                  {"role": "child"}]
+    assert public["subjects"] == [
+        {"role": "victim", "sex": "F"},
+        {"role": "offender", "age": 41, "sex": "M"},
+        {"role": "child"},
+    ]
     assert "narrative" not in public
     readable = repr(row).encode()
     assert not [v for v in values if v.encode() in readable or v.encode() in row["personal_ciphertext"]]
 
 
 async def test_rotation_moves_every_report_to_the_new_key_and_old_keys_can_go(
-        post_report: Any, engine: Any, keys: Any, reader: Any) -> None:
+    post_report: Any, engine: Any, keys: Any, reader: Any
+) -> None:
     bodies = await post_three(post_report, engine)
     async with reader(RING_A) as client:  # before rotation: sealed and legacy rows both read
         for report_id, body in bodies.items():
-            assert_whole((await client.get(f"/v1/reports/{report_id}", headers=keys.dispatcher_miaoli.headers)).json(), body)
+            assert_whole(
+                (await client.get(f"/v1/reports/{report_id}", headers=keys.dispatcher_miaoli.headers)).json(), body
+            )
 
     counts = await privacy.rotate_keys(uow=uow_with(engine, RING_AB), batch_size=2)
     assert (counts.key_id, counts.resealed, counts.encrypted, counts.skipped, counts.batches) == ("b", 2, 1, 0, 2)
@@ -144,8 +153,9 @@ async def test_wrong_keys_changed_bytes_and_swapped_reports_fail_loudly(post_rep
     changed[5] ^= 0x01
     swapped = {c: rows[two][c] for c in SEALED_COLUMNS}  # report two's sealed part on the legacy row
     async with engine.begin() as conn:
-        await conn.execute(orm.reports.update().where(orm.reports.c.report_id == one)
-                           .values(personal_ciphertext=bytes(changed)))
+        await conn.execute(
+            orm.reports.update().where(orm.reports.c.report_id == one).values(personal_ciphertext=bytes(changed))
+        )
         await conn.execute(orm.reports.update().where(orm.reports.c.report_id == legacy).values(**swapped))
     async with uow_with(engine, RING_B)() as uow:
         assert (await uow.reports.get(two))["submission"]["narrative"] == bodies[two]["narrative"]
@@ -159,15 +169,22 @@ async def test_wrong_keys_changed_bytes_and_swapped_reports_fail_loudly(post_rep
 
 
 async def test_the_rotate_command_prints_its_counts_and_fails_on_a_record_that_does_not_open(
-        post_report: Any, engine: Any, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    post_report: Any,
+    engine: Any,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     await post_three(post_report, engine)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SAFETYNET_DATABASE_URL", database_url)
     monkeypatch.setenv("SAFETYNET_KEY_RING", RING_AB)
     assert await cli.run(cli._parser().parse_args(["crypto", "rotate", "--batch-size", "1"])) == 0
-    assert "key b: 2 reports sealed again, 1 sealed for the first time, 0 changed meanwhile (left), in 3 batches" \
+    assert (
+        "key b: 2 reports sealed again, 1 sealed for the first time, 0 changed meanwhile (left), in 3 batches"
         in capsys.readouterr().out
+    )
     assert await cli.run(cli._parser().parse_args(["crypto", "rotate"])) == 0
     assert "key b: 0 reports sealed again, 0 sealed for the first time" in capsys.readouterr().out
 

@@ -4,19 +4,19 @@ and the `safetynet keys` commands."""
 import asyncio
 import os
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import update
 
-from safetynet.intake.settings import IntakeSettings
 from safetynet.intake.adapters import orm
 from safetynet.intake.entrypoints.api.ratelimit import TokenBuckets
 from safetynet.intake.service_layer import handlers
 from safetynet.intake.service_layer import keys as key_admin
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from safetynet.intake.settings import IntakeSettings
 from tests.support.processes import SAFETYNET
 
 
@@ -32,8 +32,10 @@ async def accepted(client: httpx.AsyncClient, key: Any, report: Any) -> str:
 
 # -- revoke ---------------------------------------------------------------------------------------
 
+
 async def test_a_revoked_key_is_401_at_once_and_its_console_session_ends(
-        client: httpx.AsyncClient, engine: Any, keys: Any, report: Any) -> None:
+    client: httpx.AsyncClient, engine: Any, keys: Any, report: Any
+) -> None:
     report_id = await accepted(client, keys.police, report)
     assert (await client.get("/console", headers=keys.dispatcher_miaoli.headers)).status_code == 200
 
@@ -52,8 +54,10 @@ async def test_a_revoked_key_is_401_at_once_and_its_console_session_ends(
 
 # -- rotate ---------------------------------------------------------------------------------------
 
+
 async def test_rotation_gives_the_same_principal_a_new_secret_and_revokes_the_old(
-        client: httpx.AsyncClient, engine: Any, keys: Any, report: Any) -> None:
+    client: httpx.AsyncClient, engine: Any, keys: Any, report: Any
+) -> None:
     report_id = await accepted(client, keys.police, report)
 
     rotated = await key_admin.rotate_key(key_id=keys.police.principal.key_id, uow=IntakeUnitOfWork(engine))
@@ -61,7 +65,11 @@ async def test_rotation_gives_the_same_principal_a_new_secret_and_revokes_the_ol
     new = bearer(rotated.secret)
     assert rotated.secret != keys.police.secret and rotated.new.key_id != keys.police.principal.key_id
     assert (rotated.new.role, rotated.new.name, rotated.new.county, rotated.new.agency_type) == (
-        "agency", "苗栗縣政府警察局", "苗栗縣", "police")
+        "agency",
+        "苗栗縣政府警察局",
+        "苗栗縣",
+        "police",
+    )
     assert (await client.get(f"/v1/reports/{report_id}", headers=keys.police.headers)).status_code == 401
     still_mine = await client.get(f"/v1/reports/{report_id}", headers=new)
     assert still_mine.status_code == 200 and still_mine.json()["report_id"] == report_id
@@ -71,32 +79,46 @@ async def test_rotation_gives_the_same_principal_a_new_secret_and_revokes_the_ol
 
 
 async def test_rotation_keeps_the_keys_lifetime_unless_told(engine: Any) -> None:
-    principal, _ = await handlers.create_key(role="dispatcher", name="d", county="苗栗縣", uow=IntakeUnitOfWork(engine),
-                                             expires_at=datetime.now(timezone.utc) + timedelta(days=30))
+    principal, _ = await handlers.create_key(
+        role="dispatcher",
+        name="d",
+        county="苗栗縣",
+        uow=IntakeUnitOfWork(engine),
+        expires_at=datetime.now(UTC) + timedelta(days=30),
+    )
 
     kept = await key_admin.rotate_key(key_id=principal.key_id, uow=IntakeUnitOfWork(engine))
     told = await key_admin.rotate_key(key_id=kept.new.key_id, uow=IntakeUnitOfWork(engine), expires_in_days=7)
 
     assert kept.expires_at is not None
-    assert timedelta(days=29, hours=23) < kept.expires_at - datetime.now(timezone.utc) <= timedelta(days=30)
+    assert timedelta(days=29, hours=23) < kept.expires_at - datetime.now(UTC) <= timedelta(days=30)
     assert told.expires_at is not None
-    assert timedelta(days=6, hours=23) < told.expires_at - datetime.now(timezone.utc) <= timedelta(days=7)
+    assert timedelta(days=6, hours=23) < told.expires_at - datetime.now(UTC) <= timedelta(days=7)
 
 
 # -- expire ---------------------------------------------------------------------------------------
 
-async def test_an_expired_key_is_401_for_the_api_and_the_console(client: httpx.AsyncClient, engine: Any,
-                                                                 report: Any) -> None:
-    soon = datetime.now(timezone.utc) + timedelta(hours=1)
-    agency, secret = await handlers.create_key(role="agency", name="苗栗縣政府警察局", county="苗栗縣",
-                                               agency_type="police", uow=IntakeUnitOfWork(engine), expires_at=soon)
-    staff, staff_secret = await handlers.create_key(role="dispatcher", name="d", county="苗栗縣",
-                                                    uow=IntakeUnitOfWork(engine), expires_at=soon)
+
+async def test_an_expired_key_is_401_for_the_api_and_the_console(
+    client: httpx.AsyncClient, engine: Any, report: Any
+) -> None:
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    _, secret = await handlers.create_key(
+        role="agency",
+        name="苗栗縣政府警察局",
+        county="苗栗縣",
+        agency_type="police",
+        uow=IntakeUnitOfWork(engine),
+        expires_at=soon,
+    )
+    staff, staff_secret = await handlers.create_key(
+        role="dispatcher", name="d", county="苗栗縣", uow=IntakeUnitOfWork(engine), expires_at=soon
+    )
     assert (await client.post("/v1/reports", json=report(), headers=bearer(secret))).status_code == 202
     assert (await client.get("/console", headers=bearer(staff_secret))).status_code == 200
 
     async with engine.begin() as conn:  # an hour later
-        await conn.execute(update(orm.api_keys).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+        await conn.execute(update(orm.api_keys).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
 
     expired = await client.post("/v1/reports", json=report(), headers=bearer(secret))
     assert expired.status_code == 401 and expired.headers["www-authenticate"] == "Bearer"
@@ -113,12 +135,20 @@ def test_expiry_needs_a_positive_number_of_days() -> None:
 
 # -- rate limits ----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 async def limited(settings: IntakeSettings, engine: Any, broker: Any) -> Any:
     from safetynet.cli.services import service_module
-    app = service_module("intake").bootstrap(settings=IntakeSettings(database_url=settings.database_url, kafka_bootstrap=None,
-                                                               rate_limit_per_minute=3),
-                                             engine=engine, broker=broker).app
+
+    app = (
+        service_module("intake")
+        .bootstrap(
+            settings=IntakeSettings(database_url=settings.database_url, kafka_bootstrap=None, rate_limit_per_minute=3),
+            engine=engine,
+            broker=broker,
+        )
+        .app
+    )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake.test") as client:
         yield client
 
@@ -147,16 +177,36 @@ def test_a_bucket_refills_at_its_rate() -> None:
 
 # -- the commands ---------------------------------------------------------------------------------
 
+
 def safetynet(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([SAFETYNET, *args], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "SAFETYNET_DATABASE_URL": database_url})
+    return subprocess.run(
+        [SAFETYNET, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SAFETYNET_DATABASE_URL": database_url},
+    )
 
 
-async def test_keys_commands_create_rotate_and_revoke(database_url: str, engine: Any, client: httpx.AsyncClient,
-                                                      report: Any) -> None:
-    created = await asyncio.to_thread(safetynet, "keys", "create", "--role", "agency", "--name", "苗栗縣政府警察局",
-                                      "--county", "苗栗縣", "--agency-type", "police", "--expires-in-days", "30",
-                                      database_url=database_url)
+async def test_keys_commands_create_rotate_and_revoke(
+    database_url: str, engine: Any, client: httpx.AsyncClient, report: Any
+) -> None:
+    created = await asyncio.to_thread(
+        safetynet,
+        "keys",
+        "create",
+        "--role",
+        "agency",
+        "--name",
+        "苗栗縣政府警察局",
+        "--county",
+        "苗栗縣",
+        "--agency-type",
+        "police",
+        "--expires-in-days",
+        "30",
+        database_url=database_url,
+    )
     assert created.returncode == 0, created.stderr
     key_id, secret = created.stdout.split()[3], created.stdout.strip().splitlines()[-1]
     assert "expires" in created.stdout

@@ -27,13 +27,32 @@ from safetynet.intake.entrypoints.api import kpis as kpis_api
 MIAOLI, NANTOU = "苗栗縣", "南投縣"
 NOW = datetime(2026, 12, 1, 6, 0, tzinfo=TAIPEI)
 DAY, HOUR, SEC = timedelta(days=1), timedelta(hours=1), timedelta(seconds=1)
-CATEGORIES = list(Category.__args__)  # type: ignore[attr-defined]
-FIRSTS = ["intimate_partner_violence", "child_maltreatment", "vulnerable_family", "vulnerable_family",
-          "other_family_violence", "sexual_assault", "elder_abuse", "social_assistance", "suicide_risk", "other"]
+CATEGORIES = list(Category.__args__)
+FIRSTS = [
+    "intimate_partner_violence",
+    "child_maltreatment",
+    "vulnerable_family",
+    "vulnerable_family",
+    "other_family_violence",
+    "sexual_assault",
+    "elder_abuse",
+    "social_assistance",
+    "suicide_risk",
+    "other",
+]
 AGENCIES = ["police", "school", "hospital", "health", "social_welfare", "ngo", "public"]
 POOL = [f"subject-{i:02d}" for i in range(30)]
-HEADER = ["report_id", "received_at", "township", "categories", "tipvda_score", "risk_level", "status",
-          "referral_units", "subjects"]
+HEADER = [
+    "report_id",
+    "received_at",
+    "township",
+    "categories",
+    "tipvda_score",
+    "risk_level",
+    "status",
+    "referral_units",
+    "subjects",
+]
 
 
 @dataclass
@@ -55,17 +74,26 @@ class Gen:
 def random_report(rng: random.Random, county: str, start: datetime, end: datetime) -> Gen:
     at = start + timedelta(seconds=rng.uniform(0, (end - start).total_seconds()))
     categories = list(dict.fromkeys([rng.choice(FIRSTS)] + ([rng.choice(CATEGORIES)] if rng.random() < 0.3 else [])))
-    r = Gen(county, at, categories, [rng.choice(POOL) if rng.random() < 0.85 else None
-                                     for _ in range(rng.randint(1, 3))],
-            agency_type=rng.choice(AGENCIES), risk_level=rng.choice(["red", "orange", "yellow", "green", None]),
-            tipvda=rng.randint(0, 15) if rng.random() < 0.6 else None)
+    r = Gen(
+        county,
+        at,
+        categories,
+        [rng.choice(POOL) if rng.random() < 0.85 else None for _ in range(rng.randint(1, 3))],
+        agency_type=rng.choice(AGENCIES),
+        risk_level=rng.choice(["red", "orange", "yellow", "green", None]),
+        tipvda=rng.randint(0, 15) if rng.random() < 0.6 else None,
+    )
     r.due_at = at + (4 * HOUR if r.risk_level == "red" else 24 * HOUR)
     if rng.random() > 0.1:
-        offset = rng.choice([24 * HOUR, 24 * HOUR + SEC, 4 * HOUR]) if rng.random() < 0.15 else \
-            timedelta(seconds=rng.uniform(600, 36 * 3600))
+        offset = (
+            rng.choice([24 * HOUR, 24 * HOUR + SEC, 4 * HOUR])
+            if rng.random() < 0.15
+            else timedelta(seconds=rng.uniform(600, 36 * 3600))
+        )
         r.dispatched_at = at + offset if at + offset <= NOW else None
     kinds = ["protection"] * (not set(categories).isdisjoint(PROTECTION_CATEGORIES)) + ["welfare_center"] * (
-        "vulnerable_family" in categories)
+        "vulnerable_family" in categories
+    )
     for kind in kinds:
         if r.dispatched_at is None:
             r.referrals.append({"kind": kind, "status": "assigned", "updated_at": at})
@@ -85,10 +113,12 @@ def generate() -> list[Gen]:
     nov, dec = datetime(2026, 11, 1, tzinfo=TAIPEI), datetime(2026, 12, 1, tzinfo=TAIPEI)
     out = [random_report(rng, MIAOLI, nov, dec) for _ in range(100)]
     out += [random_report(rng, NANTOU, nov, dec) for _ in range(20)]
-    out += [random_report(rng, rng.choice([MIAOLI, NANTOU]), datetime(2025, 10, 1, tzinfo=TAIPEI), nov)
-            for _ in range(60)]
-    out += [random_report(rng, rng.choice([MIAOLI, NANTOU]), dec, datetime(2027, 3, 15, tzinfo=TAIPEI))
-            for _ in range(40)]
+    out += [
+        random_report(rng, rng.choice([MIAOLI, NANTOU]), datetime(2025, 10, 1, tzinfo=TAIPEI), nov) for _ in range(60)
+    ]
+    out += [
+        random_report(rng, rng.choice([MIAOLI, NANTOU]), dec, datetime(2027, 3, 15, tzinfo=TAIPEI)) for _ in range(40)
+    ]
     ipv, vf = ["intimate_partner_violence"], ["vulnerable_family"]
     first, last = datetime(2026, 11, 1, tzinfo=TAIPEI), datetime(2026, 11, 30, 23, 59, 59, 999999, tzinfo=TAIPEI)
 
@@ -99,8 +129,16 @@ def generate() -> list[Gen]:
 
     out += [
         # Taipei date edges of the period, each dispatched exactly 24 h after receipt.
-        Gen(MIAOLI, first, ipv, ["edge-365"], risk_level="red", tipvda=8, due_at=first + 4 * HOUR,
-            dispatched_at=first + 24 * HOUR),
+        Gen(
+            MIAOLI,
+            first,
+            ipv,
+            ["edge-365"],
+            risk_level="red",
+            tipvda=8,
+            due_at=first + 4 * HOUR,
+            dispatched_at=first + 24 * HOUR,
+        ),
         Gen(MIAOLI, first - timedelta(microseconds=1), ipv, ["edge-365"], tipvda=12),
         Gen(MIAOLI, last, vf, ["edge-90"], tipvda=9),
         Gen(MIAOLI, last + timedelta(microseconds=1), ipv, ["edge-out"], tipvda=10),
@@ -130,29 +168,64 @@ async def insert(engine: Any, reports: list[Gen]) -> None:
     async with engine.begin() as conn:
         for r in reports:
             assert r.due_at is not None
-            subjects = [{"role": "victim", "name": f"名{i}", **({"national_id": f"ID-{h}"} if h else {})}
-                        for i, h in enumerate(r.hashes)]
-            submission = {"county": r.county, "township": r.township, "categories": r.categories,
-                          "subjects": subjects, "narrative": "…",
-                          "indicators": {"tipvda_score": r.tipvda} if r.tipvda is not None else {}}
-            await conn.execute(orm.reports.insert().values(
-                report_id=r.report_id, county=r.county, township=r.township, agency_type=r.agency_type,
-                agency_name="generated", key_id="generated", received_at=r.received_at, sla_due_at=r.due_at,
-                categories=r.categories, submission=submission))
+            subjects = [
+                {"role": "victim", "name": f"名{i}", **({"national_id": f"ID-{h}"} if h else {})}
+                for i, h in enumerate(r.hashes)
+            ]
+            submission = {
+                "county": r.county,
+                "township": r.township,
+                "categories": r.categories,
+                "subjects": subjects,
+                "narrative": "…",
+                "indicators": {"tipvda_score": r.tipvda} if r.tipvda is not None else {},
+            }
+            await conn.execute(
+                orm.reports.insert().values(
+                    report_id=r.report_id,
+                    county=r.county,
+                    township=r.township,
+                    agency_type=r.agency_type,
+                    agency_name="generated",
+                    key_id="generated",
+                    received_at=r.received_at,
+                    sla_due_at=r.due_at,
+                    categories=r.categories,
+                    submission=submission,
+                )
+            )
             for h in sorted({h for h in r.hashes if h}):
-                await conn.execute(orm.subject_index.insert().values(
-                    subject_hash=h, report_id=r.report_id, received_at=r.received_at))
+                await conn.execute(
+                    orm.subject_index.insert().values(subject_hash=h, report_id=r.report_id, received_at=r.received_at)
+                )
             done = r.dispatched_at
-            state = ("met" if done <= r.due_at else "breached") if done else \
-                ("breached" if r.due_at <= NOW else "open")
-            referrals = [ReferralSnapshot(
-                referral_id=str(uuid.uuid4()), kind=f["kind"], unit=f"{r.county}/{f['kind']}", status=f["status"],
-                urgent=False, assigned_at=r.received_at, updated_at=f["updated_at"]).model_dump(mode="json")
-                for f in r.referrals]
-            await conn.execute(orm.report_views.insert().values(
-                report_id=r.report_id, status="assigned", risk_level=r.risk_level, reasons=[], recommended=[],
-                destinations=[], referrals=referrals, routing_seq=1,
-                sla={"due_at": iso(r.due_at), "state": state, "closed_at": iso(done)}, updated_at=NOW))
+            state = ("met" if done <= r.due_at else "breached") if done else ("breached" if r.due_at <= NOW else "open")
+            referrals = [
+                ReferralSnapshot(
+                    referral_id=str(uuid.uuid4()),
+                    kind=f["kind"],
+                    unit=f"{r.county}/{f['kind']}",
+                    status=f["status"],
+                    urgent=False,
+                    assigned_at=r.received_at,
+                    updated_at=f["updated_at"],
+                ).model_dump(mode="json")
+                for f in r.referrals
+            ]
+            await conn.execute(
+                orm.report_views.insert().values(
+                    report_id=r.report_id,
+                    status="assigned",
+                    risk_level=r.risk_level,
+                    reasons=[],
+                    recommended=[],
+                    destinations=[],
+                    referrals=referrals,
+                    routing_seq=1,
+                    sla={"due_at": iso(r.due_at), "state": state, "closed_at": iso(done)},
+                    updated_at=NOW,
+                )
+            )
 
 
 # -- the hand count: plain loops, nothing shared with the production code ----------------------
@@ -164,7 +237,7 @@ def hand_count(county: str, first: date, last: date, now: datetime) -> dict[str,
     mine = [r for r in DATA if r.county == county and start <= r.received_at < end]
     dispatch = [0, 0, 0]
     for r in mine:
-        if r.dispatched_at is None and r.due_at > now:  # type: ignore[operator]
+        if r.dispatched_at is None and r.due_at > now:
             dispatch[2] += 1
             continue
         dispatch[1] += 1
@@ -180,8 +253,13 @@ def hand_count(county: str, first: date, last: date, now: datetime) -> dict[str,
             shared = [h for h in p.hashes if h is not None and h in other.hashes]
             for f in other.referrals:
                 seconds = (p.received_at - f["updated_at"]).total_seconds()
-                if other is not p and shared and f["kind"] == "protection" and f["status"] == "closed" \
-                        and 0 < seconds < 365 * 24 * 3600:
+                if (
+                    other is not p
+                    and shared
+                    and f["kind"] == "protection"
+                    and f["status"] == "closed"
+                    and 0 < seconds < 365 * 24 * 3600
+                ):
                     found = True
         rereport[0] += found
     vulnerable = [0, 0, 0]
@@ -194,14 +272,23 @@ def hand_count(county: str, first: date, last: date, now: datetime) -> dict[str,
         for other in DATA:
             shared = [h for h in v.hashes if h is not None and h in other.hashes]
             seconds = (other.received_at - v.received_at).total_seconds()
-            if other is not v and shared and any(c in PROTECTION_CATEGORIES for c in other.categories) \
-                    and 0 < seconds < 90 * 24 * 3600:
+            if (
+                other is not v
+                and shared
+                and any(c in PROTECTION_CATEGORIES for c in other.categories)
+                and 0 < seconds < 90 * 24 * 3600
+            ):
                 found = True
         vulnerable[0] += found
-    return {"reports": len(mine), "dispatch": dispatch, "rereport": rereport, "vulnerable": vulnerable,
-            "by_category": Counter(c for r in mine for c in r.categories),
-            "by_source": Counter(r.agency_type for r in mine),
-            "by_risk": Counter(r.risk_level or "unscreened" for r in mine)}
+    return {
+        "reports": len(mine),
+        "dispatch": dispatch,
+        "rereport": rereport,
+        "vulnerable": vulnerable,
+        "by_category": Counter(c for r in mine for c in r.categories),
+        "by_source": Counter(r.agency_type for r in mine),
+        "by_risk": Counter(r.risk_level or "unscreened" for r in mine),
+    }
 
 
 def nonzero(counts: dict[str, int]) -> dict[str, int]:
@@ -219,12 +306,14 @@ async def seeded(engine: Any, intake: Any) -> None:
 
 @pytest.fixture
 async def staff(mint_key: Any) -> dict[str, Any]:
-    return {"supervisor": await mint_key(role="supervisor", name="苗栗督導", county=MIAOLI),
-            "dispatcher": await mint_key(role="dispatcher", name="苗栗派案員", county=MIAOLI),
-            "nantou": await mint_key(role="dispatcher", name="南投派案員", county=NANTOU),
-            "agency": await mint_key(role="agency", name="苗栗縣政府警察局", county=MIAOLI, agency_type="police"),
-            "unit": await mint_key(role="unit", name="苗栗家防中心", county=MIAOLI, unit="苗栗縣/protection"),
-            "admin": await mint_key(role="admin", name="管理者", county=MIAOLI)}
+    return {
+        "supervisor": await mint_key(role="supervisor", name="苗栗督導", county=MIAOLI),
+        "dispatcher": await mint_key(role="dispatcher", name="苗栗派案員", county=MIAOLI),
+        "nantou": await mint_key(role="dispatcher", name="南投派案員", county=NANTOU),
+        "agency": await mint_key(role="agency", name="苗栗縣政府警察局", county=MIAOLI, agency_type="police"),
+        "unit": await mint_key(role="unit", name="苗栗家防中心", county=MIAOLI, unit="苗栗縣/protection"),
+        "admin": await mint_key(role="admin", name="管理者", county=MIAOLI),
+    }
 
 
 # -- KPIs against the hand count ---------------------------------------------------------------
@@ -239,22 +328,33 @@ def test_the_generated_month_exercises_every_rule() -> None:
     assert expected["dispatch"][2] > 0  # some deadlines are still ahead at NOW
 
 
-@pytest.mark.parametrize("county, first, last, now", [
-    (MIAOLI, date(2026, 11, 1), date(2026, 11, 30), NOW),
-    (NANTOU, date(2026, 11, 1), date(2026, 11, 30), NOW),
-    (MIAOLI, date(2026, 11, 1), date(2026, 11, 1), NOW),
-    (MIAOLI, date(2026, 11, 30), date(2026, 11, 30), NOW),
-    (MIAOLI, date(2026, 11, 10), date(2026, 11, 20), datetime(2026, 11, 18, 12, tzinfo=TAIPEI)),
-    (MIAOLI, date(2025, 12, 1), date(2026, 11, 30), NOW),
-    (NANTOU, date(2026, 1, 1), date(2026, 12, 31), datetime(2027, 4, 1, tzinfo=TAIPEI)),
-])
-async def test_kpis_match_the_hand_count(seeded: None, staff: dict[str, Any], intake: Any,
-                                         client: httpx.AsyncClient, county: str, first: date, last: date,
-                                         now: datetime) -> None:
+@pytest.mark.parametrize(
+    "county, first, last, now",
+    [
+        (MIAOLI, date(2026, 11, 1), date(2026, 11, 30), NOW),
+        (NANTOU, date(2026, 11, 1), date(2026, 11, 30), NOW),
+        (MIAOLI, date(2026, 11, 1), date(2026, 11, 1), NOW),
+        (MIAOLI, date(2026, 11, 30), date(2026, 11, 30), NOW),
+        (MIAOLI, date(2026, 11, 10), date(2026, 11, 20), datetime(2026, 11, 18, 12, tzinfo=TAIPEI)),
+        (MIAOLI, date(2025, 12, 1), date(2026, 11, 30), NOW),
+        (NANTOU, date(2026, 1, 1), date(2026, 12, 31), datetime(2027, 4, 1, tzinfo=TAIPEI)),
+    ],
+)
+async def test_kpis_match_the_hand_count(
+    seeded: None,
+    staff: dict[str, Any],
+    intake: Any,
+    client: httpx.AsyncClient,
+    county: str,
+    first: date,
+    last: date,
+    now: datetime,
+) -> None:
     intake.app.dependency_overrides[kpis_api.get_now] = lambda: now
     key = staff["supervisor" if county == MIAOLI else "nantou"]
-    response = await client.get("/v1/kpis", params={"county": county, "from": first.isoformat(),
-                                                    "to": last.isoformat()}, headers=key.headers)
+    response = await client.get(
+        "/v1/kpis", params={"county": county, "from": first.isoformat(), "to": last.isoformat()}, headers=key.headers
+    )
     assert response.status_code == 200, response.text
     got, expected = response.json(), hand_count(county, first, last, now)
     assert (got["county"], got["from"], got["to"]) == (county, first.isoformat(), last.isoformat())
@@ -270,14 +370,22 @@ async def test_kpis_match_the_hand_count(seeded: None, staff: dict[str, Any], in
     assert nonzero(got["counts"]["by_risk_level"]) == expected["by_risk"]
 
 
-async def test_a_period_without_reports_has_null_rates(seeded: None, staff: dict[str, Any],
-                                                       client: httpx.AsyncClient) -> None:
-    response = await client.get("/v1/kpis", params={"county": MIAOLI, "from": "2030-01-01", "to": "2030-01-31"},
-                                headers=staff["dispatcher"].headers)
+async def test_a_period_without_reports_has_null_rates(
+    seeded: None, staff: dict[str, Any], client: httpx.AsyncClient
+) -> None:
+    response = await client.get(
+        "/v1/kpis",
+        params={"county": MIAOLI, "from": "2030-01-01", "to": "2030-01-31"},
+        headers=staff["dispatcher"].headers,
+    )
     assert response.status_code == 200
     body = response.json()
-    assert body["reports"] == 0 and body["dispatch_within_24h"] == {"numerator": 0, "denominator": 0,
-                                                                    "rate": None, "pending": 0}
+    assert body["reports"] == 0 and body["dispatch_within_24h"] == {
+        "numerator": 0,
+        "denominator": 0,
+        "rate": None,
+        "pending": 0,
+    }
 
 
 # -- access and parameters ---------------------------------------------------------------------
@@ -286,10 +394,13 @@ PERIOD = {"county": MIAOLI, "from": "2026-11-01", "to": "2026-11-30"}
 HIGH_DANGER = {"county": MIAOLI, "month": "2026-11"}
 
 
-@pytest.mark.parametrize("path, params", [("/v1/kpis", PERIOD), ("/v1/high-danger", HIGH_DANGER),
-                                          ("/v1/high-danger", {**HIGH_DANGER, "format": "csv"})])
-async def test_only_dispatch_staff_of_the_county(seeded: None, staff: dict[str, Any], client: httpx.AsyncClient,
-                                                 path: str, params: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "path, params",
+    [("/v1/kpis", PERIOD), ("/v1/high-danger", HIGH_DANGER), ("/v1/high-danger", {**HIGH_DANGER, "format": "csv"})],
+)
+async def test_only_dispatch_staff_of_the_county(
+    seeded: None, staff: dict[str, Any], client: httpx.AsyncClient, path: str, params: dict[str, str]
+) -> None:
     assert (await client.get(path, params=params)).status_code == 401
     for role in ("agency", "unit", "admin", "nantou"):  # other roles, and another county's dispatcher
         response = await client.get(path, params=params, headers=staff[role].headers)
@@ -299,18 +410,28 @@ async def test_only_dispatch_staff_of_the_county(seeded: None, staff: dict[str, 
         assert (await client.get(path, params=params, headers=staff[role].headers)).status_code == 200
 
 
-@pytest.mark.parametrize("params, loc", [
-    ({"from": "2026-13-01"}, ["from"]), ({"from": "20261101"}, ["from"]), ({"from": "2026-11-1"}, ["from"]),
-    ({"from": ""}, ["from"]), ({"to": "2026-02-30"}, ["to"]), ({"to": "2026-11-30T00:00"}, ["to"]),
-    ({"from": "x", "to": "y"}, ["from", "to"]),
-    ({"from": "2026-12-01"}, ["to"]),                               # from after to
-    ({"from": "2025-11-29"}, ["to"]),                               # 367 days
-    ({"from": "0001-01-01"}, ["from"]), ({"to": "9999-12-31", "from": "9999-12-01"}, ["from", "to"]),
-    ({"county": None}, ["county"]), ({"from": None}, ["from"]), ({"to": None}, ["to"]),
-])
-async def test_bad_kpi_parameters_are_422_naming_them(seeded: None, staff: dict[str, Any],
-                                                      client: httpx.AsyncClient, params: dict[str, Any],
-                                                      loc: list[str]) -> None:
+@pytest.mark.parametrize(
+    "params, loc",
+    [
+        ({"from": "2026-13-01"}, ["from"]),
+        ({"from": "20261101"}, ["from"]),
+        ({"from": "2026-11-1"}, ["from"]),
+        ({"from": ""}, ["from"]),
+        ({"to": "2026-02-30"}, ["to"]),
+        ({"to": "2026-11-30T00:00"}, ["to"]),
+        ({"from": "x", "to": "y"}, ["from", "to"]),
+        ({"from": "2026-12-01"}, ["to"]),  # from after to
+        ({"from": "2025-11-29"}, ["to"]),  # 367 days
+        ({"from": "0001-01-01"}, ["from"]),
+        ({"to": "9999-12-31", "from": "9999-12-01"}, ["from", "to"]),
+        ({"county": None}, ["county"]),
+        ({"from": None}, ["from"]),
+        ({"to": None}, ["to"]),
+    ],
+)
+async def test_bad_kpi_parameters_are_422_naming_them(
+    seeded: None, staff: dict[str, Any], client: httpx.AsyncClient, params: dict[str, Any], loc: list[str]
+) -> None:
     query = {k: v for k, v in {**PERIOD, **params}.items() if v is not None}
     response = await client.get("/v1/kpis", params=query, headers=staff["supervisor"].headers)
     assert response.status_code == 422, response.text
@@ -318,17 +439,28 @@ async def test_bad_kpi_parameters_are_422_naming_them(seeded: None, staff: dict[
 
 
 async def test_a_366_day_period_is_accepted(seeded: None, staff: dict[str, Any], client: httpx.AsyncClient) -> None:
-    response = await client.get("/v1/kpis", params={**PERIOD, "from": "2025-11-30"}, headers=staff["supervisor"].headers)
+    response = await client.get(
+        "/v1/kpis", params={**PERIOD, "from": "2025-11-30"}, headers=staff["supervisor"].headers
+    )
     assert response.status_code == 200, response.text
 
 
-@pytest.mark.parametrize("params, loc", [
-    ({"month": "2026-13"}, "month"), ({"month": "2026-1"}, "month"), ({"month": "2026-11-01"}, "month"),
-    ({"month": "0000-01"}, "month"), ({"month": ""}, "month"), ({"month": None}, "month"),
-    ({"format": "xlsx"}, "format"), ({"county": None}, "county"),
-])
-async def test_bad_high_danger_parameters_are_422(seeded: None, staff: dict[str, Any], client: httpx.AsyncClient,
-                                                  params: dict[str, Any], loc: str) -> None:
+@pytest.mark.parametrize(
+    "params, loc",
+    [
+        ({"month": "2026-13"}, "month"),
+        ({"month": "2026-1"}, "month"),
+        ({"month": "2026-11-01"}, "month"),
+        ({"month": "0000-01"}, "month"),
+        ({"month": ""}, "month"),
+        ({"month": None}, "month"),
+        ({"format": "xlsx"}, "format"),
+        ({"county": None}, "county"),
+    ],
+)
+async def test_bad_high_danger_parameters_are_422(
+    seeded: None, staff: dict[str, Any], client: httpx.AsyncClient, params: dict[str, Any], loc: str
+) -> None:
     query = {k: v for k, v in {**HIGH_DANGER, **params}.items() if v is not None}
     response = await client.get("/v1/high-danger", params=query, headers=staff["dispatcher"].headers)
     assert response.status_code == 422, response.text
@@ -340,13 +472,17 @@ async def test_bad_high_danger_parameters_are_422(seeded: None, staff: dict[str,
 
 def hand_high_danger(county: str) -> list[Gen]:
     start, end = datetime(2026, 11, 1, tzinfo=TAIPEI), datetime(2026, 12, 1, tzinfo=TAIPEI)
-    found = [r for r in DATA if r.county == county and start <= r.received_at < end
-             and r.tipvda is not None and r.tipvda >= 8]
+    found = [
+        r
+        for r in DATA
+        if r.county == county and start <= r.received_at < end and r.tipvda is not None and r.tipvda >= 8
+    ]
     return sorted(found, key=lambda r: (r.received_at, r.report_id))
 
 
-async def test_high_danger_json_lists_tipvda_8_and_more(seeded: None, staff: dict[str, Any],
-                                                        client: httpx.AsyncClient) -> None:
+async def test_high_danger_json_lists_tipvda_8_and_more(
+    seeded: None, staff: dict[str, Any], client: httpx.AsyncClient
+) -> None:
     response = await client.get("/v1/high-danger", params=HIGH_DANGER, headers=staff["dispatcher"].headers)
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
@@ -361,8 +497,9 @@ async def test_high_danger_json_lists_tipvda_8_and_more(seeded: None, staff: dic
 
 
 async def test_high_danger_csv_for_excel(seeded: None, staff: dict[str, Any], client: httpx.AsyncClient) -> None:
-    response = await client.get("/v1/high-danger", params={**HIGH_DANGER, "format": "csv"},
-                                headers=staff["supervisor"].headers)
+    response = await client.get(
+        "/v1/high-danger", params={**HIGH_DANGER, "format": "csv"}, headers=staff["supervisor"].headers
+    )
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["cache-control"] == "no-store"
@@ -378,11 +515,16 @@ async def test_high_danger_csv_for_excel(seeded: None, staff: dict[str, Any], cl
     assert "ID-" not in text
 
 
-async def test_another_month_and_county_have_their_own_lists(seeded: None, staff: dict[str, Any],
-                                                             client: httpx.AsyncClient) -> None:
-    response = await client.get("/v1/high-danger", params={"county": NANTOU, "month": "2026-11"},
-                                headers=staff["nantou"].headers)
+async def test_another_month_and_county_have_their_own_lists(
+    seeded: None, staff: dict[str, Any], client: httpx.AsyncClient
+) -> None:
+    response = await client.get(
+        "/v1/high-danger", params={"county": NANTOU, "month": "2026-11"}, headers=staff["nantou"].headers
+    )
     assert [r["report_id"] for r in response.json()["reports"]] == [r.report_id for r in hand_high_danger(NANTOU)]
-    empty = await client.get("/v1/high-danger", params={**HIGH_DANGER, "month": "2030-01", "format": "csv"},
-                             headers=staff["dispatcher"].headers)
+    empty = await client.get(
+        "/v1/high-danger",
+        params={**HIGH_DANGER, "month": "2030-01", "format": "csv"},
+        headers=staff["dispatcher"].headers,
+    )
     assert empty.content.decode("utf-8-sig").splitlines() == [",".join(HEADER)]

@@ -11,13 +11,23 @@ from safetynet.platform.crypto import DEV_KEY_RING, new_key
 KEY_A, KEY_B = new_key(), new_key()
 
 STRONG = "0123456789abcdef0123456789abcdef"  # 32 bytes
-INTAKE = {"kafka_bootstrap": "kafka:9092", "subject_hash_key": "s" + STRONG, "console_secret": "c" + STRONG,
-          "audit_key": "a" + STRONG, "key_ring": "k1:" + "A" * 43 + "="}
+INTAKE = {
+    "kafka_bootstrap": "kafka:9092",
+    "subject_hash_key": "s" + STRONG,
+    "console_secret": "c" + STRONG,
+    "audit_key": "a" + STRONG,
+    "key_ring": "k1:" + "A" * 43 + "=",
+}
 
 
-@pytest.mark.parametrize("missing, variable", [("subject_hash_key", "SAFETYNET_SUBJECT_HASH_KEY"),
-                                               ("console_secret", "SAFETYNET_CONSOLE_SECRET"),
-                                               ("audit_key", "SAFETYNET_AUDIT_KEY")])
+@pytest.mark.parametrize(
+    "missing, variable",
+    [
+        ("subject_hash_key", "SAFETYNET_SUBJECT_HASH_KEY"),
+        ("console_secret", "SAFETYNET_CONSOLE_SECRET"),
+        ("audit_key", "SAFETYNET_AUDIT_KEY"),
+    ],
+)
 def test_intake_refuses_each_development_secret(missing: str, variable: str) -> None:
     IntakeSettings(**INTAKE).require_production()
     settings = {k: v for k, v in INTAKE.items() if k != missing}
@@ -52,8 +62,12 @@ def test_settings_take_the_ring_and_never_show_it() -> None:
 
 
 def test_production_refuses_the_development_ring_where_personal_data_is_kept() -> None:
-    base = {"subject_hash_key": "a-real-secret-for-the-hash-0123456789", "kafka_bootstrap": "kafka:9092",
-            "console_secret": "a-real-console-secret-0123456789abcdef", "audit_key": "a-real-audit-key-0123456789abcdef"}
+    base = {
+        "subject_hash_key": "a-real-secret-for-the-hash-0123456789",
+        "kafka_bootstrap": "kafka:9092",
+        "console_secret": "a-real-console-secret-0123456789abcdef",
+        "audit_key": "a-real-audit-key-0123456789abcdef",
+    }
     with pytest.raises(ValueError, match="SAFETYNET_KEY_RING"):
         IntakeSettings(**base).require_production()
     with pytest.raises(ValueError, match="SAFETYNET_KEY_RING"):

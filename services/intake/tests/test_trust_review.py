@@ -5,15 +5,16 @@ console sessions revocable; Secure cookies, HSTS and trusted proxies; agencies o
 identity; failed sign-ins throttled; lists paged; duplicate JSON keys refused."""
 
 import re
-from datetime import datetime, timedelta, timezone
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select, update
 
-from safetynet.intake.settings import IntakeSettings
 from safetynet.intake.adapters import orm
+from safetynet.intake.settings import IntakeSettings
 
 MB = 1024 * 1024
 
@@ -22,8 +23,9 @@ async def sign_in(client: httpx.AsyncClient, secret: str) -> httpx.Response:
     form = await client.get("/console/sign-in")
     token = re.search(r'name="signin_token" value="([^"]*)"', form.text)
     assert token, form.text
-    return await client.post("/console/sign-in", data={"key": secret, "signin_token": token.group(1),
-                                                       "next": "/console"})
+    return await client.post(
+        "/console/sign-in", data={"key": secret, "signin_token": token.group(1), "next": "/console"}
+    )
 
 
 async def csrf(client: httpx.AsyncClient) -> str:
@@ -54,46 +56,72 @@ async def _report(client: httpx.AsyncClient, keys: Any, report: Any, **overrides
 
 async def _refer(engine: Any, report_id: str, unit: str, status: str = "assigned") -> str:
     referral_id = f"{report_id[:8]}-ref-{status}"
-    now = datetime.now(timezone.utc).isoformat()
-    referral = {"referral_id": referral_id, "kind": unit.split("/")[1], "unit": unit, "status": status,
-                "urgent": False, "assigned_at": now, "updated_at": now, "reason": None, "outcome": None}
+    now = datetime.now(UTC).isoformat()
+    referral = {
+        "referral_id": referral_id,
+        "kind": unit.split("/")[1],
+        "unit": unit,
+        "status": status,
+        "urgent": False,
+        "assigned_at": now,
+        "updated_at": now,
+        "reason": None,
+        "outcome": None,
+    }
     async with engine.begin() as conn:
-        await conn.execute(update(orm.report_views).where(orm.report_views.c.report_id == report_id).values(
-            status="assigned", routing_seq=1, referrals=[referral],
-            destinations=[{"kind": referral["kind"], "unit": unit}]))
-        await conn.execute(orm.referral_index.insert().values(referral_id=referral_id, report_id=report_id,
-                                                              unit=unit))
+        await conn.execute(
+            update(orm.report_views)
+            .where(orm.report_views.c.report_id == report_id)
+            .values(
+                status="assigned",
+                routing_seq=1,
+                referrals=[referral],
+                destinations=[{"kind": referral["kind"], "unit": unit}],
+            )
+        )
+        await conn.execute(orm.referral_index.insert().values(referral_id=referral_id, report_id=report_id, unit=unit))
     return referral_id
 
 
 # -- 1. bodies ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/v1/reports/x/destinations", "/v1/referrals/x/reject", "/v1/reports",
-                                  "/console/reports/x/confirm"])
+
+@pytest.mark.parametrize(
+    "path", ["/v1/reports/x/destinations", "/v1/referrals/x/reject", "/v1/reports", "/console/reports/x/confirm"]
+)
 async def test_an_unauthenticated_body_is_refused_before_it_is_read(client: httpx.AsyncClient, path: str) -> None:
     body = Chunks(60 * MB)
-    response = await client.post(path, content=body, headers={"Content-Type": "application/json",
-                                                              "Authorization": "Bearer sn_not-a-key"})
+    response = await client.post(
+        path, content=body, headers={"Content-Type": "application/json", "Authorization": "Bearer sn_not-a-key"}
+    )
     assert response.status_code == 401 or response.headers.get("location", "").startswith("/console/sign-in")
     assert body.pulled <= 64 * 1024, f"{body.pulled} bytes read before the key was checked"
 
 
 async def test_every_body_is_capped_as_it_streams_chunked_included(client: httpx.AsyncClient, keys: Any) -> None:
     body = Chunks(60 * MB)
-    response = await client.post("/v1/reports/x/destinations", content=body,
-                                 headers={**keys.dispatcher_miaoli.headers, "Content-Type": "application/json"})
+    response = await client.post(
+        "/v1/reports/x/destinations",
+        content=body,
+        headers={**keys.dispatcher_miaoli.headers, "Content-Type": "application/json"},
+    )
     assert response.status_code == 413
     assert body.pulled <= 2 * MB, f"{body.pulled} bytes read past a 1 MiB limit"
-    declared = await client.post("/v1/referrals/x/reject", content=b"{}", headers={
-        **keys.dispatcher_miaoli.headers, "Content-Type": "application/json", "Content-Length": str(2 * MB)})
+    declared = await client.post(
+        "/v1/referrals/x/reject",
+        content=b"{}",
+        headers={**keys.dispatcher_miaoli.headers, "Content-Type": "application/json", "Content-Length": str(2 * MB)},
+    )
     assert declared.status_code == 413
 
 
 # -- 2. a unit's access ends with its referral --------------------------------------------------
 
+
 @pytest.mark.parametrize("ended", ["rejected", "reassigned"])
 async def test_a_unit_stops_reading_once_its_referral_is_rejected_or_reassigned(
-        client: httpx.AsyncClient, engine: Any, keys: Any, mint_key: Any, report: Any, ended: str) -> None:
+    client: httpx.AsyncClient, engine: Any, keys: Any, mint_key: Any, report: Any, ended: str
+) -> None:
     unit = await mint_key(role="unit", name="苗栗家防中心", county="苗栗縣", unit="苗栗縣/protection")
     live = await _report(client, keys, report)
     await _refer(engine, live, "苗栗縣/protection")
@@ -106,12 +134,22 @@ async def test_a_unit_stops_reading_once_its_referral_is_rejected_or_reassigned(
     await _refer(engine, closed, "苗栗縣/protection", status="closed")
     assert (await client.get(f"/v1/reports/{closed}", headers=unit.headers)).status_code == 200
     async with engine.connect() as conn:  # what it read before stays on the trail
-        reads = (await conn.execute(select(orm.audit_records.c.report_id).where(
-            orm.audit_records.c.actor_key_id == unit.principal.key_id))).scalars().all()
+        reads = (
+            (
+                await conn.execute(
+                    select(orm.audit_records.c.report_id).where(
+                        orm.audit_records.c.actor_key_id == unit.principal.key_id
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert live in reads and gone not in reads
 
 
 # -- 3. sessions ---------------------------------------------------------------------------------
+
 
 async def test_signing_out_ends_every_copy_of_the_session(client: httpx.AsyncClient, keys: Any) -> None:
     assert (await sign_in(client, keys.dispatcher_miaoli.secret)).status_code == 303
@@ -119,8 +157,9 @@ async def test_signing_out_ends_every_copy_of_the_session(client: httpx.AsyncCli
     token = await csrf(client)
     out = await client.post("/console/sign-out", data={"csrf_token": token})
     assert out.status_code == 303
-    thief = httpx.AsyncClient(transport=client._transport, base_url="http://intake.test",
-                              cookies={"sn_console_session": copied})
+    thief = httpx.AsyncClient(
+        transport=client._transport, base_url="http://intake.test", cookies={"sn_console_session": copied}
+    )
     async with thief:
         assert (await thief.get("/console/queue")).status_code == 401
 
@@ -132,8 +171,7 @@ async def test_revoking_a_key_and_idling_end_sessions(client: httpx.AsyncClient,
     assert (await sign_in(client, keys.dispatcher_miaoli.secret)).status_code == 303
     assert (await client.get("/console/queue")).status_code == 200
     async with engine.begin() as conn:  # unused for longer than the idle timeout (30 minutes)
-        await conn.execute(update(orm.console_sessions).values(
-            last_seen_at=datetime.now(timezone.utc) - timedelta(minutes=31)))
+        await conn.execute(update(orm.console_sessions).values(last_seen_at=datetime.now(UTC) - timedelta(minutes=31)))
     assert (await client.get("/console/queue")).status_code == 401
     assert (await sign_in(client, keys.dispatcher_miaoli.secret)).status_code == 303
     assert (await client.get("/console/queue")).status_code == 200
@@ -146,16 +184,17 @@ async def test_revoking_a_key_and_idling_end_sessions(client: httpx.AsyncClient,
 
 # -- 6. proxies, Secure, HSTS -------------------------------------------------------------------
 
+
 @pytest.fixture
 def settings(database_url: str, request: Any) -> IntakeSettings:
     overrides = {"kafka_bootstrap": None, **getattr(request, "param", {})}  # embedded unless a test says
     return IntakeSettings(database_url=database_url, **overrides)
 
 
-@pytest.mark.parametrize("settings", [{"kafka_bootstrap": "kafka:9092", "trusted_proxies": "127.0.0.1"}],
-                         indirect=True)
+@pytest.mark.parametrize("settings", [{"kafka_bootstrap": "kafka:9092", "trusted_proxies": "127.0.0.1"}], indirect=True)
 async def test_behind_a_trusted_proxy_cookies_are_secure_hsts_is_sent_and_the_audit_has_the_client(
-        client: httpx.AsyncClient, keys: Any, report: Any, engine: Any) -> None:
+    client: httpx.AsyncClient, keys: Any, report: Any, engine: Any
+) -> None:
     form = await client.get("/console/sign-in")
     assert "secure" in form.headers["set-cookie"].lower()  # over plain http too: not the embedded mode
     assert form.headers["strict-transport-security"].startswith("max-age=")
@@ -163,26 +202,35 @@ async def test_behind_a_trusted_proxy_cookies_are_secure_hsts_is_sent_and_the_au
     forwarded = {**keys.dispatcher_miaoli.headers, "X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
     assert (await client.get(f"/v1/reports/{report_id}", headers=forwarded)).status_code == 200
     async with engine.connect() as conn:
-        clients = (await conn.execute(select(orm.audit_records.c.client).where(
-            orm.audit_records.c.action == "read_report"))).scalars().all()
+        clients = (
+            (await conn.execute(select(orm.audit_records.c.client).where(orm.audit_records.c.action == "read_report")))
+            .scalars()
+            .all()
+        )
     assert clients == ["203.0.113.9"]
 
 
-async def test_an_untrusted_client_cannot_forge_its_address(client: httpx.AsyncClient, keys: Any, report: Any,
-                                                            engine: Any) -> None:
+async def test_an_untrusted_client_cannot_forge_its_address(
+    client: httpx.AsyncClient, keys: Any, report: Any, engine: Any
+) -> None:
     report_id = await _report(client, keys, report)
     forged = {**keys.dispatcher_miaoli.headers, "X-Forwarded-For": "203.0.113.9"}
     assert (await client.get(f"/v1/reports/{report_id}", headers=forged)).status_code == 200
     async with engine.connect() as conn:
-        clients = (await conn.execute(select(orm.audit_records.c.client).where(
-            orm.audit_records.c.action == "read_report"))).scalars().all()
+        clients = (
+            (await conn.execute(select(orm.audit_records.c.client).where(orm.audit_records.c.action == "read_report")))
+            .scalars()
+            .all()
+        )
     assert clients == ["127.0.0.1"]
 
 
 # -- 7. the smaller ones ------------------------------------------------------------------------
 
-async def test_an_agency_owns_its_reports_by_identity_not_by_name(client: httpx.AsyncClient, mint_key: Any,
-                                                                 report: Any) -> None:
+
+async def test_an_agency_owns_its_reports_by_identity_not_by_name(
+    client: httpx.AsyncClient, mint_key: Any, report: Any
+) -> None:
     miaoli = await mint_key(role="agency", name="中正國小", county="苗栗縣", agency_type="school")
     nantou = await mint_key(role="agency", name="中正國小", county="南投縣", agency_type="school")
     body = report(county="南投縣", township="埔里鎮", source={"agency_type": "school"})
@@ -233,21 +281,30 @@ async def test_the_queue_and_the_ops_view_are_paged(client: httpx.AsyncClient, k
             assert page.headers["link"].endswith('rel="next"')
             params = {"limit": 2, "after": page.headers["x-next-cursor"]}
         assert sorted(seen) == sorted(ids) and len(seen) == len(set(seen)), path
-        assert (await client.get(path, params={"limit": 501}, headers=keys.dispatcher_miaoli.headers)).status_code == 422
+        assert (
+            await client.get(path, params={"limit": 501}, headers=keys.dispatcher_miaoli.headers)
+        ).status_code == 422
         bad = await client.get(path, params={"after": "bm9wZQ"}, headers=keys.dispatcher_miaoli.headers)
         assert bad.status_code == 422
 
 
-async def test_duplicate_json_keys_are_refused(client: httpx.AsyncClient, keys: Any, engine: Any,
-                                               mint_key: Any, report: Any) -> None:
-    raw = ('{"county": "苗栗縣", "township": "頭份市", "source": {"agency_type": "police"}, '
-           '"categories": ["intimate_partner_violence"], "subjects": [{"role": "victim", "name": "陳美玲"}], '
-           '"indicators": {"weapon": true, "weapon": false}, "narrative": "x"}')
-    posted = await client.post("/v1/reports", content=raw.encode(),
-                               headers={**keys.police.headers, "Content-Type": "application/json"})
+async def test_duplicate_json_keys_are_refused(
+    client: httpx.AsyncClient, keys: Any, engine: Any, mint_key: Any, report: Any
+) -> None:
+    raw = (
+        '{"county": "苗栗縣", "township": "頭份市", "source": {"agency_type": "police"}, '
+        '"categories": ["intimate_partner_violence"], "subjects": [{"role": "victim", "name": "陳美玲"}], '
+        '"indicators": {"weapon": true, "weapon": false}, "narrative": "x"}'
+    )
+    posted = await client.post(
+        "/v1/reports", content=raw.encode(), headers={**keys.police.headers, "Content-Type": "application/json"}
+    )
     assert posted.status_code == 422 and posted.json()["detail"][0]["type"] == "duplicate_key"
     unit = await mint_key(role="unit", name="苗栗家防中心", county="苗栗縣", unit="苗栗縣/protection")
     referral_id = await _refer(engine, await _report(client, keys, report), "苗栗縣/protection")
-    action = await client.post(f"/v1/referrals/{referral_id}/reject", content=b'{"reason": "a", "reason": "b"}',
-                               headers={**unit.headers, "Content-Type": "application/json"})
+    action = await client.post(
+        f"/v1/referrals/{referral_id}/reject",
+        content=b'{"reason": "a", "reason": "b"}',
+        headers={**unit.headers, "Content-Type": "application/json"},
+    )
     assert action.status_code == 422 and action.json()["detail"][0]["type"] == "duplicate_key"

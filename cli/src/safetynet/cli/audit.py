@@ -8,9 +8,9 @@ signed head to the checkpoint file; exit 1, writing nothing, when the trail does
 
 import argparse
 
-from safetynet.intake.settings import IntakeSettings
-from safetynet.intake import admin as intake
 from safetynet.cli.database import open_engine
+from safetynet.intake import admin as intake
+from safetynet.intake.settings import IntakeSettings
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -32,8 +32,10 @@ def describe(check: intake.AuditCheck) -> str:
     if check.bad_checkpoints is not None or verdict is None:
         return f"audit checkpoints BROKEN: {check.bad_checkpoints} ({check.checkpoint_file})"
     if verdict.broken is not None:
-        return (f"audit trail BROKEN at {verdict.broken.describe()}\n"
-                f"the {verdict.count - 1} records before it verify; the last good hash is {verdict.head}")
+        return (
+            f"audit trail BROKEN at {verdict.broken.describe()}\n"
+            f"the {verdict.count - 1} records before it verify; the last good hash is {verdict.head}"
+        )
     if verdict.checkpoint_problem is not None:
         return f"audit trail BROKEN: {verdict.checkpoint_problem}"
     return f"audit trail intact: {verdict.count} records, head {verdict.head}, {check.checkpoints} checkpoints agree"

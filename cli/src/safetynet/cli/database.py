@@ -7,16 +7,17 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from safetynet.cli.services import SERVICE_NAMES
 from safetynet.platform.settings import PlatformSettings
 from safetynet.platform.storage import is_sqlite, make_engine
-from safetynet.cli.services import SERVICE_NAMES
 
 
 @asynccontextmanager
 async def open_engine(settings: PlatformSettings) -> AsyncIterator[AsyncEngine]:
     """An engine on SAFETYNET_DATABASE_URL over every service's tables, disposed after."""
     if is_sqlite(settings.database_url):
-        Path("var").mkdir(exist_ok=True)  # where the embedded database lives on a first run
+        # where the embedded database lives on a first run
+        Path("var").mkdir(exist_ok=True)  # noqa: ASYNC240  # once, before any work is scheduled: nothing to block
     engine = make_engine(settings.database_url, schemas=SERVICE_NAMES)
     try:
         yield engine

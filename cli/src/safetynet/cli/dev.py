@@ -4,13 +4,13 @@ SAFETYNET_DATABASE_URL names) and the embedded broker: the first run and the fas
 import argparse
 from typing import cast
 
-from safetynet.intake.settings import IntakeSettings
-from safetynet.platform.counties import CountyDirectory
-from safetynet.platform.messaging.sqlbus import SqlLogBroker
 from safetynet.cli import telemetry, welcome
 from safetynet.cli.database import open_engine, quiet_migrations
 from safetynet.cli.serve import instrument, run_until_signal
 from safetynet.cli.services import SERVICE_NAMES, admin_module, build, settings_for
+from safetynet.intake.settings import IntakeSettings
+from safetynet.platform.counties import CountyDirectory
+from safetynet.platform.messaging.sqlbus import SqlLogBroker
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -32,10 +32,18 @@ async def run(args: argparse.Namespace) -> int:
             # One HTTP app serves the process: intake's API and console.
             app = next(runtime.app for runtime in runtimes if runtime.app is not None)
             instrument(app, runtimes)
-            await welcome.announce(settings, engine=engine, app=app, directory=CountyDirectory.load(settings.county_data),
-                                   host=args.host, port=args.port, demo=args.demo)
-            await run_until_signal(runtimes, app=app, host=args.host, port=args.port,
-                                   metrics_port=settings.metrics_port)
+            await welcome.announce(
+                settings,
+                engine=engine,
+                app=app,
+                directory=CountyDirectory.load(settings.county_data),
+                host=args.host,
+                port=args.port,
+                demo=args.demo,
+            )
+            await run_until_signal(
+                runtimes, app=app, host=args.host, port=args.port, metrics_port=settings.metrics_port
+            )
         finally:
             await broker.stop()
     return 0

@@ -7,11 +7,11 @@ host the command ran on (intake's admin records them).
 
 import argparse
 
-from safetynet.intake.settings import IntakeSettings
-from safetynet.notify.settings import NotifySettings
-from safetynet.intake import admin as intake
-from safetynet.notify import admin as notify
 from safetynet.cli.database import open_engine, quiet_migrations
+from safetynet.intake import admin as intake
+from safetynet.intake.settings import IntakeSettings
+from safetynet.notify import admin as notify
+from safetynet.notify.settings import NotifySettings
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -28,20 +28,37 @@ async def run(args: argparse.Namespace) -> int:
             await intake.migrate(engine=engine)
         if args.keys_command == "create":
             created = await intake.create_key(
-                engine=engine, settings=settings, role=args.role, name=args.name, county=args.county,
-                agency_type=args.agency_type, unit=args.unit, expires_in_days=args.expires_in_days, command=command)
+                engine=engine,
+                settings=settings,
+                role=args.role,
+                name=args.name,
+                county=args.county,
+                agency_type=args.agency_type,
+                unit=args.unit,
+                expires_in_days=args.expires_in_days,
+                command=command,
+            )
             principal = created.principal
-            print(f"created {principal.role} key {principal.key_id} for {principal.name} ({principal.county})"
-                  + (f", expires {created.expires_at.isoformat()}" if created.expires_at else ""))
+            print(
+                f"created {principal.role} key {principal.key_id} for {principal.name} ({principal.county})"
+                + (f", expires {created.expires_at.isoformat()}" if created.expires_at else "")
+            )
             print(created.secret)
         elif args.keys_command == "revoke":
             revoked = await intake.revoke_key(engine=engine, settings=settings, key_id=args.key_id, command=command)
             print(f"revoked {revoked.role} key {revoked.key_id} of {revoked.name} ({revoked.county})")
         else:
-            rotated = await intake.rotate_key(engine=engine, settings=settings, key_id=args.key_id,
-                                              expires_in_days=args.expires_in_days, command=command)
-            print(f"revoked {rotated.old.role} key {rotated.old.key_id}; new key {rotated.new.key_id} for "
-                  f"{rotated.new.name} ({rotated.new.county})"
-                  + (f", expires {rotated.expires_at.isoformat()}" if rotated.expires_at else ""))
+            rotated = await intake.rotate_key(
+                engine=engine,
+                settings=settings,
+                key_id=args.key_id,
+                expires_in_days=args.expires_in_days,
+                command=command,
+            )
+            print(
+                f"revoked {rotated.old.role} key {rotated.old.key_id}; new key {rotated.new.key_id} for "
+                f"{rotated.new.name} ({rotated.new.county})"
+                + (f", expires {rotated.expires_at.isoformat()}" if rotated.expires_at else "")
+            )
             print(rotated.secret)
     return 0

@@ -9,7 +9,8 @@ import asyncio
 import importlib
 import logging
 import sys
-from typing import Any, Coroutine
+from collections.abc import Coroutine
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -18,8 +19,15 @@ from safetynet.cli.telemetry import setup_logging
 
 # The module (in safetynet.cli) that runs each command: `async def run(args) -> int`.
 COMMAND_MODULES = {
-    "dev": "dev", "serve": "serve", "migrate": "migrate", "keys": "keys", "audit": "audit",
-    "notify": "notifications", "crypto": "crypto", "retention": "retention", "contracts": "schemas",
+    "dev": "dev",
+    "serve": "serve",
+    "migrate": "migrate",
+    "keys": "keys",
+    "audit": "audit",
+    "notify": "notifications",
+    "crypto": "crypto",
+    "retention": "retention",
+    "contracts": "schemas",
 }
 
 # Distinct defaults, so the four services started by hand on one host do not collide.
@@ -33,15 +41,22 @@ def _parser() -> argparse.ArgumentParser:
     dev = sub.add_parser("dev", help="all four services in one process, on SQLite and the embedded broker")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000)
-    dev.add_argument("--demo", action="store_true",
-                     help="mint demo keys (printed) and, on an empty database, seed a day of reports in every county")
+    dev.add_argument(
+        "--demo",
+        action="store_true",
+        help="mint demo keys (printed) and, on an empty database, seed a day of reports in every county",
+    )
 
     serve = sub.add_parser("serve", help="one service as its own process, on Kafka and PostgreSQL")
     serve.add_argument("service", choices=SERVICE_NAMES)
     serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=None,
-                       help="HTTP port: intake's API, or the other services' /healthz and /readyz "
-                            "(default: " + ", ".join(f"{n} {p}" for n, p in SERVE_PORTS.items()) + ")")
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="HTTP port: intake's API, or the other services' /healthz and /readyz "
+        "(default: " + ", ".join(f"{n} {p}" for n, p in SERVE_PORTS.items()) + ")",
+    )
 
     migrate = sub.add_parser("migrate", help="apply every service's migrations (a separate step, not at start-up)")
     migrate.add_argument("--service", choices=SERVICE_NAMES, action="append")
@@ -56,20 +71,35 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--expires-in-days", type=int, metavar="N", help="the key stops working after N days")
     revoke = keys.add_parser("revoke", help="revoke a key at once (its console sessions end too)")
     revoke.add_argument("key_id")
-    rotate = keys.add_parser("rotate", help="a new secret for the same principal; the old key is revoked; "
-                                            "the new key is the last line of stdout")
+    rotate = keys.add_parser(
+        "rotate",
+        help="a new secret for the same principal; the old key is revoked; the new key is the last line of stdout",
+    )
     rotate.add_argument("key_id")
-    rotate.add_argument("--expires-in-days", type=int, metavar="N",
-                        help="the new key stops working after N days (default: as long as the old one lasted)")
-    webhook = keys.add_parser("webhook-secret", help="print a unit's own webhook signing secret (derived from "
-                                                     "SAFETYNET_WEBHOOK_SECRET); give it to that unit only")
+    rotate.add_argument(
+        "--expires-in-days",
+        type=int,
+        metavar="N",
+        help="the new key stops working after N days (default: as long as the old one lasted)",
+    )
+    webhook = keys.add_parser(
+        "webhook-secret",
+        help="print a unit's own webhook signing secret (derived from "
+        "SAFETYNET_WEBHOOK_SECRET); give it to that unit only",
+    )
     webhook.add_argument("--unit", required=True, help="the recipient id, e.g. 苗栗縣/protection")
 
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
-    audit.add_parser("verify", help="check the keyed chain and the checkpoints (SAFETYNET_AUDIT_CHECKPOINT_FILE): "
-                                    "exit 0 intact, 1 broken (naming the first bad record or checkpoint)")
-    audit.add_parser("checkpoint", help="verify, then append the chain's signed head to "
-                                        "SAFETYNET_AUDIT_CHECKPOINT_FILE (outside the database; run it on a schedule)")
+    audit.add_parser(
+        "verify",
+        help="check the keyed chain and the checkpoints (SAFETYNET_AUDIT_CHECKPOINT_FILE): "
+        "exit 0 intact, 1 broken (naming the first bad record or checkpoint)",
+    )
+    audit.add_parser(
+        "checkpoint",
+        help="verify, then append the chain's signed head to "
+        "SAFETYNET_AUDIT_CHECKPOINT_FILE (outside the database; run it on a schedule)",
+    )
 
     notify = sub.add_parser("notify", help="notifications").add_subparsers(dest="notify_command", required=True)
     replay = notify.add_parser("replay", help="send dead-lettered notifications again (a fresh round of attempts)")
@@ -78,18 +108,25 @@ def _parser() -> argparse.ArgumentParser:
     chosen.add_argument("--all-dead", action="store_true", help="every dead-lettered notification")
 
     crypto = sub.add_parser("crypto", help="personal data at rest").add_subparsers(dest="crypto_command", required=True)
-    rotate = crypto.add_parser("rotate", help="seal every report's personal data under the newest key of "
-                                              "SAFETYNET_KEY_RING (batches; safe while the services run)")
+    rotate = crypto.add_parser(
+        "rotate",
+        help="seal every report's personal data under the newest key of "
+        "SAFETYNET_KEY_RING (batches; safe while the services run)",
+    )
     rotate.add_argument("--batch-size", type=int, default=200)
 
     retention = sub.add_parser("retention", help="retention of personal data").add_subparsers(
-        dest="retention_command", required=True)
-    purge = retention.add_parser("run", help="purge the personal data of reports closed longer ago than "
-                                             "their county's retention_days")
+        dest="retention_command", required=True
+    )
+    purge = retention.add_parser(
+        "run", help="purge the personal data of reports closed longer ago than their county's retention_days"
+    )
     purge.add_argument("--dry-run", action="store_true", help="count, purge nothing")
     purge.add_argument("--batch-size", type=int, default=200)
 
-    contracts = sub.add_parser("contracts", help="public contracts").add_subparsers(dest="contracts_command", required=True)
+    contracts = sub.add_parser("contracts", help="public contracts").add_subparsers(
+        dest="contracts_command", required=True
+    )
     export = contracts.add_parser("export", help="write the JSON Schemas of the report and every event")
     export.add_argument("--out", default="docs/schemas")
     return parser

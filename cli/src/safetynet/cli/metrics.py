@@ -5,16 +5,16 @@ Served on its own port (SAFETYNET_METRICS_PORT) by an app that serves nothing el
 on the API's: the counts by category and source are not for the public, and the port is
 kept off the ingress (only Prometheus reaches it)."""
 
-from typing import Iterable
+from collections.abc import Iterable
 
+import uvicorn
 from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, Observation
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.routing import Route
 from starlette.responses import Response
+from starlette.routing import Route
 
 from safetynet.platform.messaging.runtime import ServiceRuntime
 
@@ -28,7 +28,7 @@ def watch_runtimes(runtimes: list[ServiceRuntime]) -> None:
 def _lag(options: CallbackOptions) -> Iterable[Observation]:
     for runtime in _runtimes:
         for loop in runtime.loops:
-            for (topic, partition), lag in getattr(loop, "lag", lambda: {})().items():
+            for (topic, partition), lag in getattr(loop, "lag", dict)().items():
                 yield Observation(lag, {"group": loop.group, "topic": topic, "partition": str(partition)})
 
 
@@ -39,8 +39,12 @@ def _backlog(options: CallbackOptions) -> Iterable[Observation]:
 
 
 _meter = metrics.get_meter("safetynet.ops")
-_meter.create_observable_gauge("safetynet_consumer_lag", [_lag], description="Messages not yet consumed, per group and partition")
-_meter.create_observable_gauge("safetynet_outbox_backlog", [_backlog], description="Events written but not yet published")
+_meter.create_observable_gauge(
+    "safetynet_consumer_lag", [_lag], description="Messages not yet consumed, per group and partition"
+)
+_meter.create_observable_gauge(
+    "safetynet_outbox_backlog", [_backlog], description="Events written but not yet published"
+)
 
 
 async def metrics_endpoint(request: Request) -> Response:
@@ -52,7 +56,9 @@ def metrics_app() -> Starlette:
 
 
 def metrics_server(*, host: str, port: int) -> uvicorn.Server:
-    server = uvicorn.Server(uvicorn.Config(metrics_app(), host=host, port=port, log_level="warning",
-                                           lifespan="off", access_log=False, log_config=None))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    return server
+    # Stopped with the others by run_until_signal (cli/serve.py).
+    return uvicorn.Server(
+        uvicorn.Config(
+            metrics_app(), host=host, port=port, log_level="warning", lifespan="off", access_log=False, log_config=None
+        )
+    )

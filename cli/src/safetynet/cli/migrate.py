@@ -3,9 +3,9 @@ from starting them (production never migrates on start)."""
 
 import argparse
 
-from safetynet.platform.settings import PlatformSettings
 from safetynet.cli.database import open_engine
 from safetynet.cli.services import SERVICE_NAMES, admin_module
+from safetynet.platform.settings import PlatformSettings
 
 
 async def run(args: argparse.Namespace) -> int:

@@ -15,7 +15,9 @@ from safetynet.contracts.report import ReportAccepted, ReportSubmission
 def contract_models() -> dict[str, type[BaseModel]]:
     """Every public contract by file name: the report, the envelope, each event type."""
     models: dict[str, type[BaseModel]] = {
-        "report": ReportSubmission, "report-accepted": ReportAccepted, "envelope": Envelope,
+        "report": ReportSubmission,
+        "report-accepted": ReportAccepted,
+        "envelope": Envelope,
     }
     for name, model in {**EVENT_TYPES, **COMMAND_EVENT_TYPES}.items():
         models[f"event.{name}"] = model
@@ -29,8 +31,9 @@ def export_schemas(out: Path) -> list[Path]:
     written = []
     for name, model in contract_models().items():
         path = out / f"{name}.schema.json"
-        path.write_text(json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
         written.append(path)
     return written
 

@@ -24,7 +24,10 @@ SERVICE_NAMES = ("intake", "screening", "routing", "notify")
 # Each service reads its own settings (the platform's and what it alone needs); these
 # modules are light (pydantic only), so naming them here loads no service.
 SETTINGS: dict[str, type[PlatformSettings]] = {
-    "intake": IntakeSettings, "screening": ScreeningSettings, "routing": RoutingSettings, "notify": NotifySettings,
+    "intake": IntakeSettings,
+    "screening": ScreeningSettings,
+    "routing": RoutingSettings,
+    "notify": NotifySettings,
 }
 
 

@@ -16,7 +16,7 @@ instrumentation: SQLAlchemy's).
 import json
 import logging
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from opentelemetry import metrics, trace
@@ -35,8 +35,9 @@ def setup(service: str, *, span_exporter: SpanExporter | None = None) -> None:
     if _configured or os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
         return
     _configured = True
-    resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", f"safetynet-{service}"),
-                                "service.namespace": "safetynet"})
+    resource = Resource.create(
+        {"service.name": os.environ.get("OTEL_SERVICE_NAME", f"safetynet-{service}"), "service.namespace": "safetynet"}
+    )
     provider = TracerProvider(resource=resource)
     exporter = span_exporter or _exporter_from_environment()
     if exporter is not None:
@@ -63,18 +64,21 @@ def instrument_app(app: Any) -> None:
 
     # One span per request: the ASGI receive/send sub-spans (two or three per request)
     # only say that bytes moved.
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics",
-                                       exclude_spans=["receive", "send"])
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics", exclude_spans=["receive", "send"])
 
 
 def _exporter_from_environment() -> SpanExporter | None:
     chosen = os.environ.get("OTEL_TRACES_EXPORTER", "").lower()
     if chosen == "console":
         return ConsoleSpanExporter()
-    if chosen == "otlp" or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get(
-            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+    if (
+        chosen == "otlp"
+        or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    ):
         # Only when asked for: the OTLP exporter brings protobuf and an HTTP client along.
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
         return OTLPSpanExporter()
     return None
 
@@ -85,8 +89,10 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
-            "level": record.levelname, "logger": record.name, "message": record.getMessage(),
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
         }
         context = trace.get_current_span().get_span_context()
         if context.is_valid:

@@ -6,13 +6,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from safetynet.platform.counties import CountyDirectory
-from safetynet.intake.settings import IntakeSettings
 from safetynet.cli import demo as demo_data
+from safetynet.intake.settings import IntakeSettings
+from safetynet.platform.counties import CountyDirectory
 
 
-def banner(settings: IntakeSettings, *, host: str, port: int, keys: list[dict[str, Any]] | None = None,
-           seeded: int = 0) -> str:
+def banner(
+    settings: IntakeSettings, *, host: str, port: int, keys: list[dict[str, Any]] | None = None, seeded: int = 0
+) -> str:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     base = f"http://{shown}:{port}"
     lines = [
@@ -24,22 +25,37 @@ def banner(settings: IntakeSettings, *, host: str, port: int, keys: list[dict[st
         f"  API docs  {base}/docs",
     ]
     if keys:
-        lines.append(f"  Demo data {seeded} reports posted across the configured counties; screening and routing "
-                     "take a few seconds." if seeded else "  Demo data the database already holds reports: none added.")
+        lines.append(
+            f"  Demo data {seeded} reports posted across the configured counties; screening and routing "
+            "take a few seconds."
+            if seeded
+            else "  Demo data the database already holds reports: none added."
+        )
         lines += ["", "Demo keys (new ones every start; any earlier ones still work):"]
         for key in keys:
             lines.append(f"  {key['role']:<10} {key['county']}  {key['name']}  — {key['use']}")
             lines.append(f"             {key['key']}")
     else:
-        lines += ["", "Sign in with a key from another terminal:",
-                  "  .venv/bin/safetynet keys create --role dispatcher --name 值班社工 --county 苗栗縣",
-                  "or start with `scripts/dev --demo` for demo keys and a day of reports."]
+        lines += [
+            "",
+            "Sign in with a key from another terminal:",
+            "  .venv/bin/safetynet keys create --role dispatcher --name 值班社工 --county 苗栗縣",
+            "or start with `scripts/dev --demo` for demo keys and a day of reports.",
+        ]
     lines += ["", "Stop with Ctrl-C.", ""]
     return "\n".join(lines)
 
 
-async def announce(settings: IntakeSettings, *, engine: AsyncEngine, app: Any, directory: CountyDirectory,
-                   host: str, port: int, demo: bool) -> None:
+async def announce(
+    settings: IntakeSettings,
+    *,
+    engine: AsyncEngine,
+    app: Any,
+    directory: CountyDirectory,
+    host: str,
+    port: int,
+    demo: bool,
+) -> None:
     """Seed the demo (when asked) before the services start, then say where things are.
     The reports wait in intake's outbox until the relay starts a moment later."""
     keys, seeded = None, 0

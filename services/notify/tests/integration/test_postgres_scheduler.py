@@ -7,17 +7,18 @@ a throwaway database that it drops afterwards."""
 import asyncio
 import os
 import secrets
+from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any, AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest
 
-from safetynet.platform.migrations import upgrade
-from safetynet.notify.settings import NotifySettings
-from safetynet.platform.storage import make_engine
 from safetynet.notify.bootstrap import MIGRATIONS
 from safetynet.notify.entrypoints.loops import SlaScheduler
+from safetynet.notify.settings import NotifySettings
+from safetynet.platform.migrations import upgrade
+from safetynet.platform.storage import make_engine
 
 pytestmark = pytest.mark.integration
 

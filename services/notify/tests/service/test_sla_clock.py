@@ -41,7 +41,10 @@ async def test_breach_fires_exactly_once_with_escalation(harness, clock) -> None
     # The escalation went through the channel interface, once, and was recorded.
     [escalation] = await harness.rows(orm.notifications)
     assert (escalation.kind, escalation.recipient, escalation.status) == (
-        "escalation", "苗栗縣/dispatch_supervisor", "delivered")
+        "escalation",
+        "苗栗縣/dispatch_supervisor",
+        "delivered",
+    )
     [attempt] = await harness.rows(orm.deliveries)
     assert (attempt.notification_id, attempt.outcome) == (escalation.notification_id, "recorded")
     assert all(t.fired_at is not None for t in await harness.rows(orm.timers))
@@ -50,15 +53,15 @@ async def test_breach_fires_exactly_once_with_escalation(harness, clock) -> None
 async def test_restart_mid_sla_fires_each_warning_and_the_breach_once(harness, clock) -> None:
     await harness.report_received("r1")
     clock.at(hours=17)
-    await harness.tick()                       # warning 0, then the process dies
+    await harness.tick()  # warning 0, then the process dies
     first = harness.runtime
-    harness.boot()                             # a new process on the same database
+    harness.boot()  # a new process on the same database
     clock.at(hours=22, minutes=30)
-    await harness.tick()                       # warning 1
+    await harness.tick()  # warning 1
     harness.boot()
     clock.at(hours=30)
-    await harness.tick()                       # the breach, six hours late: the service was down
-    harness.runtime = first                    # the old process (or a replica) ticks again
+    await harness.tick()  # the breach, six hours late: the service was down
+    harness.runtime = first  # the old process (or a replica) ticks again
     await harness.tick()
     assert await harness.sla_types() == WARNINGS_AND_BREACH
 
@@ -70,7 +73,9 @@ async def test_a_deadline_that_passed_while_down_fires_when_back(harness, clock)
     assert await harness.tick() == 3
     assert await harness.sla_types() == WARNINGS_AND_BREACH
     assert [w["payload"]["at"][:19] for w in await harness.outbox("SlaWarning")] == [
-        "2026-11-21T05:30:00", "2026-11-21T11:30:00"]  # when each was due, not when it went out
+        "2026-11-21T05:30:00",
+        "2026-11-21T11:30:00",
+    ]  # when each was due, not when it went out
 
 
 async def test_concurrent_schedulers_fire_each_timer_once(harness, clock) -> None:
@@ -94,8 +99,9 @@ async def test_a_met_report_fires_no_breach(harness, clock) -> None:
     clock.at(hours=17)
     await harness.tick()
     await harness.status_changed("r1", seq=1, statuses=["assigned", "assigned"], at=harness.t0 + timedelta(hours=1))
-    await harness.status_changed("r1", seq=2, statuses=["acknowledged", "rejected"],
-                                 at=harness.t0 + timedelta(hours=18))
+    await harness.status_changed(
+        "r1", seq=2, statuses=["acknowledged", "rejected"], at=harness.t0 + timedelta(hours=18)
+    )
     clock.at(days=2)
     assert await harness.tick() == 0
     assert await harness.sla_types() == ["SlaStarted", "SlaWarning", "SlaMet"]
@@ -170,10 +176,10 @@ async def test_completion_heard_before_the_start_is_met_on_start(harness, clock)
 async def test_a_late_reschedule_does_not_repeat_a_fired_warning(harness, clock) -> None:
     await harness.report_received("r1")
     clock.at(hours=16)
-    assert await harness.tick() == 1                          # warning 0 of the 24 h deadline
-    await harness.report_screened("r1", seconds=18 * 3600)    # screening was down; orange: 18 h
+    assert await harness.tick() == 1  # warning 0 of the 24 h deadline
+    await harness.report_screened("r1", seconds=18 * 3600)  # screening was down; orange: 18 h
     clock.at(hours=16, minutes=30)
-    assert await harness.tick() == 1                          # warning 1 at 22/24 of 18 h
+    assert await harness.tick() == 1  # warning 1 at 22/24 of 18 h
     clock.at(hours=18)
     assert await harness.tick() == 1
     assert await harness.sla_types() == ["SlaStarted", "SlaWarning", "SlaRescheduled", "SlaWarning", "SlaBreached"]

@@ -2,8 +2,8 @@
 
 import asyncio
 import json
-from datetime import datetime, timezone
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -18,13 +18,19 @@ NOW = 1_795_000_000.0
 
 def notification(address: str | None, *, urgent: bool = True, channel: str = "webhook") -> Notification:
     [n] = referral_notifications(
-        report_id="r1", referral_id="ref-1", county="苗栗縣", kind="protection", unit="苗栗縣/protection",
-        urgent=urgent, assigned_at=datetime(2026, 11, 20, tzinfo=timezone.utc),
-        recipients=[Recipient("苗栗縣/protection", channel, address)])
+        report_id="r1",
+        referral_id="ref-1",
+        county="苗栗縣",
+        kind="protection",
+        unit="苗栗縣/protection",
+        urgent=urgent,
+        assigned_at=datetime(2026, 11, 20, tzinfo=UTC),
+        recipients=[Recipient("苗栗縣/protection", channel, address)],
+    )
     return n
 
 
-def webhook(handler) -> WebhookChannel:  # type: ignore[no-untyped-def]
+def webhook(handler) -> WebhookChannel:
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     return WebhookChannel(secret=SECRET, client=client, clock=lambda: NOW)
 
@@ -45,15 +51,27 @@ async def test_webhook_posts_signed_json() -> None:
     [request] = seen
     body = request.content
     assert json.loads(body) == {
-        "id": n.notification_id, "kind": "referral", "report_id": "r1", "county": "苗栗縣",
-        "recipient": "苗栗縣/protection", "urgent": True, "subject": n.subject, "content": dict(n.content)}
+        "id": n.notification_id,
+        "kind": "referral",
+        "report_id": "r1",
+        "county": "苗栗縣",
+        "recipient": "苗栗縣/protection",
+        "urgent": True,
+        "subject": n.subject,
+        "content": dict(n.content),
+    }
     headers = request.headers
     assert headers["X-SafetyNet-Delivery"] == n.notification_id and headers["X-SafetyNet-Attempt"] == "1"
     assert headers["X-SafetyNet-Timestamp"] == str(int(NOW))
     own = unit_secret(SECRET, "苗栗縣/protection").encode()  # the unit's own secret, not the master
     assert headers["X-SafetyNet-Signature"] == sign(own, str(int(NOW)), body)
-    assert verify(own, timestamp=headers["X-SafetyNet-Timestamp"], body=body,
-                  signature=headers["X-SafetyNet-Signature"], now=NOW + 10)
+    assert verify(
+        own,
+        timestamp=headers["X-SafetyNet-Timestamp"],
+        body=body,
+        signature=headers["X-SafetyNet-Signature"],
+        now=NOW + 10,
+    )
     assert json.loads(body)["id"] == headers["X-SafetyNet-Delivery"]  # dedupe on the signed id
 
 
@@ -68,16 +86,29 @@ async def test_each_unit_has_its_own_webhook_secret() -> None:
     channel = webhook(endpoint)
     for unit in ("苗栗縣/protection", "苗栗縣/welfare_center_toufen"):
         [n] = referral_notifications(
-            report_id="r1", referral_id=f"ref-{unit}", county="苗栗縣", kind="protection", unit=unit, urgent=False,
-            assigned_at=datetime(2026, 11, 20, tzinfo=timezone.utc),
-            recipients=[Recipient(unit, "webhook", "https://unit.example.org/hook")])
+            report_id="r1",
+            referral_id=f"ref-{unit}",
+            county="苗栗縣",
+            kind="protection",
+            unit=unit,
+            urgent=False,
+            assigned_at=datetime(2026, 11, 20, tzinfo=UTC),
+            recipients=[Recipient(unit, "webhook", "https://unit.example.org/hook")],
+        )
         await channel.send(n)
     first, second = seen
-    secrets = [unit_secret(SECRET, "苗栗縣/protection").encode(), unit_secret(SECRET, "苗栗縣/welfare_center_toufen").encode()]
+    secrets = [
+        unit_secret(SECRET, "苗栗縣/protection").encode(),
+        unit_secret(SECRET, "苗栗縣/welfare_center_toufen").encode(),
+    ]
     assert secrets[0] != secrets[1]
     for request, own, other in ((first, secrets[0], secrets[1]), (second, secrets[1], secrets[0])):
-        args = {"timestamp": request.headers["X-SafetyNet-Timestamp"], "body": request.content,
-                "signature": request.headers["X-SafetyNet-Signature"], "now": NOW}
+        args = {
+            "timestamp": request.headers["X-SafetyNet-Timestamp"],
+            "body": request.content,
+            "signature": request.headers["X-SafetyNet-Signature"],
+            "now": NOW,
+        }
         assert verify(own, **args)
         assert not verify(other, **args) and not verify(SECRET, **args)
 
@@ -93,8 +124,10 @@ def test_verify_rejects_tampering_a_wrong_secret_and_replays() -> None:
     assert not verify(SECRET, timestamp="soon", body=body, signature=good, now=NOW)
 
 
-@pytest.mark.parametrize("status, retryable", [(500, True), (503, True), (429, True), (408, True),
-                                               (400, False), (401, False), (404, False), (410, False)])
+@pytest.mark.parametrize(
+    "status, retryable",
+    [(500, True), (503, True), (429, True), (408, True), (400, False), (401, False), (404, False), (410, False)],
+)
 async def test_webhook_failures_say_whether_to_retry(status: int, retryable: bool) -> None:
     result = await webhook(lambda request: httpx.Response(status)).send(notification("https://x.example"))
     assert (result.outcome, result.detail, result.retryable) == ("failed", f"HTTP {status}", retryable)
@@ -169,7 +202,7 @@ async def smtp() -> AsyncIterator[tuple[TinySmtpServer, int]]:
     await listener.wait_closed()
 
 
-async def test_email_is_sent_through_the_relay(smtp) -> None:  # type: ignore[no-untyped-def]
+async def test_email_is_sent_through_the_relay(smtp) -> None:
     server, port = smtp
     channel = EmailChannel(hostname="127.0.0.1", port=port, sender="safetynet@example.org", start_tls=False)
     n = notification("intake@dv.example.org, duty@dv.example.org", channel="email")
@@ -183,7 +216,7 @@ async def test_email_is_sent_through_the_relay(smtp) -> None:  # type: ignore[no
     assert "referral_id: ref-1" in text
 
 
-async def test_email_refused_for_good_is_not_retried(smtp) -> None:  # type: ignore[no-untyped-def]
+async def test_email_refused_for_good_is_not_retried(smtp) -> None:
     server, port = smtp
     server.rcpt_reply = b"550 no such mailbox"
     channel = EmailChannel(hostname="127.0.0.1", port=port, sender="safetynet@example.org", start_tls=False)

@@ -1,18 +1,25 @@
 """Notifications, retries and the unit directory, without a database."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from safetynet.notify.adapters.directory import UnitDirectory
 from safetynet.notify.domain import DeliveryResult, Recipient, RetryPolicy, referral_notifications
 
-T0 = datetime(2026, 11, 20, 13, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 13, 30, tzinfo=UTC)
 
 
-def plan(referral_id: str = "ref-1", channel: str = "recording", urgent: bool = False):  # type: ignore[no-untyped-def]
-    return referral_notifications(report_id="r1", referral_id=referral_id, county="苗栗縣", kind="protection",
-                                  unit="苗栗縣/protection", urgent=urgent, assigned_at=T0,
-                                  recipients=[Recipient("苗栗縣/protection", channel)])[0]
+def plan(referral_id: str = "ref-1", channel: str = "recording", urgent: bool = False):
+    return referral_notifications(
+        report_id="r1",
+        referral_id=referral_id,
+        county="苗栗縣",
+        kind="protection",
+        unit="苗栗縣/protection",
+        urgent=urgent,
+        assigned_at=T0,
+        recipients=[Recipient("苗栗縣/protection", channel)],
+    )[0]
 
 
 def test_one_notification_id_per_referral_and_channel() -> None:
@@ -40,23 +47,39 @@ def test_retry_gives_up_after_max_attempts_or_on_a_permanent_failure() -> None:
     assert policy.gives_up(1, DeliveryResult("failed", "400", retryable=False))
 
 
-def test_directory_channels_and_supervisors(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_directory_channels_and_supervisors(tmp_path) -> None:
     path = tmp_path / "units.json"
-    path.write_text(json.dumps({
-        "default_channels": [{"channel": "recording"}],
-        "counties": {"苗栗縣": {"dispatch_supervisors": {
-            "苗栗縣/duty-lead": {"channels": [{"channel": "email", "address": "lead@example.org"}]}}}},
-        "units": {"苗栗縣/protection": {"channels": [
-            {"channel": "webhook", "address": "https://dv.example.org/hook"}, {"channel": "recording"}]}},
-    }), "utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "default_channels": [{"channel": "recording"}],
+                "counties": {
+                    "苗栗縣": {
+                        "dispatch_supervisors": {
+                            "苗栗縣/duty-lead": {"channels": [{"channel": "email", "address": "lead@example.org"}]}
+                        }
+                    }
+                },
+                "units": {
+                    "苗栗縣/protection": {
+                        "channels": [
+                            {"channel": "webhook", "address": "https://dv.example.org/hook"},
+                            {"channel": "recording"},
+                        ]
+                    }
+                },
+            }
+        ),
+        "utf-8",
+    )
     directory = UnitDirectory.load(path)
     assert directory.unit_recipients("苗栗縣/protection") == [
         Recipient("苗栗縣/protection", "webhook", "https://dv.example.org/hook"),
-        Recipient("苗栗縣/protection", "recording")]
+        Recipient("苗栗縣/protection", "recording"),
+    ]
     assert directory.unit_recipients("苗栗縣/mental_health") == [Recipient("苗栗縣/mental_health", "recording")]
     assert directory.supervisors("苗栗縣") == ["苗栗縣/duty-lead"]
-    assert directory.supervisor_recipients("苗栗縣") == [
-        Recipient("苗栗縣/duty-lead", "email", "lead@example.org")]
+    assert directory.supervisor_recipients("苗栗縣") == [Recipient("苗栗縣/duty-lead", "email", "lead@example.org")]
     assert directory.supervisors("屏東縣") == ["屏東縣/dispatch_supervisor"]
 
 

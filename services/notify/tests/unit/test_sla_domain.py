@@ -1,12 +1,12 @@
 """The SLA clock's rules, without a database."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from safetynet.notify.domain import ReferralFact, SlaClock, SlaPolicy, Timer, dispatch_complete
 
-T0 = datetime(2026, 11, 20, 13, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 13, 30, tzinfo=UTC)
 H = timedelta(hours=1)
 DEFAULT = SlaPolicy(sla_seconds=24 * 3600, warn_seconds=(16 * 3600, 22 * 3600))
 BOSSES = ["苗栗縣/dispatch_supervisor"]
@@ -38,71 +38,98 @@ def test_default_deadline_warns_at_16_and_22_hours() -> None:
 def test_shorter_deadline_scales_the_warnings_in_proportion() -> None:
     # A 4 h red deadline: 16/24 and 22/24 of 4 h are 2 h 40 min and 3 h 40 min.
     assert DEFAULT.warning_times(received_at=T0, due_at=T0 + 4 * H) == [
-        T0 + timedelta(hours=2, minutes=40), T0 + timedelta(hours=3, minutes=40)]
+        T0 + timedelta(hours=2, minutes=40),
+        T0 + timedelta(hours=3, minutes=40),
+    ]
 
 
 def test_warnings_scale_for_a_non_default_sla_setting() -> None:
     policy = SlaPolicy(sla_seconds=6, warn_seconds=(5, 4))
     assert policy.warning_times(received_at=T0, due_at=T0 + timedelta(seconds=3)) == [
-        T0 + timedelta(seconds=2), T0 + timedelta(seconds=2.5)]
+        T0 + timedelta(seconds=2),
+        T0 + timedelta(seconds=2.5),
+    ]
 
 
 def test_timers_are_the_warnings_then_the_deadline() -> None:
     assert DEFAULT.timers(received_at=T0, due_at=T0 + 24 * H) == [
-        Timer("warning", 0, T0 + 16 * H), Timer("warning", 1, T0 + 22 * H), Timer("deadline", 0, T0 + 24 * H)]
+        Timer("warning", 0, T0 + 16 * H),
+        Timer("warning", 1, T0 + 22 * H),
+        Timer("deadline", 0, T0 + 24 * H),
+    ]
 
 
 # The met rule
 
 
-@pytest.mark.parametrize("statuses, complete", [
-    ([], False),                                         # no referral: stays open
-    (["assigned"], False),
-    (["acknowledged"], True),
-    (["closed"], True),
-    (["acknowledged", "assigned"], False),               # one unit still has to acknowledge
-    (["acknowledged", "rejected"], True),                # the rejected one is back in the queue
-    (["reassigned", "acknowledged"], True),              # the old one was replaced by the new one
-    (["reassigned", "assigned"], False),                 # the replacement is not acknowledged yet
-    (["rejected"], False),                               # back with a dispatcher: not dispatched
-    (["rejected", "reassigned"], False),
-    (["acknowledged", "closed", "rejected", "reassigned"], True),
-])
+@pytest.mark.parametrize(
+    "statuses, complete",
+    [
+        ([], False),  # no referral: stays open
+        (["assigned"], False),
+        (["acknowledged"], True),
+        (["closed"], True),
+        (["acknowledged", "assigned"], False),  # one unit still has to acknowledge
+        (["acknowledged", "rejected"], True),  # the rejected one is back in the queue
+        (["reassigned", "acknowledged"], True),  # the old one was replaced by the new one
+        (["reassigned", "assigned"], False),  # the replacement is not acknowledged yet
+        (["rejected"], False),  # back with a dispatcher: not dispatched
+        (["rejected", "reassigned"], False),
+        (["acknowledged", "closed", "rejected", "reassigned"], True),
+    ],
+)
 def test_dispatch_is_complete_when_every_live_referral_is_acknowledged(statuses: list[str], complete: bool) -> None:
     assert dispatch_complete(**snapshot(*statuses)) is complete
 
 
-P, W, M = ("protection", "苗栗縣/protection"), ("welfare_center", "苗栗縣/welfare_center/頭份區"), \
-    ("mental_health", "苗栗縣/mental_health")
+P, W, M = (
+    ("protection", "苗栗縣/protection"),
+    ("welfare_center", "苗栗縣/welfare_center/頭份區"),
+    ("mental_health", "苗栗縣/mental_health"),
+)
 
 
 def fact(destination: tuple[str, str], status: str) -> ReferralFact:
     return ReferralFact(destination[0], destination[1], status)
 
 
-@pytest.mark.parametrize("destinations, referrals, complete", [
-    ([P], [fact(P, "acknowledged")], True),
-    ([], [], False),                                                   # nothing to dispatch yet
-    ([P, ("welfare_center", None)], [fact(P, "acknowledged")], False),  # unmapped township waits for a unit
-    ([P, W], [fact(P, "acknowledged")], False),                         # W not confirmed yet
-    ([P, W], [fact(P, "acknowledged"), fact(W, "rejected")], False),    # W back in the queue
-    ([P, W], [fact(P, "acknowledged"), fact(W, "acknowledged")], True),
-    ([P, M], [fact(P, "closed"), fact(M, "acknowledged")], True),
-    ([P, W], [fact(P, "acknowledged"), fact(W, "reassigned"), fact(W, "acknowledged")], True),
-    ([P, W], [fact(P, "acknowledged"), fact(W, "reassigned")], False),  # the successor is missing
-])
+@pytest.mark.parametrize(
+    "destinations, referrals, complete",
+    [
+        ([P], [fact(P, "acknowledged")], True),
+        ([], [], False),  # nothing to dispatch yet
+        ([P, ("welfare_center", None)], [fact(P, "acknowledged")], False),  # unmapped township waits for a unit
+        ([P, W], [fact(P, "acknowledged")], False),  # W not confirmed yet
+        ([P, W], [fact(P, "acknowledged"), fact(W, "rejected")], False),  # W back in the queue
+        ([P, W], [fact(P, "acknowledged"), fact(W, "acknowledged")], True),
+        ([P, M], [fact(P, "closed"), fact(M, "acknowledged")], True),
+        ([P, W], [fact(P, "acknowledged"), fact(W, "reassigned"), fact(W, "acknowledged")], True),
+        ([P, W], [fact(P, "acknowledged"), fact(W, "reassigned")], False),  # the successor is missing
+    ],
+)
 def test_dispatch_is_complete_only_when_every_destination_has_an_acknowledged_live_referral(
-        destinations: list, referrals: list, complete: bool) -> None:
+    destinations: list, referrals: list, complete: bool
+) -> None:
     assert dispatch_complete(destinations, referrals) is complete
 
 
 def test_a_destination_without_a_unit_keeps_the_sla_open() -> None:
     clock = started()
-    events = clock.observe(seq=1, destinations=[P, ("welfare_center", None)], referrals=[fact(P, "acknowledged")],
-                           at=T0 + H, supervisors=BOSSES)
+    events = clock.observe(
+        seq=1,
+        destinations=[P, ("welfare_center", None)],
+        referrals=[fact(P, "acknowledged")],
+        at=T0 + H,
+        supervisors=BOSSES,
+    )
     assert events == [] and clock.state == "open"
-    events = clock.observe(seq=2, destinations=[P, W], referrals=[fact(P, "acknowledged"), fact(W, "acknowledged")],
-                           at=T0 + 2 * H, supervisors=BOSSES)
+    events = clock.observe(
+        seq=2,
+        destinations=[P, W],
+        referrals=[fact(P, "acknowledged"), fact(W, "acknowledged")],
+        at=T0 + 2 * H,
+        supervisors=BOSSES,
+    )
     assert [(e.type, e.state, e.closed_at) for e in events] == [("SlaMet", "met", T0 + 2 * H)]
 
 
@@ -128,8 +155,9 @@ def test_a_stale_snapshot_is_ignored() -> None:
     assert clock.observe(seq=4, **snapshot("acknowledged"), at=T0 + H, supervisors=BOSSES) == []
     assert clock.observe(seq=5, **snapshot("acknowledged"), at=T0 + H, supervisors=BOSSES) == []
     assert clock.state == "open"
-    assert [e.type for e in clock.observe(seq=6, **snapshot("acknowledged"), at=T0 + 3 * H,
-                                          supervisors=BOSSES)] == ["SlaMet"]
+    assert [e.type for e in clock.observe(seq=6, **snapshot("acknowledged"), at=T0 + 3 * H, supervisors=BOSSES)] == [
+        "SlaMet"
+    ]
 
 
 def test_met_is_not_undone_by_a_later_reassignment() -> None:

@@ -5,18 +5,18 @@ from pathlib import Path
 
 import pytest
 
-from safetynet.platform.counties import CountyDirectory
 from safetynet.contracts.envelope import Envelope
+from safetynet.platform.counties import CountyDirectory
+from safetynet.platform.messaging.consumer import bind_handlers
 from safetynet.platform.migrations import upgrade
 from safetynet.platform.storage import make_engine
 from safetynet.routing.bootstrap import MIGRATIONS
-from safetynet.platform.messaging.consumer import bind_handlers
 from safetynet.routing.service_layer.messagebus import HANDLERS, Dependencies
 from safetynet.routing.service_layer.unit_of_work import RoutingUnitOfWork
 
 
 @pytest.fixture
-async def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
+async def engine(tmp_path: Path):
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/db.sqlite", schemas=("routing",))
     await upgrade(engine, schema="routing", script_location=MIGRATIONS)
     yield engine
@@ -24,10 +24,12 @@ async def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def handle(engine):  # type: ignore[no-untyped-def]
-    handlers = bind_handlers(HANDLERS, Dependencies(uow_factory=lambda: RoutingUnitOfWork(engine),
-                                                    directory=CountyDirectory.load()))
+def handle(engine):
+    handlers = bind_handlers(
+        HANDLERS, Dependencies(uow_factory=lambda: RoutingUnitOfWork(engine), directory=CountyDirectory.load())
+    )
 
     async def handle(envelope: Envelope) -> None:
         await handlers[envelope.type](envelope)
+
     return handle

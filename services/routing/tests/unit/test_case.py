@@ -4,14 +4,15 @@ derived report status. Pure domain: no database, no broker."""
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 import pytest
 
 from safetynet.routing import domain
 from safetynet.routing.domain import Case, Destination, Referral
 
-T0 = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=5)
 T2 = T0 + timedelta(minutes=30)
 
@@ -35,10 +36,13 @@ UNIT = domain.Actor(role="unit", name="林社工", key_id="key-u1")
 class Units:
     """The county data routing checks units against (a stand-in for CountyDirectory)."""
 
-    KINDS = {
-        PROTECTION: (MIAOLI, "protection"), MENTAL: (MIAOLI, "mental_health"),
-        YOUTH: (MIAOLI, "youth_counseling"), W_TOUFEN: (MIAOLI, "welfare_center"),
-        W_MIAOLI: (MIAOLI, "welfare_center"), NANTOU_PROTECTION: ("南投縣", "protection"),
+    KINDS: ClassVar[dict[str, tuple[str, str]]] = {
+        PROTECTION: (MIAOLI, "protection"),
+        MENTAL: (MIAOLI, "mental_health"),
+        YOUTH: (MIAOLI, "youth_counseling"),
+        W_TOUFEN: (MIAOLI, "welfare_center"),
+        W_MIAOLI: (MIAOLI, "welfare_center"),
+        NANTOU_PROTECTION: ("南投縣", "protection"),
     }
 
     def unit_kind(self, unit_id: str) -> tuple[str, str] | None:
@@ -55,8 +59,15 @@ def ids() -> domain.NewId:
 
 def screened(*destinations: Destination, urgent: bool = False, direct: bool = False) -> domain.ScreenedReport:
     return domain.ScreenedReport(
-        report_id="r-1", county=MIAOLI, risk_level="red" if urgent else "orange", urgent=urgent,
-        direct_dispatch=direct, recommended=destinations, subject_hashes=("h1", "h2"), received_at=T0)
+        report_id="r-1",
+        county=MIAOLI,
+        risk_level="red" if urgent else "orange",
+        urgent=urgent,
+        direct_dispatch=direct,
+        recommended=destinations,
+        subject_hashes=("h1", "h2"),
+        received_at=T0,
+    )
 
 
 def opened(*destinations: Destination, urgent: bool = False, direct: bool = False) -> Case:
@@ -68,8 +79,15 @@ def with_referrals(destinations: list[Destination], statuses: list[tuple[Destina
     """A case in a given state, built directly (as the repository does)."""
     case = opened(*destinations)
     case.referrals = [
-        Referral(referral_id=f"ref-{i}", kind=d.kind, unit=d.unit or "", status=s, urgent=False,
-                 assigned_at=T0, updated_at=T0)
+        Referral(
+            referral_id=f"ref-{i}",
+            kind=d.kind,
+            unit=d.unit or "",
+            status=s,
+            urgent=False,
+            assigned_at=T0,
+            updated_at=T0,
+        )
         for i, (d, s) in enumerate(statuses, start=1)
     ]
     return case
@@ -81,15 +99,16 @@ def statuses(case: Case) -> dict[str, str]:
 
 # Opening ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("destinations", "urgent", "direct", "status", "referred"),
     [
-        ((P, M), True, False, "assigned", [P, M]),             # red: at once, every unit
-        ((P, W), False, True, "assigned", [P, W]),             # direct dispatch: at once
-        ((P, W_NONE), True, False, "awaiting_review", [P]),    # a unit is missing: wait for it
+        ((P, M), True, False, "assigned", [P, M]),  # red: at once, every unit
+        ((P, W), False, True, "assigned", [P, W]),  # direct dispatch: at once
+        ((P, W_NONE), True, False, "awaiting_review", [P]),  # a unit is missing: wait for it
         ((P, W_NONE), False, True, "awaiting_review", [P]),
-        ((P, M), False, False, "awaiting_review", []),         # neither: a dispatcher decides
-        ((), True, False, "awaiting_review", []),              # nothing to refer
+        ((P, M), False, False, "awaiting_review", []),  # neither: a dispatcher decides
+        ((), True, False, "awaiting_review", []),  # nothing to refer
         ((), False, True, "awaiting_review", []),
         ((W_NONE,), True, False, "awaiting_review", []),
     ],
@@ -138,9 +157,9 @@ P2 = Destination("protection", "苗栗縣/protection")  # same destination, anot
         ([P, M], [(P, "acknowledged"), (M, "closed")], "acknowledged"),
         ([P, M], [(P, "closed"), (M, "closed")], "closed"),
         ([P], [(P, "rejected")], "awaiting_review"),
-        ([P, M], [(P, "closed"), (M, "rejected")], "awaiting_review"),   # rejected is never closed
-        ([P, W_NONE], [(P, "acknowledged")], "awaiting_review"),          # a unit is still missing
-        ([P, M], [(P, "assigned")], "awaiting_review"),                   # M not referred yet
+        ([P, M], [(P, "closed"), (M, "rejected")], "awaiting_review"),  # rejected is never closed
+        ([P, W_NONE], [(P, "acknowledged")], "awaiting_review"),  # a unit is still missing
+        ([P, M], [(P, "assigned")], "awaiting_review"),  # M not referred yet
         # A reassigned referral was superseded: only its successor counts.
         ([P], [(Destination("protection", "old"), "reassigned"), (P, "assigned")], "assigned"),
         ([P], [(Destination("protection", "old"), "reassigned"), (P, "acknowledged")], "acknowledged"),
@@ -153,6 +172,7 @@ def test_status_is_derived_from_destinations_and_referrals(destinations, referra
 
 # Referral transitions -------------------------------------------------------------------
 
+
 def _act(case: Case, action: str, referral_id: str = "ref-1") -> list[domain.Event]:
     if action == "acknowledge":
         return case.acknowledge(referral_id=referral_id, actor=UNIT, at=T2)
@@ -160,8 +180,15 @@ def _act(case: Case, action: str, referral_id: str = "ref-1") -> list[domain.Eve
         return case.reject(referral_id=referral_id, reason="不屬本中心轄區", actor=UNIT, at=T2)
     if action == "close":
         return case.close(referral_id=referral_id, outcome="已開案服務", actor=UNIT, at=T2)
-    return case.reassign(referral_id=referral_id, unit=W_MIAOLI, reason="個案已遷居", actor=DISPATCHER,
-                         at=T2, units=UNITS, new_id=lambda: "ref-new")
+    return case.reassign(
+        referral_id=referral_id,
+        unit=W_MIAOLI,
+        reason="個案已遷居",
+        actor=DISPATCHER,
+        at=T2,
+        units=UNITS,
+        new_id=lambda: "ref-new",
+    )
 
 
 ALLOWED = {
@@ -228,16 +255,29 @@ def test_unknown_referral() -> None:
 
 # Reassignment ---------------------------------------------------------------------------
 
+
 def test_reassign_after_reject_supersedes_the_old_referral_with_a_new_one() -> None:
     case = opened(P, W, urgent=True)
     case.reject(referral_id="ref-2", reason="不屬本中心轄區", actor=UNIT, at=T1)
-    changes = case.reassign(referral_id="ref-2", unit=W_MIAOLI, reason="個案已遷居苗栗市",
-                            actor=DISPATCHER, at=T2, units=UNITS, new_id=lambda: "ref-3")
+    changes = case.reassign(
+        referral_id="ref-2",
+        unit=W_MIAOLI,
+        reason="個案已遷居苗栗市",
+        actor=DISPATCHER,
+        at=T2,
+        units=UNITS,
+        new_id=lambda: "ref-3",
+    )
 
     old, new = case.referral("ref-2"), case.referral("ref-3")
     assert (old.status, old.reason, old.unit) == ("reassigned", "個案已遷居苗栗市", W_TOUFEN)
     assert (new.status, new.unit, new.kind, new.urgent, new.assigned_at) == (
-        "assigned", W_MIAOLI, "welfare_center", True, T2)
+        "assigned",
+        W_MIAOLI,
+        "welfare_center",
+        True,
+        T2,
+    )
     assert case.destinations == (P, Destination("welfare_center", W_MIAOLI))
     assert case.recommended == (P, W)  # the system's decision stays as it was
     assert case.status == "assigned"
@@ -249,11 +289,25 @@ def test_reassign_after_reject_supersedes_the_old_referral_with_a_new_one() -> N
 def test_reassign_to_the_same_unit_is_allowed_only_after_a_rejection() -> None:
     case = opened(P, urgent=True)
     with pytest.raises(domain.InvalidTransition, match="already assigned to"):
-        case.reassign(referral_id="ref-1", unit=PROTECTION, reason="再派", actor=DISPATCHER, at=T1,
-                      units=UNITS, new_id=lambda: "ref-2")
+        case.reassign(
+            referral_id="ref-1",
+            unit=PROTECTION,
+            reason="再派",
+            actor=DISPATCHER,
+            at=T1,
+            units=UNITS,
+            new_id=lambda: "ref-2",
+        )
     case.reject(referral_id="ref-1", reason="資料不足", actor=UNIT, at=T1)
-    case.reassign(referral_id="ref-1", unit=PROTECTION, reason="已補充資料", actor=DISPATCHER, at=T2,
-                  units=UNITS, new_id=lambda: "ref-2")
+    case.reassign(
+        referral_id="ref-1",
+        unit=PROTECTION,
+        reason="已補充資料",
+        actor=DISPATCHER,
+        at=T2,
+        units=UNITS,
+        new_id=lambda: "ref-2",
+    )
     assert statuses(case) == {"ref-1": "reassigned", "ref-2": "assigned"}
     assert case.destinations == (P,) and case.status == "assigned"
 
@@ -262,34 +316,39 @@ def test_reassign_to_the_same_unit_is_allowed_only_after_a_rejection() -> None:
     ("unit", "error", "message"),
     [
         ("苗栗縣/welfare_center/不存在", domain.UnknownUnit, "unknown unit"),
-        (MENTAL, domain.UnknownUnit, "not a welfare_center unit of 苗栗縣"),         # another kind
-        (NANTOU_PROTECTION, domain.UnknownUnit, "not a welfare_center unit"),    # another county
-        (W_MIAOLI, domain.InvalidTransition, "already a destination"),           # a second one
+        (MENTAL, domain.UnknownUnit, "not a welfare_center unit of 苗栗縣"),  # another kind
+        (NANTOU_PROTECTION, domain.UnknownUnit, "not a welfare_center unit"),  # another county
+        (W_MIAOLI, domain.InvalidTransition, "already a destination"),  # a second one
     ],
 )
 def test_reassign_refuses_a_unit_that_does_not_fit(unit: str, error: type, message: str) -> None:
     case = opened(P, W, Destination("welfare_center", W_MIAOLI), urgent=True)
     with pytest.raises(error, match=message):
-        case.reassign(referral_id="ref-2", unit=unit, reason="r", actor=DISPATCHER, at=T1,
-                      units=UNITS, new_id=lambda: "x")
+        case.reassign(
+            referral_id="ref-2", unit=unit, reason="r", actor=DISPATCHER, at=T1, units=UNITS, new_id=lambda: "x"
+        )
     assert len(case.referrals) == 3 and case.seq == 1
 
 
 def test_reassign_needs_a_reason() -> None:
     case = opened(P, urgent=True)
     with pytest.raises(domain.InvalidTransition, match="reason"):
-        case.reassign(referral_id="ref-1", unit=PROTECTION, reason=" ", actor=DISPATCHER, at=T1,
-                      units=UNITS, new_id=lambda: "x")
+        case.reassign(
+            referral_id="ref-1", unit=PROTECTION, reason=" ", actor=DISPATCHER, at=T1, units=UNITS, new_id=lambda: "x"
+        )
 
 
 # Dispatcher decisions on the destinations ---------------------------------------------
+
 
 def test_confirm_refers_every_recommended_destination() -> None:
     case = opened(P, M)
     changes = case.confirm(actor=DISPATCHER, at=T1, new_id=ids())
     assert case.status == "assigned" and case.seq == 2
     assert [(r.referral_id, r.destination, r.assigned_at) for r in case.referrals] == [
-        ("ref-1", P, T1), ("ref-2", M, T1)]
+        ("ref-1", P, T1),
+        ("ref-2", M, T1),
+    ]
     assert isinstance(changes[0], domain.DestinationsConfirmed) and changes[0].destinations == (P, M)
     assert [c.detail for c in changes[1:]] == ["confirmed", "confirmed"]
     with pytest.raises(domain.InvalidTransition, match="already has a referral"):
@@ -313,8 +372,9 @@ def test_confirm_refuses_a_report_without_destinations() -> None:
 
 def test_change_keeps_the_recommendation_beside_the_dispatchers_destinations() -> None:
     case = opened(P, W_NONE)
-    changes = case.change(destinations=(P, W, M), reason="家訪後另需心理衛生", actor=DISPATCHER, at=T1,
-                          units=UNITS, new_id=ids())
+    changes = case.change(
+        destinations=(P, W, M), reason="家訪後另需心理衛生", actor=DISPATCHER, at=T1, units=UNITS, new_id=ids()
+    )
     assert case.recommended == (P, W_NONE)
     assert case.destinations == (P, W, M)
     assert case.status == "assigned"
@@ -322,22 +382,33 @@ def test_change_keeps_the_recommendation_beside_the_dispatchers_destinations() -
     first = changes[0]
     assert isinstance(first, domain.DestinationsChanged)
     assert (first.recommended, first.previous, first.destinations, first.detail) == (
-        (P, W_NONE), (P, W_NONE), (P, W, M), "家訪後另需心理衛生")
+        (P, W_NONE),
+        (P, W_NONE),
+        (P, W, M),
+        "家訪後另需心理衛生",
+    )
 
 
 def test_change_names_the_missing_unit_after_a_partial_direct_dispatch() -> None:
     case = opened(P, W_NONE, direct=True)
     assert statuses(case) == {"ref-1": "assigned"}
-    case.change(destinations=(P, W), reason="依地址改派頭份區", actor=DISPATCHER, at=T1, units=UNITS,
-                new_id=lambda: "ref-9")
+    case.change(
+        destinations=(P, W), reason="依地址改派頭份區", actor=DISPATCHER, at=T1, units=UNITS, new_id=lambda: "ref-9"
+    )
     assert statuses(case) == {"ref-1": "assigned", "ref-9": "assigned"}  # P keeps its referral
     assert case.status == "assigned"
 
 
 def test_change_gives_a_report_without_destinations_its_first_ones() -> None:
     case = opened()
-    case.change(destinations=(Destination("youth_counseling", YOUTH),), reason="少年曝險", actor=DISPATCHER,
-                at=T1, units=UNITS, new_id=ids())
+    case.change(
+        destinations=(Destination("youth_counseling", YOUTH),),
+        reason="少年曝險",
+        actor=DISPATCHER,
+        at=T1,
+        units=UNITS,
+        new_id=ids(),
+    )
     assert case.status == "assigned" and case.recommended == ()
 
 
@@ -355,8 +426,7 @@ def test_change_gives_a_report_without_destinations_its_first_ones() -> None:
 def test_change_refuses_bad_input(destinations, reason, error, message) -> None:
     case = opened(P, M)
     with pytest.raises(error, match=message):
-        case.change(destinations=destinations, reason=reason, actor=DISPATCHER, at=T1, units=UNITS,
-                    new_id=ids())
+        case.change(destinations=destinations, reason=reason, actor=DISPATCHER, at=T1, units=UNITS, new_id=ids())
     assert case.destinations == (P, M) and case.referrals == [] and case.seq == 1
 
 
@@ -380,6 +450,7 @@ def test_change_is_refused_once_every_destination_is_referred() -> None:
 
 
 # Commands and the whole lifecycle -------------------------------------------------------
+
 
 def test_execute_checks_the_report_and_county_first() -> None:
     command = domain.AcknowledgeReferral(report_id="r-1", county=MIAOLI, actor=UNIT, referral_id="ref-1")
@@ -406,15 +477,30 @@ def test_a_case_from_opening_to_closure() -> None:
     case, _ = Case.open(screened(P, M, urgent=True), at=T0, new_id=ids())
     steps = [
         (domain.AcknowledgeReferral(report_id="r-1", county=MIAOLI, actor=UNIT, referral_id="ref-1"), "assigned"),
-        (domain.RejectReferral(report_id="r-1", county=MIAOLI, actor=UNIT, referral_id="ref-2", reason="非精神疾病"),
-         "awaiting_review"),
-        (domain.ReassignReferral(report_id="r-1", county=MIAOLI, actor=DISPATCHER, referral_id="ref-2",
-                                 unit=MENTAL, reason="已補充就醫紀錄"), "assigned"),
+        (
+            domain.RejectReferral(report_id="r-1", county=MIAOLI, actor=UNIT, referral_id="ref-2", reason="非精神疾病"),
+            "awaiting_review",
+        ),
+        (
+            domain.ReassignReferral(
+                report_id="r-1",
+                county=MIAOLI,
+                actor=DISPATCHER,
+                referral_id="ref-2",
+                unit=MENTAL,
+                reason="已補充就醫紀錄",
+            ),
+            "assigned",
+        ),
         (domain.AcknowledgeReferral(report_id="r-1", county=MIAOLI, actor=UNIT, referral_id="ref-3"), "acknowledged"),
-        (domain.CloseReferral(report_id="r-1", county=MIAOLI, actor=UNIT, referral_id="ref-1", outcome="結案"),
-         "acknowledged"),
-        (domain.CloseReferral(report_id="r-1", county=MIAOLI, actor=UNIT, referral_id="ref-3", outcome="結案"),
-         "closed"),
+        (
+            domain.CloseReferral(report_id="r-1", county=MIAOLI, actor=UNIT, referral_id="ref-1", outcome="結案"),
+            "acknowledged",
+        ),
+        (
+            domain.CloseReferral(report_id="r-1", county=MIAOLI, actor=UNIT, referral_id="ref-3", outcome="結案"),
+            "closed",
+        ),
     ]
     for seq, (command, status) in enumerate(steps, start=2):
         domain.execute(case, command, at=T1, units=UNITS, new_id=lambda: "ref-3")

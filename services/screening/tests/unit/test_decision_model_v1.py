@@ -124,22 +124,12 @@ RISK_CASES = [
     # TIPVDA thresholds: 8+ red, 4-7 orange, 3 nothing.
     pytest.param({"tipvda_score": 15}, "red", ("RED_TIPVDA_HIGH",), id="red-tipvda-15"),
     pytest.param({"tipvda_score": 8}, "red", ("RED_TIPVDA_HIGH",), id="red-tipvda-8"),
-    pytest.param(
-        {"tipvda_score": 7}, "orange", ("ORANGE_TIPVDA_MEDIUM",), id="orange-tipvda-7"
-    ),
-    pytest.param(
-        {"tipvda_score": 4}, "orange", ("ORANGE_TIPVDA_MEDIUM",), id="orange-tipvda-4"
-    ),
-    pytest.param(
-        {"tipvda_score": 3}, "green", ("GREEN_NO_RISK_CONDITION",), id="green-tipvda-3"
-    ),
-    pytest.param(
-        {"tipvda_score": 0}, "green", ("GREEN_NO_RISK_CONDITION",), id="green-tipvda-0"
-    ),
+    pytest.param({"tipvda_score": 7}, "orange", ("ORANGE_TIPVDA_MEDIUM",), id="orange-tipvda-7"),
+    pytest.param({"tipvda_score": 4}, "orange", ("ORANGE_TIPVDA_MEDIUM",), id="orange-tipvda-4"),
+    pytest.param({"tipvda_score": 3}, "green", ("GREEN_NO_RISK_CONDITION",), id="green-tipvda-3"),
+    pytest.param({"tipvda_score": 0}, "green", ("GREEN_NO_RISK_CONDITION",), id="green-tipvda-0"),
     # Injury.
-    pytest.param(
-        {"injury": "severe"}, "red", ("RED_INJURY_SEVERE",), id="red-injury-severe"
-    ),
+    pytest.param({"injury": "severe"}, "red", ("RED_INJURY_SEVERE",), id="red-injury-severe"),
     pytest.param(
         {"injury": "minor"},
         "orange",
@@ -153,13 +143,9 @@ RISK_CASES = [
         id="green-injury-none",
     ),
     # Single red indicators.
-    pytest.param(
-        {"threat_to_kill": True}, "red", ("RED_THREAT_TO_KILL",), id="red-threat"
-    ),
+    pytest.param({"threat_to_kill": True}, "red", ("RED_THREAT_TO_KILL",), id="red-threat"),
     pytest.param({"weapon": True}, "red", ("RED_WEAPON",), id="red-weapon"),
-    pytest.param(
-        {"suicide_attempt": True}, "red", ("RED_SUICIDE_ATTEMPT",), id="red-attempt"
-    ),
+    pytest.param({"suicide_attempt": True}, "red", ("RED_SUICIDE_ATTEMPT",), id="red-attempt"),
     pytest.param(
         {"suicide_ideation": True},
         "orange",
@@ -437,10 +423,7 @@ def test_risk_light(kwargs: dict[str, Any], level: str, codes: tuple[str, ...]) 
 # --------------------------------------------------------------------------
 PROT = ("protection", P, ("DEST_PROTECTION_CATEGORY",))
 DEST_CASES = [
-    *[
-        pytest.param({"categories": (cat,)}, (PROT,), id=f"protection-{cat}")
-        for cat in PROTECTION
-    ],
+    *[pytest.param({"categories": (cat,)}, (PROT,), id=f"protection-{cat}") for cat in PROTECTION],
     pytest.param(
         {"categories": ("vulnerable_family",)},
         (("welfare_center", W, ("DEST_WELFARE_VULNERABLE_FAMILY",)),),
@@ -717,15 +700,11 @@ def test_destinations(kwargs: dict[str, Any], expected: tuple[Any, ...]) -> None
         pytest.param({}, ("REVIEW_NO_DESTINATION",), id="other-only"),
     ],
 )
-def test_no_destination_goes_to_review(
-    kwargs: dict[str, Any], codes: tuple[str, ...]
-) -> None:
+def test_no_destination_goes_to_review(kwargs: dict[str, Any], codes: tuple[str, ...]) -> None:
     decision = run(**kwargs)
     assert decision.destinations == ()
     assert decision.needs_review is True
-    non_risk = tuple(
-        c for c in decision.reason_codes if not c.startswith(RISK_PREFIXES)
-    )
+    non_risk = tuple(c for c in decision.reason_codes if not c.startswith(RISK_PREFIXES))
     assert non_risk == codes
 
 
@@ -788,9 +767,7 @@ DIRECT_CASES = [
         (),
         id="earlier-flag-without-id",
     ),
-    pytest.param(
-        {"weapon": True, "categories": ("elder_abuse",)}, (), id="red-is-not-direct"
-    ),
+    pytest.param({"weapon": True, "categories": ("elder_abuse",)}, (), id="red-is-not-direct"),
 ]
 
 
@@ -810,9 +787,7 @@ def test_direct_dispatch(
 @pytest.mark.parametrize(
     ("kwargs", "urgent", "direct", "needs_review"),
     [
-        pytest.param(
-            {"categories": ("elder_abuse",)}, False, False, True, id="yellow-queue"
-        ),
+        pytest.param({"categories": ("elder_abuse",)}, False, False, True, id="yellow-queue"),
         pytest.param(
             {"categories": ("elder_abuse",), "tipvda_score": 5},
             False,
@@ -834,12 +809,8 @@ def test_direct_dispatch(
             False,
             id="red-auto",
         ),
-        pytest.param(
-            {"categories": IPV, "under6": 1}, False, True, False, id="direct-auto"
-        ),
-        pytest.param(
-            {"weapon": True}, True, False, True, id="red-without-destination"
-        ),
+        pytest.param({"categories": IPV, "under6": 1}, False, True, False, id="direct-auto"),
+        pytest.param({"weapon": True}, True, False, True, id="red-without-destination"),
         pytest.param(
             {"subjects": (subj(earlier=True),)},
             False,
@@ -929,9 +900,7 @@ def test_full_decision_lists_every_condition_that_held() -> None:
         "DIRECT_IPV_CHILD_UNDER_6",
         "DIRECT_EARLIER_REPORT",
     )
-    assert [r.text for r in decision.reasons] == [
-        REASON_TEXTS[c] for c in decision.reason_codes
-    ]
+    assert [r.text for r in decision.reasons] == [REASON_TEXTS[c] for c in decision.reason_codes]
 
 
 def test_reason_codes_are_unique_in_a_decision() -> None:

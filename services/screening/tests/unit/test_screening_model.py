@@ -38,25 +38,28 @@ def _input(**overrides: Any) -> ScreeningInput:
 
 
 def test_protection_categories_are_the_seven_of_the_contract() -> None:
-    assert PROTECTION_CATEGORIES == frozenset(
-        {
-            "intimate_partner_violence",
-            "other_family_violence",
-            "child_maltreatment",
-            "sexual_assault",
-            "child_sexual_exploitation",
-            "elder_abuse",
-            "disability_abuse",
-        }
+    assert (
+        frozenset(
+            {
+                "intimate_partner_violence",
+                "other_family_violence",
+                "child_maltreatment",
+                "sexual_assault",
+                "child_sexual_exploitation",
+                "elder_abuse",
+                "disability_abuse",
+            }
+        )
+        == PROTECTION_CATEGORIES
     )
-    assert CATEGORIES - PROTECTION_CATEGORIES == {
+    assert {
         "vulnerable_family",
         "social_assistance",
         "suicide_risk",
         "suspected_mental_illness",
         "youth_deviance",
         "other",
-    }
+    } == CATEGORIES - PROTECTION_CATEGORIES
 
 
 @pytest.mark.parametrize(
@@ -70,16 +73,10 @@ def test_protection_categories_are_the_seven_of_the_contract() -> None:
             lambda: _input(received_at=datetime(2026, 11, 21, 10, 0)),
             id="naive-received-at",
         ),
-        pytest.param(
-            lambda: Subject(role="parent", age=30, subject_hash=None), id="unknown-role"
-        ),
-        pytest.param(
-            lambda: Subject(role="child", age=-1, subject_hash=None), id="negative-age"
-        ),
+        pytest.param(lambda: Subject(role="parent", age=30, subject_hash=None), id="unknown-role"),
+        pytest.param(lambda: Subject(role="child", age=-1, subject_hash=None), id="negative-age"),
         pytest.param(lambda: Indicators(injury="Severe"), id="unknown-injury"),
-        pytest.param(
-            lambda: Household(children_under_6=-1), id="negative-household-count"
-        ),
+        pytest.param(lambda: Household(children_under_6=-1), id="negative-household-count"),
     ],
 )
 def test_invalid_values_are_rejected(build: Any) -> None:

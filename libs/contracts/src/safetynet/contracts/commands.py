@@ -81,7 +81,7 @@ class CommandRejected(_Payload):
 
 
 # Envelope type -> payload model, as events.EVENT_TYPES. The type string is the contract.
-COMMAND_TYPES: dict[str, type[BaseModel]] = {
+COMMAND_TYPES: dict[str, type[_Command]] = {
     "ConfirmDestinations": ConfirmDestinations,
     "ChangeDestinations": ChangeDestinations,
     "ReassignReferral": ReassignReferral,

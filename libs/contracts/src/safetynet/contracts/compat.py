@@ -92,7 +92,8 @@ class _Comparison:
             for old_alt in olds:
                 # A union may hold several alternatives of one type: any compatible one will do.
                 attempts = [self._same_type(old_alt, new_alt, type_, path) for new_alt in news]
-                problems += min(attempts, key=len)
+                fewest: list[str] = min(attempts, key=len)
+                problems += fewest
         return problems
 
     def _alternatives(self, schema: Schema, side: int) -> list[tuple[str, Schema]]:
@@ -128,8 +129,9 @@ class _Comparison:
         if old_values is not None and new_values is not None:
             gone = [v for v in old_values if v not in new_values]
             if gone:
-                problems.append(f"{path}: enum value{'s' if len(gone) > 1 else ''} removed: "
-                                + ", ".join(repr(v) for v in gone))
+                problems.append(
+                    f"{path}: enum value{'s' if len(gone) > 1 else ''} removed: " + ", ".join(repr(v) for v in gone)
+                )
         elif old_values is None and new_values is not None:
             problems.append(f"{path}: now restricted to the values {new_values!r}")
         if old.get("format") != new.get("format") and new.get("format") is not None:
@@ -162,8 +164,7 @@ class _Comparison:
                 if new_extra is False or prop in new_required:
                     problems.append(f"{path}.{prop}: property removed (or renamed)")
                 else:
-                    problems.append(f"{path}.{prop}: property removed (or renamed); "
-                                    "its values are no longer checked")
+                    problems.append(f"{path}.{prop}: property removed (or renamed); its values are no longer checked")
         for prop in sorted(new_required - old_required):
             if prop in old_props:
                 problems.append(f"{path}.{prop}: property became required")

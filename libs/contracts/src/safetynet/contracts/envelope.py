@@ -1,7 +1,8 @@
 """One envelope for every event and command that crosses a topic."""
 
+import builtins
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,7 +16,7 @@ class Envelope(BaseModel):
     event_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
     type: str
     version: int = 1
-    occurred_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    occurred_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     report_id: str
     producer: str
     # W3C trace context (traceparent, tracestate) of the span that produced the event.
@@ -29,5 +30,6 @@ class Envelope(BaseModel):
     def from_bytes(cls, raw: bytes) -> "Envelope":
         return cls.model_validate_json(raw)
 
-    def payload_as(self, model: type[P]) -> P:
+    # builtins.type: inside this class `type` is the field above.
+    def payload_as(self, model: builtins.type[P]) -> P:
         return model.model_validate(self.payload)

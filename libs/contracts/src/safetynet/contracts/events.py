@@ -167,14 +167,16 @@ class SlaChanged(_Payload):
     due_at: datetime
     at: datetime
     closed_at: datetime | None = None
-    warning_index: int | None = None   # which warning (0-based), for SlaWarning
-    escalated_to: list[str] = []       # supervisors told, for SlaBreached
+    warning_index: int | None = None  # which warning (0-based), for SlaWarning
+    escalated_to: list[str] = []  # supervisors told, for SlaBreached
 
 
-EVENT_TYPES.update({
-    "SlaStarted": SlaChanged,
-    "SlaWarning": SlaChanged,
-    "SlaBreached": SlaChanged,
-    "SlaMet": SlaChanged,
-    "SlaRescheduled": SlaChanged,
-})
+EVENT_TYPES.update(
+    {
+        "SlaStarted": SlaChanged,
+        "SlaWarning": SlaChanged,
+        "SlaBreached": SlaChanged,
+        "SlaMet": SlaChanged,
+        "SlaRescheduled": SlaChanged,
+    }
+)

@@ -22,18 +22,41 @@ from safetynet.contracts.national_id import national_id_problem, normalize_natio
 TAIPEI = timezone(timedelta(hours=8), "Asia/Taipei")
 
 AgencyType = Literal[
-    "police", "school", "hospital", "health", "social_welfare",
-    "household_registration", "labor", "judicial", "civil_affairs", "ngo", "public",
+    "police",
+    "school",
+    "hospital",
+    "health",
+    "social_welfare",
+    "household_registration",
+    "labor",
+    "judicial",
+    "civil_affairs",
+    "ngo",
+    "public",
 ]
 PROTECTION_CATEGORIES = (
-    "intimate_partner_violence", "other_family_violence", "child_maltreatment",
-    "sexual_assault", "child_sexual_exploitation", "elder_abuse", "disability_abuse",
+    "intimate_partner_violence",
+    "other_family_violence",
+    "child_maltreatment",
+    "sexual_assault",
+    "child_sexual_exploitation",
+    "elder_abuse",
+    "disability_abuse",
 )
 Category = Literal[
-    "intimate_partner_violence", "other_family_violence", "child_maltreatment",
-    "sexual_assault", "child_sexual_exploitation", "elder_abuse", "disability_abuse",
-    "vulnerable_family", "social_assistance", "suicide_risk", "suspected_mental_illness",
-    "youth_deviance", "other",
+    "intimate_partner_violence",
+    "other_family_violence",
+    "child_maltreatment",
+    "sexual_assault",
+    "child_sexual_exploitation",
+    "elder_abuse",
+    "disability_abuse",
+    "vulnerable_family",
+    "social_assistance",
+    "suicide_risk",
+    "suspected_mental_illness",
+    "youth_deviance",
+    "other",
 ]
 Role = Literal["victim", "offender", "child", "youth", "adult"]
 Sex = Literal["F", "M", "X"]

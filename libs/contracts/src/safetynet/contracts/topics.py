@@ -1,9 +1,9 @@
 """Every Kafka topic name, in one place. Messages are keyed by report id."""
 
-REPORTS = "safetynet.intake.reports.v1"          # ReportReceived
-COMMANDS = "safetynet.intake.commands.v1"        # dispatcher and unit actions, for routing
-DECISIONS = "safetynet.screening.decisions.v1"   # ReportScreened
-REFERRALS = "safetynet.routing.referrals.v1"     # referral lifecycle and report status
+REPORTS = "safetynet.intake.reports.v1"  # ReportReceived
+COMMANDS = "safetynet.intake.commands.v1"  # dispatcher and unit actions, for routing
+DECISIONS = "safetynet.screening.decisions.v1"  # ReportScreened
+REFERRALS = "safetynet.routing.referrals.v1"  # referral lifecycle and report status
 NOTIFICATIONS = "safetynet.notify.notifications.v1"  # notifications and SLA clock events
 
 ALL = (REPORTS, COMMANDS, DECISIONS, REFERRALS, NOTIFICATIONS)

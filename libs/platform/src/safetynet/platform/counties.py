@@ -5,8 +5,10 @@ project's own `county_data/` by default).
 """
 
 import json
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
+from typing import cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -85,7 +87,7 @@ class CountyDirectory:
         if kind == "welfare_center":
             center = data.center_by_township.get(township)
             return center.id if center else None
-        unit = data.units.get(kind)  # type: ignore[call-overload]
+        unit = cast("Mapping[str, Unit]", data.units).get(kind)  # any string: an unknown kind maps to no unit
         return unit.id if unit else None
 
     def unit_kind(self, unit_id: str) -> tuple[str, str] | None:
@@ -98,7 +100,9 @@ class CountyDirectory:
         base = policy.default_seconds or default
         if risk_level is None:
             return base
-        return policy.by_risk_seconds.get(risk_level, base)  # type: ignore[call-overload]
+        # Looked up by any string: a light the policy does not name falls back to the base.
+        by_risk = cast("Mapping[str, int]", policy.by_risk_seconds)
+        return by_risk.get(risk_level, base)
 
     def retention_days(self, county: str) -> int:
         """How long `county` keeps personal data after a report's last closure (the

@@ -40,10 +40,10 @@ class DecryptionError(Exception):
 
 @dataclass(frozen=True)
 class Sealed:
-    key_id: str          # the KEK that wrapped the data key
-    wrapped_key: bytes   # wrap nonce (12) + AES-GCM(KEK, data key) with its tag
-    nonce: bytes         # the data nonce (12)
-    ciphertext: bytes    # AES-GCM(data key, plaintext) with its tag
+    key_id: str  # the KEK that wrapped the data key
+    wrapped_key: bytes  # wrap nonce (12) + AES-GCM(KEK, data key) with its tag
+    nonce: bytes  # the data nonce (12)
+    ciphertext: bytes  # AES-GCM(data key, plaintext) with its tag
 
 
 class KeyRing:
@@ -107,8 +107,10 @@ class KeyRing:
             data_key = AESGCM(kek).decrypt(wrap_nonce, wrapped, self._wrap_aad(sealed.key_id, context))
             return AESGCM(data_key).decrypt(sealed.nonce, sealed.ciphertext, _DATA_LABEL + context)
         except (InvalidTag, ValueError):
-            raise DecryptionError(f"a record sealed under key {sealed.key_id!r} does not open: "
-                                  "wrong key, changed data or another record's context") from None
+            raise DecryptionError(
+                f"a record sealed under key {sealed.key_id!r} does not open: "
+                "wrong key, changed data or another record's context"
+            ) from None
 
     @staticmethod
     def _wrap_aad(key_id: str, context: bytes) -> bytes:

@@ -7,13 +7,14 @@ which schemas it serves.
 """
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Table, bindparam, event, make_url, text
-from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.selectable import TextualSelect
 from sqlalchemy.types import TypeDecorator
 
 # The embedded log's own tables (messaging/sqlbus.py): every engine serves them.
@@ -33,15 +34,15 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: pass an aware one")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def is_sqlite(url: str) -> bool:
@@ -57,8 +58,9 @@ def dialect_name(executor: Any) -> str:
 _IGNORING: dict[tuple[str, str, tuple[str, ...], str], TextClause] = {}
 
 
-def insert_ignoring_conflict(executor: Any, table: Table, values: dict[str, Any], *,
-                             conflict: str) -> tuple[TextClause, dict[str, Any]]:
+def insert_ignoring_conflict(
+    executor: Any, table: Table, values: dict[str, Any], *, conflict: str
+) -> tuple[TextClause, dict[str, Any]]:
     """INSERT … ON CONFLICT (`conflict`) DO NOTHING, on PostgreSQL and SQLite alike.
 
     SQLAlchemy cannot cache its own ON CONFLICT construct ("no key": it is compiled anew
@@ -85,11 +87,12 @@ def _quoted(names: Iterable[str]) -> str:
     return ", ".join(f'"{n.strip()}"' for n in names)
 
 
-_LOCKING: dict[tuple[str, str, tuple[str, ...], str], TextClause] = {}
+_LOCKING: dict[tuple[str, str, tuple[str, ...], str], TextualSelect] = {}
 
 
-def insert_or_lock(executor: Any, table: Table, values: dict[str, Any], *,
-                   conflict: str) -> tuple[TextClause, dict[str, Any]]:
+def insert_or_lock(
+    executor: Any, table: Table, values: dict[str, Any], *, conflict: str
+) -> tuple[TextualSelect, dict[str, Any]]:
     """INSERT … ON CONFLICT (`conflict`) DO UPDATE (a no-op) RETURNING the row: the row,
     created with `values` if missing, locked until the transaction ends, in one round
     trip instead of an insert and a SELECT … FOR UPDATE. (On SQLite the transaction
@@ -100,11 +103,15 @@ def insert_or_lock(executor: Any, table: Table, values: dict[str, Any], *,
     statement = _LOCKING.get(key)
     if statement is None:
         target = table.fullname if dialect == "postgresql" else table.name
-        statement = text(
-            f"INSERT INTO {target} ({_quoted(names)}) VALUES ({', '.join(':' + n for n in names)}) "
-            f"ON CONFLICT ({_quoted([conflict])}) DO UPDATE SET {_quoted([conflict])} = excluded.{_quoted([conflict])} "
-            f"RETURNING {_quoted(c.name for c in table.c)}"
-        ).bindparams(*(bindparam(n, type_=table.c[n].type) for n in names)).columns(*table.c)
+        statement = (
+            text(
+                f"INSERT INTO {target} ({_quoted(names)}) VALUES ({', '.join(':' + n for n in names)}) "
+                f"ON CONFLICT ({_quoted([conflict])}) DO UPDATE SET {_quoted([conflict])} = excluded.{_quoted([conflict])} "
+                f"RETURNING {_quoted(c.name for c in table.c)}"
+            )
+            .bindparams(*(bindparam(n, type_=table.c[n].type) for n in names))
+            .columns(*table.c)
+        )
         _LOCKING[key] = statement
     return statement, values
 
@@ -128,7 +135,7 @@ def make_engine(url: str, *, schemas: Iterable[str] = (), pool_size: int = 5) ->
             url,
             hide_parameters=True,  # errors and logs must not carry personal data
             connect_args={"timeout": 30},
-            execution_options={"schema_translate_map": {s: None for s in sorted(translated)}},
+            execution_options={"schema_translate_map": dict.fromkeys(sorted(translated))},
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
@@ -142,9 +149,9 @@ def make_engine(url: str, *, schemas: Iterable[str] = (), pool_size: int = 5) ->
     # connection fails as a disconnect, SQLAlchemy then discards the whole pool, and
     # that one request answers 503 (a consumer retries it): the price of a restart is
     # one retry per process, not a round trip per transaction forever.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size,
-                               connect_args=connect_args,
-                               hide_parameters=True)  # errors and logs must not carry personal data
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args, hide_parameters=True
+    )  # errors and logs must not carry personal data
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

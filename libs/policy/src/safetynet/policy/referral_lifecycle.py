@@ -31,13 +31,15 @@ class Transition:
 
 
 # What each unit or dispatcher action does to a referral, and from which states.
-TRANSITIONS: Mapping[ReferralAction, Transition] = MappingProxyType({
-    "acknowledge": Transition(starts_from=("assigned",), ends_in="acknowledged"),
-    "reject": Transition(starts_from=("assigned",), ends_in="rejected"),
-    "close": Transition(starts_from=("acknowledged",), ends_in="closed"),
-    # An acknowledged referral belongs to its unit: it ends with an outcome, not a move.
-    "reassign": Transition(starts_from=("assigned", "rejected"), ends_in="reassigned"),
-})
+TRANSITIONS: Mapping[ReferralAction, Transition] = MappingProxyType(
+    {
+        "acknowledge": Transition(starts_from=("assigned",), ends_in="acknowledged"),
+        "reject": Transition(starts_from=("assigned",), ends_in="rejected"),
+        "close": Transition(starts_from=("acknowledged",), ends_in="closed"),
+        # An acknowledged referral belongs to its unit: it ends with an outcome, not a move.
+        "reassign": Transition(starts_from=("assigned", "rejected"), ends_in="reassigned"),
+    }
+)
 
 # A rejected referral holds nothing (the report waits for a dispatcher) and a reassigned
 # one was superseded by its successor: neither holds its destination, nor gives its unit
@@ -53,7 +55,8 @@ SUPERSEDED: frozenset[str] = frozenset({"reassigned"})
 AWAITING_ACTION: frozenset[str] = frozenset({"assigned", "rejected"})
 # No action starts from these: the referral's story is over.
 TERMINAL: frozenset[str] = frozenset(
-    s for s in REFERRAL_STATUSES if not any(s in t.starts_from for t in TRANSITIONS.values()))
+    s for s in REFERRAL_STATUSES if not any(s in t.starts_from for t in TRANSITIONS.values())
+)
 
 
 def refusal(action: ReferralAction, status: str, *, referral_id: str | None = None) -> str | None:

@@ -29,27 +29,46 @@ from safetynet.platform.messaging.runtime import ServiceRuntime
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
 
-def bootstrap(*, settings: Settings, engine: AsyncEngine, broker: Broker,
-              directory: CountyDirectory | None = None) -> ServiceRuntime:
+def bootstrap(
+    *, settings: Settings, engine: AsyncEngine, broker: Broker, directory: CountyDirectory | None = None
+) -> ServiceRuntime:
     directory = directory or CountyDirectory.load(settings.county_data)
     relay = OutboxRelay(engine, orm.outbox, broker)
     cipher = ReportCipher(settings.key_ring_keys())
     audit_key = AuditKey(settings.audit_key.get_secret_value().encode())
-    context = IntakeContext(settings=settings, engine=engine, directory=directory,
-                            uow=lambda: IntakeUnitOfWork(engine, on_commit=relay.wake, cipher=cipher,
-                                                         audit_key=audit_key),
-                            wake_relay=relay.wake)
-    loop = ConsumerLoop(service="intake", group="safetynet-intake-views",
-                        topics=[topics.DECISIONS, topics.REFERRALS, topics.NOTIFICATIONS],
-                        broker=broker, handlers=consumer_handlers(context.uow), engine=engine)
-    return ServiceRuntime(name="intake", schema=orm.SCHEMA, metadata=orm.metadata,
-                          migrations=MIGRATIONS, loops=[loop], relay=relay, app=create_app(context))
+    context = IntakeContext(
+        settings=settings,
+        engine=engine,
+        directory=directory,
+        uow=lambda: IntakeUnitOfWork(engine, on_commit=relay.wake, cipher=cipher, audit_key=audit_key),
+        wake_relay=relay.wake,
+    )
+    loop = ConsumerLoop(
+        service="intake",
+        group="safetynet-intake-views",
+        topics=[topics.DECISIONS, topics.REFERRALS, topics.NOTIFICATIONS],
+        broker=broker,
+        handlers=consumer_handlers(context.uow),
+        engine=engine,
+    )
+    return ServiceRuntime(
+        name="intake",
+        schema=orm.SCHEMA,
+        metadata=orm.metadata,
+        migrations=MIGRATIONS,
+        loops=[loop],
+        relay=relay,
+        app=create_app(context),
+    )
 
 
 def consumer_handlers(uow: Callable[[], IntakeUnitOfWork]) -> dict[str, Handler]:
     """The service layer's EVENT_HANDLERS, each given a unit of work of its own per message."""
+
     def bound(handler: EventHandler) -> Handler:
         async def handle(envelope: Envelope) -> None:
             await handler(envelope, uow())
+
         return handle
+
     return {event_type: bound(handler) for event_type, handler in EVENT_HANDLERS.items()}

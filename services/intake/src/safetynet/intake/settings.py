@@ -33,7 +33,7 @@ class IntakeSettings(PlatformSettings):
     # one is accepted (rotation: put the new one first, drop the old one a session
     # lifetime later). Its own secret: never the subject hash key.
     console_secret: SecretStr = SecretStr(DEV_CONSOLE_SECRET)
-    console_idle_seconds: int = Field(default=30 * 60, gt=0)   # a console session unused this long ends
+    console_idle_seconds: int = Field(default=30 * 60, gt=0)  # a console session unused this long ends
     # Secure cookies and HSTS. None: on everywhere but the embedded development mode.
     secure_cookies: bool | None = None
     # Proxies (IPs or CIDRs, comma-separated; "*": any) whose X-Forwarded-For/-Proto are

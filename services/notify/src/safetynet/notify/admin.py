@@ -11,14 +11,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from safetynet.platform.migrations import upgrade
-from safetynet.notify.settings import NotifySettings
 from safetynet.notify.adapters import orm
 from safetynet.notify.adapters.channels.webhook import unit_secret
 from safetynet.notify.adapters.directory import UnitDirectory
 from safetynet.notify.bootstrap import MIGRATIONS
 from safetynet.notify.service_layer import handlers
 from safetynet.notify.service_layer.unit_of_work import NotifyUnitOfWork
+from safetynet.notify.settings import NotifySettings
+from safetynet.platform.migrations import upgrade
 
 Replay = handlers.Replay
 
@@ -32,13 +32,18 @@ async def migrate(*, engine: AsyncEngine) -> None:
     await upgrade(engine, schema=orm.SCHEMA, script_location=MIGRATIONS)
 
 
-async def replay_dead_letters(*, engine: AsyncEngine, settings: NotifySettings, notification_ids: Sequence[str] = (),
-                              all_dead: bool = False) -> list[Replay]:
+async def replay_dead_letters(
+    *, engine: AsyncEngine, settings: NotifySettings, notification_ids: Sequence[str] = (), all_dead: bool = False
+) -> list[Replay]:
     """Put dead-lettered notifications back in the queue, to the unit directory's current addresses."""
     # The running delivery worker sends them at its next tick, with a fresh round of attempts.
     return await handlers.replay_notifications(
-        notification_ids=notification_ids, all_dead=all_dead, directory=UnitDirectory.load(settings.notify_directory),
-        now=datetime.now(UTC), uow=NotifyUnitOfWork(engine))
+        notification_ids=notification_ids,
+        all_dead=all_dead,
+        directory=UnitDirectory.load(settings.notify_directory),
+        now=datetime.now(UTC),
+        uow=NotifyUnitOfWork(engine),
+    )
 
 
 def webhook_secret(*, settings: NotifySettings, unit: str) -> str:

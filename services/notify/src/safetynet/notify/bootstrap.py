@@ -2,15 +2,12 @@
 
 import dataclasses
 import logging
-from datetime import datetime, timezone
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Mapping
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from safetynet.platform.messaging.broker import Broker
-from safetynet.platform.messaging.outbox import OutboxRelay
-from safetynet.platform.messaging.runtime import ServiceRuntime
 from safetynet.notify.adapters import orm
 from safetynet.notify.adapters.channels import EmailChannel, NotificationChannel, RecordingChannel, WebhookChannel
 from safetynet.notify.adapters.directory import UnitDirectory
@@ -20,6 +17,9 @@ from safetynet.notify.entrypoints.loops import DeliveryWorker, SlaScheduler
 from safetynet.notify.service_layer.messagebus import Dependencies
 from safetynet.notify.service_layer.unit_of_work import NotifyUnitOfWork
 from safetynet.notify.settings import NotifySettings
+from safetynet.platform.messaging.broker import Broker
+from safetynet.platform.messaging.outbox import OutboxRelay
+from safetynet.platform.messaging.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def channels_from(settings: NotifySettings) -> dict[str, NotificationChannel]:
@@ -44,11 +44,16 @@ def channels_from(settings: NotifySettings) -> dict[str, NotificationChannel]:
     return channels
 
 
-def bootstrap(*, settings: NotifySettings, engine: AsyncEngine, broker: Broker,
-              directory: UnitDirectory | None = None,
-              channels: Mapping[str, NotificationChannel] | None = None,
-              clock: Callable[[], datetime] | None = None,
-              tick_seconds: float = 1.0) -> ServiceRuntime:
+def bootstrap(
+    *,
+    settings: NotifySettings,
+    engine: AsyncEngine,
+    broker: Broker,
+    directory: UnitDirectory | None = None,
+    channels: Mapping[str, NotificationChannel] | None = None,
+    clock: Callable[[], datetime] | None = None,
+    tick_seconds: float = 1.0,
+) -> ServiceRuntime:
     """The notify service: its consumer, the SLA scheduler, the delivery worker and
     the outbox relay. The unit directory is SAFETYNET_NOTIFY_DIRECTORY's (the packaged
     one by default); `channels` maps the channel names the directory uses to channel
@@ -58,8 +63,11 @@ def bootstrap(*, settings: NotifySettings, engine: AsyncEngine, broker: Broker,
     if missing := sorted(directory.channel_names() - set(channels)):
         # Not fatal (the rest of the directory works), but every notification on these
         # channels is dead-lettered at once as "not configured" until it is set up.
-        log.warning("notify: the unit directory uses channels that are not configured: %s "
-                    "(webhook needs SAFETYNET_WEBHOOK_SECRET, email SAFETYNET_SMTP_URL)", ", ".join(missing))
+        log.warning(
+            "notify: the unit directory uses channels that are not configured: %s "
+            "(webhook needs SAFETYNET_WEBHOOK_SECRET, email SAFETYNET_SMTP_URL)",
+            ", ".join(missing),
+        )
     clock = clock or utc_now
     policy = SlaPolicy(sla_seconds=settings.sla_seconds, warn_seconds=tuple(settings.sla_warn_seconds))
     relay = OutboxRelay(engine, orm.outbox, broker)
@@ -69,12 +77,21 @@ def bootstrap(*, settings: NotifySettings, engine: AsyncEngine, broker: Broker,
         return NotifyUnitOfWork(engine, on_commit=relay.wake, on_notifications=worker.wake)
 
     worker = DeliveryWorker(uow_factory=uow_factory, channels=channels, clock=clock, interval=tick_seconds)
-    scheduler = SlaScheduler(uow_factory=uow_factory, policy=policy, directory=directory, clock=clock,
-                             interval=tick_seconds)
-    consumer = consumer_loop(dependencies=Dependencies(uow_factory=uow_factory, policy=policy,
-                                                       directory=directory, clock=clock),
-                             broker=broker, engine=engine)
+    scheduler = SlaScheduler(
+        uow_factory=uow_factory, policy=policy, directory=directory, clock=clock, interval=tick_seconds
+    )
+    consumer = consumer_loop(
+        dependencies=Dependencies(uow_factory=uow_factory, policy=policy, directory=directory, clock=clock),
+        broker=broker,
+        engine=engine,
+    )
     # The scheduler and the worker are loops as the consumer is (runtime.Loop: `group` and
     # `run(stop)`): they ride along with it, and a crash of any stops the service.
-    return ServiceRuntime(name="notify", schema=orm.SCHEMA, metadata=orm.metadata, migrations=MIGRATIONS,
-                          loops=[consumer, scheduler, worker], relay=relay)
+    return ServiceRuntime(
+        name="notify",
+        schema=orm.SCHEMA,
+        metadata=orm.metadata,
+        migrations=MIGRATIONS,
+        loops=[consumer, scheduler, worker],
+        relay=relay,
+    )

@@ -15,10 +15,10 @@ class NotifySettings(PlatformSettings):
     sla_seconds: SlaSeconds = DEFAULT_SLA_SECONDS
     # Warnings, as elapsed seconds ("57600,79200"): NoDecode keeps pydantic-settings from
     # reading the variable as JSON, so the comma-separated form reaches the validator.
-    sla_warn_seconds: Annotated[list[int], NoDecode] = [16 * 3600, 22 * 3600]
+    sla_warn_seconds: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [16 * 3600, 22 * 3600])
     # The unit directory (None: the packaged one), the channels and their retries.
     notify_directory: Path | None = None
-    webhook_secret: SecretStr | None = None      # no secret: no webhook channel
+    webhook_secret: SecretStr | None = None  # no secret: no webhook channel
     # smtp://host[:port] (STARTTLS when offered), smtp+starttls://… (STARTTLS required),
     # smtps://user:password@host[:465] (TLS from the start); none: no email channel.
     # Kept out of repr: it may hold the relay's password.
@@ -72,7 +72,7 @@ class NotifySettings(PlatformSettings):
     @classmethod
     def _one_address(cls, value: str) -> str:
         local, at, domain = value.partition("@")
-        if not (local and at and domain) or any(c.isspace() or c in "<>,;\"\\" for c in value):
+        if not (local and at and domain) or any(c.isspace() or c in '<>,;"\\' for c in value):
             raise ValueError("SAFETYNET_SMTP_SENDER must be one bare address like safetynet@county.example")
         return value
 

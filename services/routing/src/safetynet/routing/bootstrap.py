@@ -17,12 +17,15 @@ from safetynet.routing.settings import RoutingSettings
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
 
-def bootstrap(*, settings: RoutingSettings, engine: AsyncEngine, broker: Broker,
-              directory: CountyDirectory | None = None) -> ServiceRuntime:
+def bootstrap(
+    *, settings: RoutingSettings, engine: AsyncEngine, broker: Broker, directory: CountyDirectory | None = None
+) -> ServiceRuntime:
     directory = directory or CountyDirectory.load(settings.county_data)
     relay = OutboxRelay(engine, orm.outbox, broker)
-    dependencies = Dependencies(uow_factory=lambda: RoutingUnitOfWork(engine, on_commit=relay.wake),
-                                directory=directory)
+    dependencies = Dependencies(
+        uow_factory=lambda: RoutingUnitOfWork(engine, on_commit=relay.wake), directory=directory
+    )
     loop = consumer_loop(dependencies=dependencies, broker=broker, engine=engine)
-    return ServiceRuntime(name="routing", schema=orm.SCHEMA, metadata=orm.metadata,
-                          migrations=MIGRATIONS, loops=[loop], relay=relay)
+    return ServiceRuntime(
+        name="routing", schema=orm.SCHEMA, metadata=orm.metadata, migrations=MIGRATIONS, loops=[loop], relay=relay
+    )

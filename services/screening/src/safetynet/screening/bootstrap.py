@@ -17,12 +17,17 @@ from safetynet.screening.settings import ScreeningSettings
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
 
-def bootstrap(*, settings: ScreeningSettings, engine: AsyncEngine, broker: Broker,
-              directory: CountyDirectory | None = None) -> ServiceRuntime:
+def bootstrap(
+    *, settings: ScreeningSettings, engine: AsyncEngine, broker: Broker, directory: CountyDirectory | None = None
+) -> ServiceRuntime:
     directory = directory or CountyDirectory.load(settings.county_data)
     relay = OutboxRelay(engine, orm.outbox, broker)
-    dependencies = Dependencies(uow_factory=lambda: ScreeningUnitOfWork(engine, on_commit=relay.wake),
-                                directory=directory, default_sla_seconds=settings.sla_seconds)
+    dependencies = Dependencies(
+        uow_factory=lambda: ScreeningUnitOfWork(engine, on_commit=relay.wake),
+        directory=directory,
+        default_sla_seconds=settings.sla_seconds,
+    )
     loop = consumer_loop(dependencies=dependencies, broker=broker, engine=engine)
-    return ServiceRuntime(name="screening", schema=orm.SCHEMA, metadata=orm.metadata,
-                          migrations=MIGRATIONS, loops=[loop], relay=relay)
+    return ServiceRuntime(
+        name="screening", schema=orm.SCHEMA, metadata=orm.metadata, migrations=MIGRATIONS, loops=[loop], relay=relay
+    )

@@ -1,8 +1,9 @@
 """The broker interface every service codes against."""
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from opentelemetry import propagate
 
@@ -28,6 +29,7 @@ class Message:
 @dataclass(frozen=True)
 class Outgoing:
     """A message to publish."""
+
     topic: str
     key: str
     value: bytes
@@ -49,9 +51,11 @@ class Broker(Protocol):
     async def publish(self, topic: str, *, key: str, value: bytes, headers: Headers) -> None:
         """Return once the broker has durably accepted the message."""
         ...
+
     async def publish_many(self, messages: Sequence[Outgoing]) -> None:
         """Return once the broker has durably accepted every message, kept in order per key."""
         ...
+
     def consumer(self, *, group: str, topics: Sequence[str]) -> Consumer: ...
 
 

@@ -6,24 +6,27 @@ carries on; a database or broker outage is waited out instead."""
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from typing import Awaitable, Callable, Iterator, Mapping, Sequence, TypeVar
+from datetime import UTC, datetime
+from typing import TypeVar
 
 from opentelemetry import metrics, propagate, trace
+from opentelemetry.util.types import AttributeValue
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from safetynet.contracts.envelope import Envelope
+from safetynet.contracts.topics import dead_letter
 from safetynet.platform.messaging.broker import Broker, Consumer, Message
 from safetynet.platform.messaging.uow import BatchTransaction
-from safetynet.contracts.topics import dead_letter
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("safetynet.messaging")
 dead_letters = metrics.get_meter("safetynet.messaging").create_counter(
-    "safetynet_dead_letters", description="Messages sent to a dead-letter topic, by consumer group and topic")
+    "safetynet_dead_letters", description="Messages sent to a dead-letter topic, by consumer group and topic"
+)
 
 Handler = Callable[[Envelope], Awaitable[None]]
 
@@ -33,14 +36,16 @@ D = TypeVar("D")  # a service's dependencies: each service layer defines its own
 MessageHandler = Callable[[Envelope, D], Awaitable[None]]
 
 
-def bind_handlers(table: Mapping[str, MessageHandler[D]],
-                  dependencies: D) -> dict[str, Handler]:
+def bind_handlers(table: Mapping[str, MessageHandler[D]], dependencies: D) -> dict[str, Handler]:
     """The consumer loop's handlers: a service layer's table (envelope type -> handler)
     with the service's dependencies bound, as its bootstrap wires them."""
+
     def bound(handler: MessageHandler[D]) -> Handler:
         async def handle(envelope: Envelope) -> None:
             await handler(envelope, dependencies)
+
         return handle
+
     return {message_type: bound(handler) for message_type, handler in table.items()}
 
 
@@ -61,14 +66,17 @@ def _is_transient(error: BaseException) -> bool:
 _SPAN_FIELDS = ("county", "categories", "risk_level", "status", "kind", "unit", "direct_dispatch")
 
 
-def _span_facts(envelope: Envelope) -> dict[str, object]:
-    facts: dict[str, object] = {f"safetynet.{k}": envelope.payload[k] for k in _SPAN_FIELDS
-                                if isinstance(envelope.payload.get(k), (str, bool, list))}
+def _span_facts(envelope: Envelope) -> dict[str, AttributeValue]:
+    facts: dict[str, AttributeValue] = {
+        f"safetynet.{k}": envelope.payload[k]
+        for k in _SPAN_FIELDS
+        if isinstance(envelope.payload.get(k), (str, bool, list))
+    }
     due = envelope.payload.get("sla_due_at") or envelope.payload.get("due_at")
     if isinstance(due, str):
         facts["safetynet.sla_due_at"] = due
         try:
-            left = datetime.fromisoformat(due) - datetime.now(timezone.utc)
+            left = datetime.fromisoformat(due) - datetime.now(UTC)
             facts["safetynet.sla_seconds_left"] = int(left.total_seconds())
         except ValueError:
             pass
@@ -76,10 +84,18 @@ def _span_facts(envelope: Envelope) -> dict[str, object]:
 
 
 class ConsumerLoop:
-    def __init__(self, *, service: str, group: str, topics: Sequence[str], broker: Broker,
-                 handlers: Mapping[str, Handler], max_attempts: int = 3,
-                 on_dead_letter: Callable[[str], None] | None = None,
-                 engine: AsyncEngine | None = None):
+    def __init__(
+        self,
+        *,
+        service: str,
+        group: str,
+        topics: Sequence[str],
+        broker: Broker,
+        handlers: Mapping[str, Handler],
+        max_attempts: int = 3,
+        on_dead_letter: Callable[[str], None] | None = None,
+        engine: AsyncEngine | None = None,
+    ):
         """With `engine` (the one the handlers' units of work use), each batch is handled
         in one transaction; without, each message in its own."""
         self.service = service
@@ -165,20 +181,26 @@ class ConsumerLoop:
         carrier = {k: v.decode() for k, v in message.headers} or envelope.trace
         parent = propagate.extract(carrier)
         with tracer.start_as_current_span(
-            f"process {message.topic}", context=parent, kind=trace.SpanKind.CONSUMER,
-            attributes={"messaging.system": "kafka", "messaging.operation.type": "process",
-                        "messaging.destination.name": message.topic,
-                        "messaging.consumer.group.name": self.group,
-                        "messaging.message.id": envelope.event_id,
-                        "safetynet.report_id": envelope.report_id,
-                        "safetynet.event_type": envelope.type},
+            f"process {message.topic}",
+            context=parent,
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": message.topic,
+                "messaging.consumer.group.name": self.group,
+                "messaging.message.id": envelope.event_id,
+                "safetynet.report_id": envelope.report_id,
+                "safetynet.event_type": envelope.type,
+            },
         ) as span:
             for key, value in _span_facts(envelope).items():
                 span.set_attribute(key, value)
             yield
 
-    async def _handle_with_retries(self, handler: Handler, envelope: Envelope,
-                                   message: Message, stop: asyncio.Event) -> None:
+    async def _handle_with_retries(
+        self, handler: Handler, envelope: Envelope, message: Message, stop: asyncio.Event
+    ) -> None:
         attempt = 0
         while True:
             try:
@@ -198,20 +220,26 @@ class ConsumerLoop:
                         return
                 if stop.is_set():
                     raise
-                await asyncio.sleep(min(0.2 * 2 ** attempt, 5.0))
+                await asyncio.sleep(min(0.2 * 2**attempt, 5.0))
 
     async def _dead_letter(self, message: Message, error: BaseException) -> None:
-        log.error("%s: dead-lettering %s[%d]@%d: %s", self.group, message.topic,
-                  message.partition, message.offset, type(error).__name__)
-        headers = list(message.headers) + [
+        log.error(
+            "%s: dead-lettering %s[%d]@%d: %s",
+            self.group,
+            message.topic,
+            message.partition,
+            message.offset,
+            type(error).__name__,
+        )
+        headers = [
+            *message.headers,
             ("dlq.error", f"{type(error).__name__}: {error}"[:2000].encode()),
             ("dlq.original_topic", message.topic.encode()),
             ("dlq.original_partition", str(message.partition).encode()),
             ("dlq.original_offset", str(message.offset).encode()),
             ("dlq.consumer_group", self.group.encode()),
         ]
-        await self._broker.publish(dead_letter(message.topic), key=message.key,
-                                   value=message.value, headers=headers)
+        await self._broker.publish(dead_letter(message.topic), key=message.key, value=message.value, headers=headers)
         dead_letters.add(1, {"group": self.group, "topic": message.topic})
         if self._on_dead_letter:
             self._on_dead_letter(message.topic)

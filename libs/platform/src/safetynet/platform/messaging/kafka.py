@@ -1,8 +1,9 @@
 """The production broker: Apache Kafka through aiokafka."""
 
 import asyncio
+import contextlib
 import logging
-from typing import Sequence
+from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -20,8 +21,12 @@ class KafkaBroker:
         self.partitions = partitions
         # acks=all plus idempotence: a retried send never duplicates or reorders a message.
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, client_id=client_id, acks="all",
-            enable_idempotence=True, linger_ms=2, request_timeout_ms=15_000,
+            bootstrap_servers=bootstrap,
+            client_id=client_id,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=2,
+            request_timeout_ms=15_000,
         )
 
     async def start(self) -> None:
@@ -38,9 +43,12 @@ class KafkaBroker:
         # together: the producer batches them into a few requests, where one
         # send_and_wait after another paid a round trip (and a linger) each. Idempotence
         # keeps them in order per partition even when a request is retried.
-        deliveries = [await self._producer.send(m.topic, value=m.value, key=m.key.encode(),
-                                                headers=with_trace_headers(list(m.headers)))
-                      for m in messages]
+        deliveries = [
+            await self._producer.send(
+                m.topic, value=m.value, key=m.key.encode(), headers=with_trace_headers(list(m.headers))
+            )
+            for m in messages
+        ]
         await asyncio.gather(*deliveries)
 
     def consumer(self, *, group: str, topics: Sequence[str]) -> "KafkaConsumer":
@@ -52,13 +60,14 @@ class KafkaBroker:
         await admin.start()
         try:
             existing = set(await admin.list_topics())
-            missing = [NewTopic(t, num_partitions=self.partitions, replication_factor=replication_factor)
-                       for t in topics if t not in existing]
+            missing = [
+                NewTopic(t, num_partitions=self.partitions, replication_factor=replication_factor)
+                for t in topics
+                if t not in existing
+            ]
             if missing:
-                try:
+                with contextlib.suppress(TopicAlreadyExistsError):  # another replica created them first
                     await admin.create_topics(missing)
-                except TopicAlreadyExistsError:
-                    pass  # another replica created them first
         finally:
             await admin.close()
 
@@ -66,9 +75,15 @@ class KafkaBroker:
 class KafkaConsumer:
     def __init__(self, bootstrap: str, *, group: str, topics: Sequence[str], client_id: str):
         self._consumer = AIOKafkaConsumer(
-            *topics, bootstrap_servers=bootstrap, group_id=group, client_id=client_id,
-            enable_auto_commit=False, auto_offset_reset="earliest",
-            max_poll_records=200, session_timeout_ms=10_000, heartbeat_interval_ms=1_000,
+            *topics,
+            bootstrap_servers=bootstrap,
+            group_id=group,
+            client_id=client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=200,
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=1_000,
         )
         self._positions: dict[tuple[str, int], int] = {}  # committed, for the lag gauge
 
@@ -81,10 +96,16 @@ class KafkaConsumer:
     async def getmany(self, timeout_ms: int) -> Sequence[Message]:
         records = await self._consumer.getmany(timeout_ms=timeout_ms)
         return [
-            Message(topic=r.topic, partition=r.partition, offset=r.offset,
-                    key=(r.key or b"").decode(), value=r.value or b"",
-                    headers=list(r.headers or []))
-            for batch in records.values() for r in batch
+            Message(
+                topic=r.topic,
+                partition=r.partition,
+                offset=r.offset,
+                key=(r.key or b"").decode(),
+                value=r.value or b"",
+                headers=list(r.headers or []),
+            )
+            for batch in records.values()
+            for r in batch
         ]
 
     def lag(self) -> dict[tuple[str, int], int]:

@@ -7,21 +7,34 @@ changes nothing.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import zlib
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterator, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from sqlalchemy import (
-    BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table, bindparam, func, select, text,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    func,
+    select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import TextClause
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncConnection
 
 from safetynet.contracts.envelope import Envelope
 from safetynet.platform.messaging.broker import Broker, Outgoing
@@ -33,7 +46,8 @@ tracer = trace.get_tracer("safetynet.messaging")
 
 def outbox_table(metadata: MetaData, prefix: str) -> Table:
     table = Table(
-        f"{prefix}_outbox", metadata,
+        f"{prefix}_outbox",
+        metadata,
         Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
         Column("event_id", String(36), nullable=False, unique=True),
         Column("topic", String(200), nullable=False),
@@ -44,15 +58,19 @@ def outbox_table(metadata: MetaData, prefix: str) -> Table:
         Column("published_at", UtcDateTime, nullable=True),
     )
     # The relay only ever reads the unpublished tail, so index exactly that.
-    Index(f"ix_{prefix}_outbox_unpublished", table.c.id,
-          postgresql_where=table.c.published_at.is_(None),
-          sqlite_where=table.c.published_at.is_(None))
+    Index(
+        f"ix_{prefix}_outbox_unpublished",
+        table.c.id,
+        postgresql_where=table.c.published_at.is_(None),
+        sqlite_where=table.c.published_at.is_(None),
+    )
     return table
 
 
 def inbox_table(metadata: MetaData, prefix: str) -> Table:
     return Table(
-        f"{prefix}_inbox", metadata,
+        f"{prefix}_inbox",
+        metadata,
         Column("event_id", String(36), primary_key=True),
         Column("processed_at", UtcDateTime, nullable=False),
     )
@@ -82,8 +100,14 @@ def outbox_row(topic: str, envelope: Envelope) -> dict[str, Any]:
     """The outbox row of `envelope`, in the trace that is current now."""
     if not envelope.trace:
         envelope.trace = current_trace()
-    return dict(event_id=envelope.event_id, topic=topic, key=envelope.report_id,
-                value=envelope.to_bytes(), trace=envelope.trace, created_at=datetime.now(timezone.utc))
+    return dict(
+        event_id=envelope.event_id,
+        topic=topic,
+        key=envelope.report_id,
+        value=envelope.to_bytes(),
+        trace=envelope.trace,
+        created_at=datetime.now(UTC),
+    )
 
 
 async def enqueue(session: AsyncConnection, outbox: Table, topic: str, envelope: Envelope) -> None:
@@ -91,16 +115,13 @@ async def enqueue(session: AsyncConnection, outbox: Table, topic: str, envelope:
     await session.execute(outbox.insert(), outbox_row(topic, envelope))
 
 
-async def enqueue_rows(session: AsyncConnection, outbox: Table, rows: list[dict[str, Any]]) -> None:
-    """Add prepared outbox rows in one statement (executemany), in their order."""
-    if rows:
-        await session.execute(outbox.insert(), rows)
-
-
 async def claim(session: AsyncConnection, inbox: Table, event_id: str) -> bool:
     """Record `event_id` as handled; False when it already was (a redelivery)."""
-    result = await session.execute(*insert_ignoring_conflict(
-        session, inbox, {"event_id": event_id, "processed_at": datetime.now(timezone.utc)}, conflict="event_id"))
+    result = await session.execute(
+        *insert_ignoring_conflict(
+            session, inbox, {"event_id": event_id, "processed_at": datetime.now(UTC)}, conflict="event_id"
+        )
+    )
     return bool(result.rowcount)
 
 
@@ -118,18 +139,24 @@ async def claim_many(session: AsyncConnection, inbox: Table, event_ids: Sequence
         # One row per id from a single bound array (PostgreSQL) or JSON list (SQLite), so
         # the statement text, and its cached compilation, do not depend on the batch size.
         # SQLite needs `WHERE true` to tell INSERT … SELECT from its ON CONFLICT clause.
-        source = ("SELECT e, :at FROM unnest(CAST(:ids AS text[])) AS e" if dialect == "postgresql"
-                  else "SELECT value, :at FROM json_each(:ids) WHERE true")
+        source = (
+            "SELECT e, :at FROM unnest(CAST(:ids AS text[])) AS e"
+            if dialect == "postgresql"
+            else "SELECT value, :at FROM json_each(:ids) WHERE true"
+        )
         target = inbox.fullname if dialect == "postgresql" else inbox.name
         statement = text(
             f"INSERT INTO {target} (event_id, processed_at) {source} "
             "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
-        ).bindparams(bindparam("at", type_=inbox.c.processed_at.type),
-                     bindparam("ids", type_=ARRAY(String()) if dialect == "postgresql" else String()))
+        ).bindparams(
+            bindparam("at", type_=inbox.c.processed_at.type),
+            bindparam("ids", type_=ARRAY(String()) if dialect == "postgresql" else String()),
+        )
         _CLAIM_MANY[(inbox.fullname, dialect)] = statement
     ids = list(dict.fromkeys(event_ids))
-    result = await session.execute(statement, {
-        "at": datetime.now(timezone.utc), "ids": ids if dialect == "postgresql" else json.dumps(ids)})
+    result = await session.execute(
+        statement, {"at": datetime.now(UTC), "ids": ids if dialect == "postgresql" else json.dumps(ids)}
+    )
     return {row[0] for row in result}
 
 
@@ -137,8 +164,9 @@ class OutboxRelay:
     """Publishes a service's outbox in order. One relay per service publishes at a time
     (a PostgreSQL advisory lock elects it), which keeps the order per report."""
 
-    def __init__(self, engine: AsyncEngine, outbox: Table, broker: Broker, *,
-                 poll_seconds: float = 0.5, batch: int = 200):
+    def __init__(
+        self, engine: AsyncEngine, outbox: Table, broker: Broker, *, poll_seconds: float = 0.5, batch: int = 200
+    ):
         self._engine = engine
         self._outbox = outbox
         self._broker = broker
@@ -182,19 +210,21 @@ class OutboxRelay:
         while not stop.is_set():
             self._wakeup.clear()
             if await self.publish_batch() == 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._poll)
-                except TimeoutError:
-                    pass
 
     async def publish_batch(self) -> int:
         """Publish the oldest unpublished events; return how many."""
         t = self._outbox.c
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(
-                select(t.id, t.topic, t.key, t.value, t.trace)
-                .where(t.published_at.is_(None)).order_by(t.id).limit(self._batch)
-            )).all()
+            rows = (
+                await conn.execute(
+                    select(t.id, t.topic, t.key, t.value, t.trace)
+                    .where(t.published_at.is_(None))
+                    .order_by(t.id)
+                    .limit(self._batch)
+                )
+            ).all()
             await conn.rollback()
         # Publish outside any transaction: the embedded broker writes to the same
         # database, and a held write lock would block it. One batch, acknowledged together.
@@ -202,8 +232,7 @@ class OutboxRelay:
         if rows:
             async with self._engine.begin() as conn:
                 await conn.execute(
-                    self._outbox.update().where(t.id.in_([r.id for r in rows]))
-                    .values(published_at=datetime.now(timezone.utc))
+                    self._outbox.update().where(t.id.in_([r.id for r in rows])).values(published_at=datetime.now(UTC))
                 )
         # A full batch means more may wait: count them (the partial index makes it cheap).
         self.pending = await self.backlog() if len(rows) == self._batch else 0
@@ -212,18 +241,27 @@ class OutboxRelay:
     async def backlog(self) -> int:
         """Events written but not yet published."""
         async with self._engine.connect() as conn:
-            return int(await conn.scalar(
-                select(func.count()).select_from(self._outbox).where(self._outbox.c.published_at.is_(None))
-            ) or 0)
+            return int(
+                await conn.scalar(
+                    select(func.count()).select_from(self._outbox).where(self._outbox.c.published_at.is_(None))
+                )
+                or 0
+            )
 
 
 def _outgoing(row: Any) -> Outgoing:
     """The message for an outbox row, with a producer span in the trace of the work that
     wrote it: the span's context goes out in the W3C headers, so consumers join it."""
     with tracer.start_as_current_span(
-        f"send {row.topic}", context=propagate.extract(row.trace), kind=trace.SpanKind.PRODUCER,
-        attributes={"messaging.system": "kafka", "messaging.operation.type": "send",
-                    "messaging.destination.name": row.topic, "safetynet.report_id": row.key},
+        f"send {row.topic}",
+        context=propagate.extract(row.trace),
+        kind=trace.SpanKind.PRODUCER,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.operation.type": "send",
+            "messaging.destination.name": row.topic,
+            "safetynet.report_id": row.key,
+        },
     ):
         carrier: dict[str, str] = {}
         propagate.inject(carrier)
@@ -235,7 +273,5 @@ def _lock_id(name: str) -> int:
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        pass

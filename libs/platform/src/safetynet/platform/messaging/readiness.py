@@ -13,11 +13,18 @@ Retry-After (try again later) rather than 500 (our fault) while its database is 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.middleware.base import RequestResponseEndpoint
+    from starlette.requests import Request
+    from starlette.responses import Response
 
 log = logging.getLogger(__name__)
 
@@ -45,26 +52,28 @@ def unavailable(error: BaseException) -> bool:
 def _is_outage(error: BaseException) -> bool:
     if isinstance(error, (OSError, ConnectionError, TimeoutError)):  # refused, reset, unreachable
         return True
-    try:
-        from sqlalchemy import exc as sa
-    except ImportError:  # pragma: no cover - sqlalchemy is a dependency of every service
-        sa = None  # type: ignore[assignment]
-    if sa is not None:
-        if isinstance(error, (sa.OperationalError, sa.InterfaceError, sa.TimeoutError, sa.DisconnectionError)):
-            return True
-        if isinstance(error, sa.DBAPIError) and error.connection_invalidated:
-            return True
+    from sqlalchemy import exc as sa  # the platform's dependency, imported when first needed
+
+    if isinstance(error, (sa.OperationalError, sa.InterfaceError, sa.TimeoutError, sa.DisconnectionError)):
+        return True
+    if isinstance(error, sa.DBAPIError) and error.connection_invalidated:
+        return True
     try:
         import asyncpg
     except ImportError:  # pragma: no cover
         return False
     # 57P0x: shutting down, crash shutdown, cannot connect now (starting up); and a
     # connection the server closed under us.
-    return isinstance(error, (asyncpg.exceptions.OperatorInterventionError,
-                              asyncpg.exceptions.CannotConnectNowError,
-                              asyncpg.exceptions.ConnectionDoesNotExistError,
-                              asyncpg.exceptions.ConnectionFailureError,
-                              asyncpg.exceptions.TooManyConnectionsError))
+    return isinstance(
+        error,
+        (
+            asyncpg.exceptions.OperatorInterventionError,
+            asyncpg.exceptions.CannotConnectNowError,
+            asyncpg.exceptions.ConnectionDoesNotExistError,
+            asyncpg.exceptions.ConnectionFailureError,
+            asyncpg.exceptions.TooManyConnectionsError,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -104,14 +113,19 @@ class Dependencies:
                 try:
                     await check()
                     break
-                except Exception as error:  # noqa: BLE001 - any failure is retried, and logged
+                except Exception as error:
                     delay = next(delays)
-                    log.warning("%s: waiting for %s (attempt %d, retry in %.1fs): %s: %s", self.service, name,
-                                attempt, delay, type(error).__name__, error)
-                    try:
+                    log.warning(
+                        "%s: waiting for %s (attempt %d, retry in %.1fs): %s: %s",
+                        self.service,
+                        name,
+                        attempt,
+                        delay,
+                        type(error).__name__,
+                        error,
+                    )
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), timeout=delay)
-                    except asyncio.TimeoutError:
-                        pass
             if stop.is_set():
                 return False
             if attempt > 1:
@@ -142,17 +156,22 @@ class AfterDependencies:
             await self.runtime.run(stop)
 
 
-def gate_readiness(app: Any, dependencies: Dependencies) -> None:
+def gate_readiness(app: Starlette, dependencies: Dependencies) -> None:
     """/readyz answers 503 while the dependencies are awaited (the app's own readiness
     check applies after that); /healthz and everything else are untouched."""
+    from starlette.middleware.base import BaseHTTPMiddleware
     from starlette.responses import JSONResponse
 
-    @app.middleware("http")
-    async def readiness(request: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
+    async def readiness(request: Request, call_next: RequestResponseEndpoint) -> Response:
         if request.url.path == "/readyz" and not dependencies.ready:
-            return JSONResponse({"status": "starting", "service": dependencies.service,
-                                 "waiting_on": dependencies.waiting_on}, status_code=503)
+            return JSONResponse(
+                {"status": "starting", "service": dependencies.service, "waiting_on": dependencies.waiting_on},
+                status_code=503,
+            )
         return await call_next(request)
+
+    # What FastAPI's @app.middleware("http") does, on any Starlette app.
+    app.add_middleware(BaseHTTPMiddleware, dispatch=readiness)
 
 
 async def database_answers(engine: Any) -> None:

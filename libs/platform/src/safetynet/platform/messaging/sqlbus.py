@@ -7,25 +7,39 @@ It assumes one consumer per group, which holds in a single process.
 """
 
 import asyncio
-from datetime import datetime, timezone
-from typing import Sequence
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import (
-    BigInteger, Column, Integer, LargeBinary, MetaData, String, Table, UniqueConstraint,
-    func, select,
+    BigInteger,
+    Column,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+    select,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from safetynet.platform.messaging.broker import (
-    Headers, Message, Outgoing, next_offsets, partition_for, with_trace_headers,
+    Headers,
+    Message,
+    Outgoing,
+    next_offsets,
+    partition_for,
+    with_trace_headers,
 )
 from safetynet.platform.storage import EMBEDDED_LOG_SCHEMA, JsonDocument, UtcDateTime
 
 metadata = MetaData(schema=EMBEDDED_LOG_SCHEMA)
 
 bus_messages = Table(
-    "bus_messages", metadata,
+    "bus_messages",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("topic", String(200), nullable=False),
     Column("partition", Integer, nullable=False),
@@ -38,7 +52,8 @@ bus_messages = Table(
 )
 
 bus_offsets = Table(
-    "bus_offsets", metadata,
+    "bus_offsets",
+    metadata,
     Column("group_id", String(200), primary_key=True),
     Column("topic", String(200), primary_key=True),
     Column("partition", Integer, primary_key=True),
@@ -68,7 +83,7 @@ class SqlLogBroker:
         if not messages:
             return
         rows = [(m, partition_for(m.key, self.partitions), with_trace_headers(list(m.headers))) for m in messages]
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for _ in range(20):  # a concurrent append took our offset: take the next one
             try:
                 async with self._engine.begin() as conn:
@@ -79,11 +94,21 @@ class SqlLogBroker:
                         if place not in next_offset:
                             last = await conn.scalar(
                                 select(func.max(bus_messages.c.offset)).where(
-                                    bus_messages.c.topic == m.topic, bus_messages.c.partition == partition))
+                                    bus_messages.c.topic == m.topic, bus_messages.c.partition == partition
+                                )
+                            )
                             next_offset[place] = 0 if last is None else last + 1
-                        values.append(dict(topic=m.topic, partition=partition, offset=next_offset[place],
-                                           key=m.key, value=m.value, headers=[[k, v.decode()] for k, v in headers],
-                                           appended_at=now))
+                        values.append(
+                            dict(
+                                topic=m.topic,
+                                partition=partition,
+                                offset=next_offset[place],
+                                key=m.key,
+                                value=m.value,
+                                headers=[[k, v.decode()] for k, v in headers],
+                                appended_at=now,
+                            )
+                        )
                         next_offset[place] += 1
                     await conn.execute(bus_messages.insert(), values)
                 break
@@ -145,12 +170,20 @@ class SqlLogConsumer:
                 rows = await conn.execute(
                     select(bus_messages)
                     .where(t.topic == topic, t.partition == partition, t.offset >= position)
-                    .order_by(t.offset).limit(limit)
+                    .order_by(t.offset)
+                    .limit(limit)
                 )
                 for r in rows:
-                    batch.append(Message(topic=r.topic, partition=r.partition, offset=r.offset,
-                                         key=r.key, value=r.value,
-                                         headers=[(k, v.encode()) for k, v in r.headers]))
+                    batch.append(
+                        Message(
+                            topic=r.topic,
+                            partition=r.partition,
+                            offset=r.offset,
+                            key=r.key,
+                            value=r.value,
+                            headers=[(k, v.encode()) for k, v in r.headers],
+                        )
+                    )
                     self._positions[(topic, partition)] = r.offset + 1
         return batch
 
@@ -161,8 +194,6 @@ class SqlLogConsumer:
         async with self._broker._engine.begin() as conn:
             for (topic, partition), offset in offsets.items():
                 key = dict(group_id=self._group, topic=topic, partition=partition)
-                updated = await conn.execute(
-                    bus_offsets.update().filter_by(**key).values(committed=offset)
-                )
+                updated = await conn.execute(bus_offsets.update().filter_by(**key).values(committed=offset))
                 if updated.rowcount == 0:
                     await conn.execute(bus_offsets.insert().values(**key, committed=offset))

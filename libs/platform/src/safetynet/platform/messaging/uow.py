@@ -16,14 +16,15 @@ work emit are written to the outbox in one statement just before the batch commi
 the order they were emitted. Same rows, same transaction, fewer round trips.
 """
 
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from safetynet.contracts.envelope import Envelope
-from safetynet.platform.messaging.outbox import claim, claim_many, enqueue, enqueue_rows, outbox_row
+from safetynet.platform.messaging.outbox import claim, claim_many, enqueue, outbox_row
 
 
 class BatchTransaction:
@@ -37,8 +38,9 @@ class BatchTransaction:
         self._after_commit: list[Callable[[], None]] = []
         self._event_ids = list(event_ids)
         self._batch_ids = set(event_ids)
-        self._new: dict[Table, set[str]] = {}       # per inbox: the batch's events not seen before
-        self._outbox: dict[Table, list[dict[str, Any]]] = {}
+        self._new: dict[Table, set[str]] = {}  # per inbox: the batch's events not seen before
+        # Rows written just before the batch commits, one executemany per table, in order.
+        self._deferred: dict[Table, list[dict[str, Any]]] = {}
 
     async def __aenter__(self) -> "BatchTransaction":
         self.connection = await self.engine.connect()
@@ -70,14 +72,14 @@ class BatchTransaction:
             return True
         return False
 
-    def enqueue(self, outbox: Table, row: dict[str, Any]) -> None:
-        self._outbox.setdefault(outbox, []).append(row)
+    def insert_later(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        self._deferred.setdefault(table, []).extend(rows)
 
     async def commit(self) -> None:
         assert self.connection is not None
-        for outbox, rows in self._outbox.items():
-            await enqueue_rows(self.connection, outbox, rows)
-        self._outbox.clear()
+        for table, rows in self._deferred.items():
+            await self.connection.execute(table.insert(), rows)
+        self._deferred.clear()
         await self.connection.commit()
         for callback in self._after_commit:
             callback()
@@ -87,8 +89,9 @@ _current_batch: ContextVar[BatchTransaction | None] = ContextVar("safetynet_batc
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: AsyncEngine, *, outbox: Table, inbox: Table,
-                 on_commit: Callable[[], None] = lambda: None):
+    def __init__(
+        self, engine: AsyncEngine, *, outbox: Table, inbox: Table, on_commit: Callable[[], None] = lambda: None
+    ):
         self._engine = engine
         self._outbox = outbox
         self._inbox = inbox
@@ -156,7 +159,20 @@ class SqlUnitOfWork:
 
     async def emit(self, topic: str, envelope: Envelope) -> None:
         if self._batch is not None:
-            self._batch.enqueue(self._outbox, outbox_row(topic, envelope))
+            self._batch.insert_later(self._outbox, [outbox_row(topic, envelope)])
         else:
             await enqueue(self.session, self._outbox, topic, envelope)
         self._emitted = True
+
+
+async def insert_soon(session: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert `rows` in the transaction of `session`: at once, or, inside a consumer batch,
+    with the batch's other rows for `table` in one statement just before it commits. For
+    rows nothing reads back before the commit (a timeline, a history)."""
+    if not rows:
+        return
+    batch = _current_batch.get()
+    if batch is not None and batch.connection is session:
+        batch.insert_later(table, rows)
+        return
+    await session.execute(table.insert(), list(rows))

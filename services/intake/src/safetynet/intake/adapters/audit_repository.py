@@ -1,13 +1,14 @@
 """The audit trail's storage: appends chained under one lock, queries, the whole chain."""
 
-from typing import Any, AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from sqlalchemy import or_, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from safetynet.platform.storage import dialect_name
 from safetynet.intake.adapters import orm
 from safetynet.intake.domain.audit import GENESIS, Actor, AuditKey, Entry, Stored, chain_hash
+from safetynet.platform.storage import dialect_name
 
 # pg_advisory_xact_lock(int, int): the two-key form has a key space of its own, apart from
 # the one-key locks that serialize acceptance per subject (repository.lock_subjects).
@@ -16,10 +17,18 @@ _LOCK = (0x534E, 0xA0D1)  # "SN", "audit"
 
 def _stored(row: Any) -> Stored:
     v = row._mapping
-    entry = Entry(record_id=v["record_id"], at=v["at"],
-                  actor=Actor(key_id=v["actor_key_id"], name=v["actor_name"], role=v["actor_role"]),
-                  action=v["action"], endpoint=v["endpoint"], client=v["client"], county=v["county"],
-                  report_id=v["report_id"], referral_id=v["referral_id"], detail=v["detail"])
+    entry = Entry(
+        record_id=v["record_id"],
+        at=v["at"],
+        actor=Actor(key_id=v["actor_key_id"], name=v["actor_name"], role=v["actor_role"]),
+        action=v["action"],
+        endpoint=v["endpoint"],
+        client=v["client"],
+        county=v["county"],
+        report_id=v["report_id"],
+        referral_id=v["referral_id"],
+        detail=v["detail"],
+    )
     return Stored(seq=v["seq"], entry=entry, prev_hash=v["prev_hash"], hash=v["hash"], key_id=v["key_id"])
 
 
@@ -41,15 +50,37 @@ class AuditRepository:
         prev = await self._session.scalar(select(t.hash).order_by(t.seq.desc()).limit(1)) or GENESIS
         for entry in entries:
             digest = chain_hash(prev, entry, self._key)
-            await self._session.execute(orm.audit_records.insert(), dict(
-                record_id=entry.record_id, at=entry.at, actor_key_id=entry.actor.key_id,
-                actor_name=entry.actor.name, actor_role=entry.actor.role, action=entry.action,
-                endpoint=entry.endpoint, client=entry.client, county=entry.county, report_id=entry.report_id,
-                referral_id=entry.referral_id, detail=entry.detail, prev_hash=prev, hash=digest, key_id=self._key.id))
+            await self._session.execute(
+                orm.audit_records.insert(),
+                dict(
+                    record_id=entry.record_id,
+                    at=entry.at,
+                    actor_key_id=entry.actor.key_id,
+                    actor_name=entry.actor.name,
+                    actor_role=entry.actor.role,
+                    action=entry.action,
+                    endpoint=entry.endpoint,
+                    client=entry.client,
+                    county=entry.county,
+                    report_id=entry.report_id,
+                    referral_id=entry.referral_id,
+                    detail=entry.detail,
+                    prev_hash=prev,
+                    hash=digest,
+                    key_id=self._key.id,
+                ),
+            )
             prev = digest
 
-    async def query(self, *, county: str, report_id: str | None = None, actor: str | None = None,
-                    before: int | None = None, limit: int = 100) -> list[Stored]:
+    async def query(
+        self,
+        *,
+        county: str,
+        report_id: str | None = None,
+        actor: str | None = None,
+        before: int | None = None,
+        limit: int = 100,
+    ) -> list[Stored]:
         """A county's records, newest first; `actor` is a key id or a name."""
         t = orm.audit_records.c
         query = select(orm.audit_records).where(t.county == county)
@@ -69,8 +100,9 @@ async def chain(engine: AsyncEngine, *, batch: int = 1000) -> AsyncIterator[list
     after = 0
     while True:
         async with engine.connect() as conn:
-            rows = (await conn.execute(
-                select(orm.audit_records).where(t.seq > after).order_by(t.seq).limit(batch))).all()
+            rows = (
+                await conn.execute(select(orm.audit_records).where(t.seq > after).order_by(t.seq).limit(batch))
+            ).all()
         if not rows:
             return
         records = [_stored(r) for r in rows]

@@ -22,10 +22,11 @@ as it is, and `safetynet crypto rotate` seals it.
 
 import copy
 import json
-from typing import Any, Mapping, TypedDict, cast
+from collections.abc import Mapping
+from typing import Any, TypedDict, cast
 
-from safetynet.platform.crypto import KeyRing, Sealed
 from safetynet.intake.domain.reports import Submission, SubmittedSource, SubmittedSubject
+from safetynet.platform.crypto import KeyRing, Sealed
 
 PERSONAL_SUBJECT_FIELDS = ("name", "national_id", "birth_date")
 PERSONAL_SOURCE_FIELDS = ("agency_name", "reporter_name", "reporter_phone")
@@ -35,6 +36,7 @@ SEALED_COLUMNS = ("personal_key_id", "personal_wrapped_key", "personal_nonce", "
 class PersonalPart(TypedDict, total=False):
     """What is sealed: the narrative, the source's personal fields, and each subject's
     (in the submission's order; an empty one for a subject without any)."""
+
     narrative: str
     source: dict[str, str]
     subjects: list[dict[str, str]]
@@ -43,6 +45,7 @@ class PersonalPart(TypedDict, total=False):
 class SealedColumns(TypedDict):
     """The columns that store a submission: its facts readable, its personal part sealed
     (all four None once retention purged it)."""
+
     submission: Submission
     personal_key_id: str | None
     personal_wrapped_key: bytes | None
@@ -98,25 +101,38 @@ class ReportCipher:
         public, personal = split(submission)
         plaintext = json.dumps(personal, ensure_ascii=False, separators=(",", ":")).encode()
         sealed = self.ring.seal(plaintext, context=_context(report_id))
-        return {"submission": public, "personal_key_id": sealed.key_id,
-                "personal_wrapped_key": sealed.wrapped_key, "personal_nonce": sealed.nonce,
-                "personal_ciphertext": sealed.ciphertext}
+        return {
+            "submission": public,
+            "personal_key_id": sealed.key_id,
+            "personal_wrapped_key": sealed.wrapped_key,
+            "personal_nonce": sealed.nonce,
+            "personal_ciphertext": sealed.ciphertext,
+        }
 
     def reveal(self, report_id: str, row: Mapping[str, Any]) -> Submission:
         """The submission of a stored row (its columns, SealedColumns among them), personal
         part included while it is kept. Raises DecryptionError when it does not open."""
         if not is_sealed(row):
             return cast(Submission, dict(row["submission"]))  # purged, or written before encryption
-        sealed = Sealed(key_id=row["personal_key_id"], wrapped_key=bytes(row["personal_wrapped_key"]),
-                        nonce=bytes(row["personal_nonce"]), ciphertext=bytes(row["personal_ciphertext"]))
+        sealed = Sealed(
+            key_id=row["personal_key_id"],
+            wrapped_key=bytes(row["personal_wrapped_key"]),
+            nonce=bytes(row["personal_nonce"]),
+            ciphertext=bytes(row["personal_ciphertext"]),
+        )
         personal: PersonalPart = json.loads(self.ring.open(sealed, context=_context(report_id)))
         return merge(row["submission"], personal)
 
 
 def purged_columns(submission: Submission) -> SealedColumns:
     """The column values of a report whose personal part is purged."""
-    return {"submission": split(submission)[0], "personal_key_id": None, "personal_wrapped_key": None,
-            "personal_nonce": None, "personal_ciphertext": None}
+    return {
+        "submission": split(submission)[0],
+        "personal_key_id": None,
+        "personal_wrapped_key": None,
+        "personal_nonce": None,
+        "personal_ciphertext": None,
+    }
 
 
 def _context(report_id: str) -> bytes:

@@ -1,7 +1,17 @@
 """Intake's tables, in its own schema."""
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Index, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint,
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 
 from safetynet.platform.messaging.outbox import inbox_table, outbox_table
@@ -11,7 +21,8 @@ SCHEMA = "intake"
 metadata = MetaData(schema=SCHEMA)
 
 api_keys = Table(
-    "intake_api_keys", metadata,
+    "intake_api_keys",
+    metadata,
     Column("key_id", String(36), primary_key=True),
     Column("key_hash", String(64), nullable=False, unique=True),  # SHA-256 of the secret
     Column("role", String(20), nullable=False),
@@ -25,7 +36,8 @@ api_keys = Table(
 )
 
 reports = Table(
-    "intake_reports", metadata,
+    "intake_reports",
+    metadata,
     Column("report_id", String(36), primary_key=True),
     Column("county", String(20), nullable=False),
     Column("township", String(20), nullable=False),
@@ -41,7 +53,7 @@ reports = Table(
     # The report's non-personal facts; names, national IDs, birth dates, the reporter and
     # the narrative are in the sealed personal part (adapters/crypto.py).
     Column("submission", JsonDocument, nullable=False),
-    Column("personal_key_id", String(64), nullable=True),      # the key ring's KEK id
+    Column("personal_key_id", String(64), nullable=True),  # the key ring's KEK id
     Column("personal_wrapped_key", LargeBinary, nullable=True),  # the record's data key, wrapped
     Column("personal_nonce", LargeBinary, nullable=True),
     Column("personal_ciphertext", LargeBinary, nullable=True),
@@ -57,7 +69,8 @@ reports = Table(
 # Every subject's keyed hash, for repeat detection at acceptance: intake sees every
 # report, whichever replica takes it.
 subject_index = Table(
-    "intake_subject_index", metadata,
+    "intake_subject_index",
+    metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("subject_hash", String(64), nullable=False),
     Column("report_id", String(36), nullable=False),
@@ -66,7 +79,8 @@ subject_index = Table(
 )
 
 idempotency_keys = Table(
-    "intake_idempotency_keys", metadata,
+    "intake_idempotency_keys",
+    metadata,
     Column("key_id", String(36), primary_key=True),
     Column("idempotency_key", String(200), primary_key=True),
     Column("body_sha256", String(64), nullable=False),
@@ -78,7 +92,8 @@ idempotency_keys = Table(
 
 # The read model behind GET /v1/reports/{id}, projected from the other services' events.
 report_views = Table(
-    "intake_report_views", metadata,
+    "intake_report_views",
+    metadata,
     Column("report_id", String(36), primary_key=True),
     Column("status", String(20), nullable=False),
     Column("risk_level", String(10), nullable=True),
@@ -95,7 +110,8 @@ report_views = Table(
 )
 
 timeline = Table(
-    "intake_timeline", metadata,
+    "intake_timeline",
+    metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("report_id", String(36), nullable=False),
     Column("event_id", String(36), nullable=False),
@@ -110,7 +126,8 @@ timeline = Table(
 # Which report a referral belongs to, and which unit holds it: for the referral
 # endpoints and unit keys. Kept from routing's snapshots.
 referral_index = Table(
-    "intake_referral_index", metadata,
+    "intake_referral_index",
+    metadata,
     Column("referral_id", String(36), primary_key=True),
     Column("report_id", String(36), nullable=False),
     Column("unit", String(100), nullable=False),
@@ -120,7 +137,8 @@ referral_index = Table(
 # The audit trail (domain/audit.py): append-only and hash-chained. On PostgreSQL a trigger
 # refuses UPDATE, DELETE and TRUNCATE; `seq` is the order of the chain.
 audit_records = Table(
-    "intake_audit", metadata,
+    "intake_audit",
+    metadata,
     Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("record_id", String(36), nullable=False, unique=True),
     Column("at", UtcDateTime, nullable=False),
@@ -148,7 +166,8 @@ audit_records = Table(
 # Console sessions (entrypoints/console/session.py): the cookie names one by a random id;
 # only its hash is kept. Ended by sign-out, by revoking the key, or when idle too long.
 console_sessions = Table(
-    "intake_console_sessions", metadata,
+    "intake_console_sessions",
+    metadata,
     Column("session_hash", String(64), primary_key=True),
     Column("key_id", String(36), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
@@ -160,4 +179,3 @@ console_sessions = Table(
 
 outbox = outbox_table(metadata, "intake")
 inbox = inbox_table(metadata, "intake")
-

@@ -30,6 +30,7 @@ class Closed:
 class SealedRow(TypedDict):
     """A report's submission as stored: its facts, and its personal part sealed (under
     `personal_key_id`), or not yet (None: written before encryption)."""
+
     report_id: str
     submission: Submission
     personal_key_id: str | None
@@ -55,9 +56,14 @@ class PrivacyRepository:
         r = orm.reports.c
         rows = await self._session.execute(
             select(r.report_id, r.submission, *(r[c] for c in SEALED_COLUMNS))
-            .where(r.report_id > after, r.pseudonymised_at.is_(None),
-                   or_(r.personal_key_id.is_(None), r.personal_key_id != self.cipher.active_key_id))
-            .order_by(r.report_id).limit(limit))
+            .where(
+                r.report_id > after,
+                r.pseudonymised_at.is_(None),
+                or_(r.personal_key_id.is_(None), r.personal_key_id != self.cipher.active_key_id),
+            )
+            .order_by(r.report_id)
+            .limit(limit)
+        )
         return [cast(SealedRow, dict(row._mapping)) for row in rows]
 
     async def reseal(self, row: SealedRow) -> bool:
@@ -66,12 +72,17 @@ class PrivacyRepository:
         report_id = row["report_id"]
         columns = self.cipher.seal(report_id, self.cipher.reveal(report_id, row))
         r = orm.reports.c
-        unchanged = (r.personal_nonce == row["personal_nonce"]) if row["personal_nonce"] is not None \
+        unchanged = (
+            (r.personal_nonce == row["personal_nonce"])
+            if row["personal_nonce"] is not None
             else r.personal_key_id.is_(None)
+        )
         result = await self._session.execute(
-            orm.reports.update().where(r.report_id == report_id, r.pseudonymised_at.is_(None), unchanged)
-            .values(**columns))
-        return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+            orm.reports.update()
+            .where(r.report_id == report_id, r.pseudonymised_at.is_(None), unchanged)
+            .values(**columns)
+        )
+        return result.rowcount == 1
 
     async def closed_reports(self, *, after: str, limit: int) -> list[Closed]:
         """Closed reports after `after` whose personal part is still kept."""
@@ -80,7 +91,9 @@ class PrivacyRepository:
             select(r.report_id, r.county, v.referrals)
             .join(orm.report_views, v.report_id == r.report_id)
             .where(r.report_id > after, r.pseudonymised_at.is_(None), v.status == "closed")
-            .order_by(r.report_id).limit(limit))
+            .order_by(r.report_id)
+            .limit(limit)
+        )
         return [Closed(report_id=row.report_id, county=row.county, referrals=row.referrals or []) for row in rows]
 
     async def purge(self, report_id: str, *, at: datetime) -> bool:
@@ -88,10 +101,13 @@ class PrivacyRepository:
         pseudonymised; keeps the facts, hashes, dates and statuses the KPIs use."""
         r = orm.reports.c
         submission = await self._session.scalar(
-            select(r.submission).where(r.report_id == report_id, r.pseudonymised_at.is_(None)))
+            select(r.submission).where(r.report_id == report_id, r.pseudonymised_at.is_(None))
+        )
         if submission is None:
             return False
         result = await self._session.execute(
-            orm.reports.update().where(r.report_id == report_id, r.pseudonymised_at.is_(None))
-            .values(**purged_columns(submission), pseudonymised_at=at))
-        return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+            orm.reports.update()
+            .where(r.report_id == report_id, r.pseudonymised_at.is_(None))
+            .values(**purged_columns(submission), pseudonymised_at=at)
+        )
+        return result.rowcount == 1

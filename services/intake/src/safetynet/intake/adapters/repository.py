@@ -1,20 +1,22 @@
 """Reads and writes of intake's state."""
 
 import zlib
+from collections.abc import Iterable
 from dataclasses import asdict
-from datetime import datetime, timezone
-from typing import Any, Iterable, cast
+from datetime import UTC, datetime
+from typing import Any, cast
 
 from sqlalchemy import bindparam, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from safetynet.platform.storage import dialect_name
 from safetynet.intake.adapters import orm
 from safetynet.intake.adapters.crypto import SEALED_COLUMNS, ReportCipher
 from safetynet.intake.domain.access import Principal, ReportOwnership, StoredKey
 from safetynet.intake.domain.reports import AcceptedBody, IdempotentReply, NewReport, ReportFacts, StoredReport
 from safetynet.intake.domain.timeline import NewEntry, TimelineEntry
-from safetynet.intake.domain.views import ReportView, Referral
+from safetynet.intake.domain.views import Referral, ReportView
+from safetynet.platform.messaging.uow import insert_soon
+from safetynet.platform.storage import dialect_name, insert_ignoring_conflict
 from safetynet.policy.repeat_window import repeat_window_start
 
 
@@ -23,20 +25,28 @@ from safetynet.policy.repeat_window import repeat_window_start
 def _live_key(match: Any) -> Any:
     """The principal columns of a key that is neither revoked nor expired."""
     t = orm.api_keys.c
-    return (select(t.key_id, t.role, t.name, t.county, t.agency_type, t.unit)
-            .where(match, t.revoked_at.is_(None), or_(t.expires_at.is_(None), t.expires_at > bindparam("now"))))
+    return select(t.key_id, t.role, t.name, t.county, t.agency_type, t.unit).where(
+        match, t.revoked_at.is_(None), or_(t.expires_at.is_(None), t.expires_at > bindparam("now"))
+    )
 
 
 _LIVE_KEY_BY_HASH = _live_key(orm.api_keys.c.key_hash == bindparam("key_hash"))
 _LIVE_KEY_BY_ID = _live_key(orm.api_keys.c.key_id == bindparam("key_id"))
-_SUBJECTS_SEEN = select(orm.subject_index.c.subject_hash).distinct().where(
-    orm.subject_index.c.subject_hash.in_(bindparam("hashes", expanding=True)),
-    orm.subject_index.c.received_at < bindparam("received_at"),
-    orm.subject_index.c.received_at > bindparam("window_start"))
+_SUBJECTS_SEEN = (
+    select(orm.subject_index.c.subject_hash)
+    .distinct()
+    .where(
+        orm.subject_index.c.subject_hash.in_(bindparam("hashes", expanding=True)),
+        orm.subject_index.c.received_at < bindparam("received_at"),
+        orm.subject_index.c.received_at > bindparam("window_start"),
+    )
+)
 _VIEW_WITH_RECEIVED_AT = (
     select(orm.report_views, orm.reports.c.received_at)
     .join(orm.reports, orm.reports.c.report_id == orm.report_views.c.report_id)
-    .where(orm.report_views.c.report_id == bindparam("report_id")))
+    .where(orm.report_views.c.report_id == bindparam("report_id"))
+)
+_SAVE_VIEW = orm.report_views.update().where(orm.report_views.c.report_id == bindparam("view_report_id"))
 
 
 class KeyRepository:
@@ -44,37 +54,48 @@ class KeyRepository:
         self._session = session
 
     async def add(self, principal: Principal, *, key_hash: str, expires_at: datetime | None = None) -> None:
-        await self._session.execute(orm.api_keys.insert(), dict(
-            **asdict(principal), key_hash=key_hash, created_at=datetime.now(timezone.utc), expires_at=expires_at))
+        await self._session.execute(
+            orm.api_keys.insert(),
+            dict(**asdict(principal), key_hash=key_hash, created_at=datetime.now(UTC), expires_at=expires_at),
+        )
 
     async def by_hash(self, key_hash: str) -> Principal | None:
-        row = (await self._session.execute(
-            _LIVE_KEY_BY_HASH, {"key_hash": key_hash, "now": datetime.now(timezone.utc)})).first()
+        row = (await self._session.execute(_LIVE_KEY_BY_HASH, {"key_hash": key_hash, "now": datetime.now(UTC)})).first()
         return Principal(**row._mapping) if row else None
 
     async def by_id(self, key_id: str) -> Principal | None:
         """The principal of a live key by its id: console sessions keep the id, never the secret."""
-        row = (await self._session.execute(
-            _LIVE_KEY_BY_ID, {"key_id": key_id, "now": datetime.now(timezone.utc)})).first()
+        row = (await self._session.execute(_LIVE_KEY_BY_ID, {"key_id": key_id, "now": datetime.now(UTC)})).first()
         return Principal(**row._mapping) if row else None
 
     async def stored(self, key_id: str) -> StoredKey | None:
         """A key as stored, live or not, without its hash: for revoking and rotating."""
         t = orm.api_keys.c
-        row = (await self._session.execute(
-            select(t.key_id, t.role, t.name, t.county, t.agency_type, t.unit, t.created_at, t.revoked_at,
-                   t.expires_at).where(t.key_id == key_id))).first()
+        row = (
+            await self._session.execute(
+                select(
+                    t.key_id, t.role, t.name, t.county, t.agency_type, t.unit, t.created_at, t.revoked_at, t.expires_at
+                ).where(t.key_id == key_id)
+            )
+        ).first()
         if row is None:
             return None
-        principal = Principal(key_id=row.key_id, role=row.role, name=row.name, county=row.county,
-                              agency_type=row.agency_type, unit=row.unit)
+        principal = Principal(
+            key_id=row.key_id,
+            role=row.role,
+            name=row.name,
+            county=row.county,
+            agency_type=row.agency_type,
+            unit=row.unit,
+        )
         return StoredKey(principal, created_at=row.created_at, revoked_at=row.revoked_at, expires_at=row.expires_at)
 
     async def revoke(self, key_id: str, *, at: datetime) -> bool:
         """Revoke a key that is not revoked yet; False if there is none."""
         t = orm.api_keys.c
         result = await self._session.execute(
-            orm.api_keys.update().where(t.key_id == key_id, t.revoked_at.is_(None)).values(revoked_at=at))
+            orm.api_keys.update().where(t.key_id == key_id, t.revoked_at.is_(None)).values(revoked_at=at)
+        )
         return bool(result.rowcount)
 
 
@@ -99,31 +120,38 @@ class ReportRepository:
         keys = sorted({zlib.crc32(h.encode()) for h in subject_hashes})  # one global order: no deadlocks
         if keys:  # in one round trip, taken in the order of the sorted subquery
             await self._session.execute(
-                text("SELECT count(pg_advisory_xact_lock(k)) FROM "
-                     "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered"), {"keys": keys})
+                text(
+                    "SELECT count(pg_advisory_xact_lock(k)) FROM "
+                    "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered"
+                ),
+                {"keys": keys},
+            )
 
     async def subjects_seen_since(self, subject_hashes: Iterable[str], *, received_at: datetime) -> set[str]:
         hashes = sorted(set(subject_hashes))
         if not hashes:
             return set()
-        rows = await self._session.execute(_SUBJECTS_SEEN, {
-            "hashes": hashes, "received_at": received_at, "window_start": repeat_window_start(received_at)})
+        rows = await self._session.execute(
+            _SUBJECTS_SEEN,
+            {"hashes": hashes, "received_at": received_at, "window_start": repeat_window_start(received_at)},
+        )
         return {r.subject_hash for r in rows}
 
     async def add(self, *, report: NewReport, subject_hashes: Iterable[str]) -> None:
         """Store a report; its `submission`'s personal part is sealed, never stored readable."""
         sealed = self.cipher.seal(report["report_id"], report["submission"])
         await self._session.execute(orm.reports.insert(), dict(**{**report, **sealed}))
-        rows = [dict(subject_hash=h, report_id=report["report_id"], received_at=report["received_at"])
-                for h in sorted(set(subject_hashes))]
+        rows = [
+            dict(subject_hash=h, report_id=report["report_id"], received_at=report["received_at"])
+            for h in sorted(set(subject_hashes))
+        ]
         if rows:
             await self._session.execute(orm.subject_index.insert(), rows)
 
     async def get(self, report_id: str, *, personal: bool = True) -> StoredReport | None:
         """The report with its whole submission (`personal`), or only its non-personal
         facts; `pseudonymised_at` tells when retention purged the personal part."""
-        row = (await self._session.execute(
-            select(orm.reports).where(orm.reports.c.report_id == report_id))).first()
+        row = (await self._session.execute(select(orm.reports).where(orm.reports.c.report_id == report_id))).first()
         if row is None:
             return None
         values = dict(row._mapping)
@@ -143,14 +171,21 @@ class ReportRepository:
 
     async def ownership(self, report_id: str) -> ReportOwnership | None:
         t = orm.reports.c
-        row = (await self._session.execute(
-            select(t.county, t.agency_name, t.agency_county, t.agency_type).where(t.report_id == report_id))).first()
+        row = (
+            await self._session.execute(
+                select(t.county, t.agency_name, t.agency_county, t.agency_type).where(t.report_id == report_id)
+            )
+        ).first()
         if row is None:
             return None
         view = await ViewRepository(self._session).get(report_id)
-        return ReportOwnership(county=row.county, agency_name=row.agency_name,
-                               units=view.units if view else frozenset(),
-                               agency_county=row.agency_county, agency_type=row.agency_type)
+        return ReportOwnership(
+            county=row.county,
+            agency_name=row.agency_name,
+            units=view.units if view else frozenset(),
+            agency_county=row.agency_county,
+            agency_type=row.agency_type,
+        )
 
 
 class IdempotencyRepository:
@@ -159,17 +194,41 @@ class IdempotencyRepository:
 
     async def get(self, *, key_id: str, idempotency_key: str) -> IdempotentReply | None:
         t = orm.idempotency_keys.c
-        row = (await self._session.execute(
-            select(t.body_sha256, t.status_code, t.response)
-            .where(t.key_id == key_id, t.idempotency_key == idempotency_key))).first()
-        return IdempotentReply(body_sha256=row.body_sha256, status_code=row.status_code,
-                               response=row.response) if row else None
+        row = (
+            await self._session.execute(
+                select(t.body_sha256, t.status_code, t.response).where(
+                    t.key_id == key_id, t.idempotency_key == idempotency_key
+                )
+            )
+        ).first()
+        return (
+            IdempotentReply(body_sha256=row.body_sha256, status_code=row.status_code, response=row.response)
+            if row
+            else None
+        )
 
-    async def add(self, *, key_id: str, idempotency_key: str, body_sha256: str, report_id: str, status_code: int,
-                  response: AcceptedBody) -> None:
-        await self._session.execute(orm.idempotency_keys.insert(), dict(
-            key_id=key_id, idempotency_key=idempotency_key, body_sha256=body_sha256, report_id=report_id,
-            status_code=status_code, response=response, created_at=datetime.now(timezone.utc)))
+    async def add(
+        self,
+        *,
+        key_id: str,
+        idempotency_key: str,
+        body_sha256: str,
+        report_id: str,
+        status_code: int,
+        response: AcceptedBody,
+    ) -> None:
+        await self._session.execute(
+            orm.idempotency_keys.insert(),
+            dict(
+                key_id=key_id,
+                idempotency_key=idempotency_key,
+                body_sha256=body_sha256,
+                report_id=report_id,
+                status_code=status_code,
+                response=response,
+                created_at=datetime.now(UTC),
+            ),
+        )
 
 
 class ViewRepository:
@@ -177,8 +236,9 @@ class ViewRepository:
         self._session = session
 
     async def get(self, report_id: str) -> ReportView | None:
-        row = (await self._session.execute(
-            select(orm.report_views).where(orm.report_views.c.report_id == report_id))).first()
+        row = (
+            await self._session.execute(select(orm.report_views).where(orm.report_views.c.report_id == report_id))
+        ).first()
         if row is None:
             return None
         values = dict(row._mapping)
@@ -196,24 +256,19 @@ class ViewRepository:
         return ReportView(**values), received_at
 
     async def save(self, view: ReportView, *, new: bool = False) -> None:
-        values = {**asdict(view), "updated_at": datetime.now(timezone.utc)}
+        values = {**asdict(view), "updated_at": datetime.now(UTC)}
         if new:
-            await self._session.execute(orm.report_views.insert(), dict(**values))
+            await self._session.execute(orm.report_views.insert(), values)
         else:
-            await self._session.execute(orm.report_views.update()
-                                        .where(orm.report_views.c.report_id == view.report_id).values(**values))
+            await self._session.execute(_SAVE_VIEW, {**values, "view_report_id": view.report_id})
 
     async def index_referrals(self, report_id: str, referrals: list[Referral]) -> None:
         """Remember which report and unit each referral belongs to (idempotent)."""
         if not referrals:
             return
-        t = orm.referral_index.c
-        known = set((await self._session.execute(
-            select(t.referral_id).where(t.report_id == report_id))).scalars())
-        new = [dict(referral_id=r["referral_id"], report_id=report_id, unit=r["unit"])
-               for r in referrals if r["referral_id"] not in known]
-        if new:
-            await self._session.execute(orm.referral_index.insert(), new)
+        rows = [dict(referral_id=r["referral_id"], report_id=report_id, unit=r["unit"]) for r in referrals]
+        statement, _ = insert_ignoring_conflict(self._session, orm.referral_index, rows[0], conflict="referral_id")
+        await self._session.execute(statement, rows)
 
     async def report_of_referral(self, referral_id: str) -> str | None:
         t = orm.referral_index.c
@@ -222,8 +277,7 @@ class ViewRepository:
     async def referral_holder(self, referral_id: str) -> tuple[str, str] | None:
         """(report id, unit) of a referral intake knows of."""
         t = orm.referral_index.c
-        row = (await self._session.execute(
-            select(t.report_id, t.unit).where(t.referral_id == referral_id))).first()
+        row = (await self._session.execute(select(t.report_id, t.unit).where(t.referral_id == referral_id))).first()
         return (row.report_id, row.unit) if row else None
 
     async def open_reports(self, county: str) -> list[tuple[ReportView, ReportFacts]]:
@@ -232,31 +286,41 @@ class ViewRepository:
         rows = await self._session.execute(
             select(orm.report_views, r.county, r.township, r.categories, r.received_at)
             .join(orm.reports, r.report_id == v.report_id)
-            .where(r.county == county, v.status.in_(("received", "awaiting_review", "assigned"))))
+            .where(r.county == county, v.status.in_(("received", "awaiting_review", "assigned")))
+        )
         out = []
         for row in rows:
             values = dict(row._mapping)
-            facts = ReportFacts(county=values.pop("county"), township=values.pop("township"),
-                                categories=values.pop("categories"), received_at=values.pop("received_at"))
+            facts = ReportFacts(
+                county=values.pop("county"),
+                township=values.pop("township"),
+                categories=values.pop("categories"),
+                received_at=values.pop("received_at"),
+            )
             values.pop("updated_at")
             out.append((ReportView(**values), facts))
         return out
 
-    async def add_timeline(self, *, report_id: str, event_id: str, at: datetime, event: str, actor: str,
-                           detail: str | None = None) -> None:
-        await self.add_timeline_entries(report_id=report_id, event_id=event_id,
-                                        entries=[NewEntry(at, event, actor, detail)])
+    async def add_timeline(
+        self, *, report_id: str, event_id: str, at: datetime, event: str, actor: str, detail: str | None = None
+    ) -> None:
+        await self.add_timeline_entries(
+            report_id=report_id, event_id=event_id, entries=[NewEntry(at, event, actor, detail)]
+        )
 
     async def add_timeline_entries(self, *, report_id: str, event_id: str, entries: Iterable[NewEntry]) -> None:
-        rows = [dict(report_id=report_id, event_id=event_id, at=at, event=event, actor=actor, detail=detail)
-                for at, event, actor, detail in entries]
-        if rows:
-            await self._session.execute(orm.timeline.insert(), rows)
+        rows = [
+            dict(report_id=report_id, event_id=event_id, at=at, event=event, actor=actor, detail=detail)
+            for at, event, actor, detail in entries
+        ]
+        # Within a consumer batch, one insert for the whole batch's entries.
+        await insert_soon(self._session, orm.timeline, rows)
 
     async def timeline(self, report_id: str) -> list[TimelineEntry]:
         t = orm.timeline.c
         rows = await self._session.execute(
-            select(t.at, t.event, t.actor, t.detail).where(t.report_id == report_id).order_by(t.at, t.id))
+            select(t.at, t.event, t.actor, t.detail).where(t.report_id == report_id).order_by(t.at, t.id)
+        )
         return [TimelineEntry(at=r.at, event=r.event, actor=r.actor, detail=r.detail) for r in rows]
 
     async def newest_timeline_id(self) -> int:
@@ -268,6 +332,9 @@ class ViewRepository:
         range scan on the primary key, however long the timeline."""
         t, r = orm.timeline.c, orm.reports.c
         newest = select(func.coalesce(func.max(t.id), 0) - window).scalar_subquery()
-        query = (select(t.id).select_from(orm.timeline.join(orm.reports, r.report_id == t.report_id))
-                 .where(t.id > newest, r.county == county))
+        query = (
+            select(t.id)
+            .select_from(orm.timeline.join(orm.reports, r.report_id == t.report_id))
+            .where(t.id > newest, r.county == county)
+        )
         return set((await self._session.execute(query)).scalars())

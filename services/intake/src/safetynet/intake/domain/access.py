@@ -26,6 +26,7 @@ class Principal:
 @dataclass(frozen=True)
 class StoredKey:
     """A key as stored, live or not (never its hash): what revoking and rotating read."""
+
     principal: Principal
     created_at: datetime
     revoked_at: datetime | None = None
@@ -34,11 +35,11 @@ class StoredKey:
 
 @dataclass(frozen=True)
 class ReportOwnership:
-    county: str                       # where the report is about
-    agency_name: str                  # who reported it: the reporting key's agency,
+    county: str  # where the report is about
+    agency_name: str  # who reported it: the reporting key's agency,
     units: frozenset[str] = frozenset()  # (units holding a live referral)
     agency_county: str | None = None  # identified by its county, type and name:
-    agency_type: str | None = None    # 中正國小 of 苗栗縣 is not 中正國小 of 南投縣
+    agency_type: str | None = None  # 中正國小 of 苗栗縣 is not 中正國小 of 南投縣
 
 
 def can_read(principal: Principal, report: ReportOwnership) -> bool:
@@ -46,8 +47,11 @@ def can_read(principal: Principal, report: ReportOwnership) -> bool:
     of its keys posted them); county staff read their county's; a unit reads the
     reports referred to it while its referral is live."""
     if principal.role == "agency":
-        return (report.agency_name, report.agency_county, report.agency_type) == \
-            (principal.name, principal.county, principal.agency_type or "public")
+        return (report.agency_name, report.agency_county, report.agency_type) == (
+            principal.name,
+            principal.county,
+            principal.agency_type or "public",
+        )
     if principal.role == "unit":
         return principal.unit in report.units
     return report.county == principal.county

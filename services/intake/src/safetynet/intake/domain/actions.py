@@ -29,10 +29,11 @@ RULES: dict[str, tuple[tuple[str, ...], ReferralAction | None]] = {
 
 class ActionFields(TypedDict, total=False):
     """What an action carries beyond its target, as the command's payload has it."""
+
     destinations: list[Destination]  # ChangeDestinations
-    reason: str                      # ChangeDestinations, ReassignReferral, RejectReferral
-    unit: str                        # ReassignReferral
-    outcome: str                     # CloseReferral
+    reason: str  # ChangeDestinations, ReassignReferral, RejectReferral
+    unit: str  # ReassignReferral
+    outcome: str  # CloseReferral
 
 
 class Forbidden(Exception):
@@ -53,8 +54,9 @@ class Target:
     referral: Referral | None
 
 
-def check(principal: Principal, command_type: str, *, view: ReportView, county: str,
-          referral_id: str | None = None) -> Target:
+def check(
+    principal: Principal, command_type: str, *, view: ReportView, county: str, referral_id: str | None = None
+) -> Target:
     """Raise unless `principal` may send `command_type` for this report now."""
     roles, action = RULES[command_type]
     if principal.role not in roles:
@@ -85,4 +87,5 @@ def destinations_without_referral(view: ReportView) -> list[lifecycle.Slot]:
     """Destinations that no referral (other than a reassigned one) stands for yet."""
     return lifecycle.pending_destinations(
         [lifecycle.Slot(d["kind"], d.get("unit")) for d in view.destinations],
-        [lifecycle.ReferralState(r["kind"], r["unit"], r["status"]) for r in view.referrals])
+        [lifecycle.ReferralState(r["kind"], r["unit"], r["status"]) for r in view.referrals],
+    )

@@ -21,9 +21,10 @@ removing or changing a record. Records cut off the end are shown by checkpoints
 import hashlib
 import hmac
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 GENESIS = "0" * 64
 
@@ -50,6 +51,7 @@ def personal_fields(role: str) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Actor:
     """Who: an API key's principal, or an operator at the CLI (no key)."""
+
     key_id: str | None
     name: str
     role: str
@@ -58,12 +60,13 @@ class Actor:
 @dataclass(frozen=True)
 class Entry:
     """One record's content: everything the hash covers."""
+
     record_id: str
     at: datetime
     actor: Actor
-    action: str                 # why: read_report, ConfirmDestinations, create_key, …
-    endpoint: str               # through what: "GET /v1/reports/{report_id}", "cli: keys rotate"
-    client: str                 # from where: the client's address, or the operator's host
+    action: str  # why: read_report, ConfirmDestinations, create_key, …
+    endpoint: str  # through what: "GET /v1/reports/{report_id}", "cli: keys rotate"
+    client: str  # from where: the client's address, or the operator's host
     county: str | None
     report_id: str | None = None
     referral_id: str | None = None
@@ -71,10 +74,18 @@ class Entry:
 
     def canonical(self) -> bytes:
         document = {
-            "record_id": self.record_id, "at": _time(self.at),
-            "actor_key_id": self.actor.key_id, "actor_name": self.actor.name, "actor_role": self.actor.role,
-            "action": self.action, "endpoint": self.endpoint, "client": self.client, "county": self.county,
-            "report_id": self.report_id, "referral_id": self.referral_id, "detail": self.detail,
+            "record_id": self.record_id,
+            "at": _time(self.at),
+            "actor_key_id": self.actor.key_id,
+            "actor_name": self.actor.name,
+            "actor_role": self.actor.role,
+            "action": self.action,
+            "endpoint": self.endpoint,
+            "client": self.client,
+            "county": self.county,
+            "report_id": self.report_id,
+            "referral_id": self.referral_id,
+            "detail": self.detail,
         }
         return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
@@ -82,7 +93,7 @@ class Entry:
 def _time(at: datetime) -> str:
     if at.tzinfo is None:
         raise ValueError("naive datetime in an audit record")
-    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,7 @@ def chain_hash(prev_hash: str, entry: Entry, key: AuditKey | None = None) -> str
 @dataclass(frozen=True)
 class Stored:
     """A record as stored: its position in the trail, its content and its links."""
+
     seq: int
     entry: Entry
     prev_hash: str
@@ -130,8 +142,9 @@ class Break:
 @dataclass
 class Verifier:
     """Checks records fed in trail order; remembers the first break."""
+
     key: AuditKey | None = None
-    legacy_until: int = 0       # unkeyed records are accepted up to this seq only
+    legacy_until: int = 0  # unkeyed records are accepted up to this seq only
     head: str = GENESIS
     count: int = 0
     last_seq: int = 0
@@ -152,14 +165,15 @@ class Verifier:
                 self.keyed_seen = self.keyed_seen or record.key_id is not None
         return self.broken is None
 
-
     def _problem(self, record: Stored) -> str | None:
         if record.prev_hash != self.head:
             return "does not follow the record before it (a record was removed, inserted or its link changed)"
         if record.key_id is None:
             if record.seq > self.legacy_until:
-                return ("has no audit key (written or rewritten without it; records from before the key "
-                        "are accepted up to SAFETYNET_AUDIT_LEGACY_UNTIL)")
+                return (
+                    "has no audit key (written or rewritten without it; records from before the key "
+                    "are accepted up to SAFETYNET_AUDIT_LEGACY_UNTIL)"
+                )
             if self.keyed_seen:
                 return "has no audit key after keyed records (it was written or rewritten without the key)"
             key = None

@@ -6,9 +6,9 @@ alone cannot: records cut off the end, or a trail rebuilt from scratch.
 """
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
 
 from safetynet.intake.domain.audit import AuditKey
 
@@ -20,14 +20,23 @@ class Checkpoint:
     at: str  # ISO 8601
 
     def _signed(self) -> bytes:
-        return json.dumps({"seq": self.seq, "head": self.head, "at": self.at}, sort_keys=True,
-                          separators=(",", ":")).encode()
+        return json.dumps(
+            {"seq": self.seq, "head": self.head, "at": self.at}, sort_keys=True, separators=(",", ":")
+        ).encode()
 
 
 def sign(key: AuditKey, *, seq: int, head: str, at: datetime) -> str:
     checkpoint = Checkpoint(seq, head, at.isoformat())
-    return json.dumps({"seq": seq, "head": head, "at": checkpoint.at, "key_id": key.id,
-                       "mac": key.mac(b"checkpoint", checkpoint._signed())}, sort_keys=True)
+    return json.dumps(
+        {
+            "seq": seq,
+            "head": head,
+            "at": checkpoint.at,
+            "key_id": key.id,
+            "mac": key.mac(b"checkpoint", checkpoint._signed()),
+        },
+        sort_keys=True,
+    )
 
 
 class BadCheckpoint(ValueError):
@@ -57,8 +66,10 @@ def compare(checkpoints: list[Checkpoint], heads: dict[int, str], last_seq: int)
     trail's hash at each checkpointed seq, `last_seq` its newest record."""
     for c in checkpoints:
         if c.seq > last_seq:
-            return (f"checkpoint of {c.at} saw record {c.seq}, but the trail ends at {last_seq}: "
-                    "records were cut off the end")
+            return (
+                f"checkpoint of {c.at} saw record {c.seq}, but the trail ends at {last_seq}: "
+                "records were cut off the end"
+            )
         if c.seq > 0 and heads.get(c.seq) != c.head:
             return f"checkpoint of {c.at}: record {c.seq} is not the one it saw (the trail was rewritten)"
     return None

@@ -30,8 +30,17 @@ class MonthReport:
     referrals: list[Referral]
 
 
-HIGH_DANGER_COLUMNS = ("report_id", "received_at", "township", "categories", "tipvda_score", "risk_level",
-                       "status", "referral_units", "subjects")
+HIGH_DANGER_COLUMNS = (
+    "report_id",
+    "received_at",
+    "township",
+    "categories",
+    "tipvda_score",
+    "risk_level",
+    "status",
+    "referral_units",
+    "subjects",
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -57,9 +66,17 @@ def tipvda_score(submission: Submission) -> int | None:
     return score if isinstance(score, int) and not isinstance(score, bool) else None
 
 
-def high_danger_row(*, report_id: str, received_at: datetime, township: str, categories: list[str],
-                    submission: Submission, risk_level: str | None, status: str | None,
-                    referrals: list[Referral]) -> HighDangerRow | None:
+def high_danger_row(
+    *,
+    report_id: str,
+    received_at: datetime,
+    township: str,
+    categories: list[str],
+    submission: Submission,
+    risk_level: str | None,
+    status: str | None,
+    referrals: list[Referral],
+) -> HighDangerRow | None:
     """The meeting's row for a report with TIPVDA 8 or more, else None. Referral units are
     the units holding live referrals (not rejected or reassigned), in order, once each."""
     score = tipvda_score(submission)
@@ -67,9 +84,14 @@ def high_danger_row(*, report_id: str, received_at: datetime, township: str, cat
         return None
     units = [r["unit"] for r in referrals if r.get("status") not in lifecycle.ENDED]
     return {
-        "report_id": report_id, "received_at": received_at.astimezone(TAIPEI).isoformat(),
-        "township": township, "categories": list(categories), "tipvda_score": score,
-        "risk_level": risk_level, "status": status, "referral_units": list(dict.fromkeys(units)),
+        "report_id": report_id,
+        "received_at": received_at.astimezone(TAIPEI).isoformat(),
+        "township": township,
+        "categories": list(categories),
+        "tipvda_score": score,
+        "risk_level": risk_level,
+        "status": status,
+        "referral_units": list(dict.fromkeys(units)),
         "subjects": [{"role": s.get("role"), "name": s.get("name")} for s in submission.get("subjects", [])],
     }
 
@@ -90,7 +112,11 @@ def csv_table(rows: Iterable[HighDangerRow]) -> list[list[str]]:
     table = [list(HIGH_DANGER_COLUMNS)]
     for r in rows:
         subjects = "; ".join((s["role"] or "") + (f":{s['name']}" if s["name"] else "") for s in r["subjects"])
-        values: dict[str, object] = {**r, "categories": "; ".join(r["categories"]),
-                                     "referral_units": "; ".join(r["referral_units"]), "subjects": subjects}
+        values: dict[str, object] = {
+            **r,
+            "categories": "; ".join(r["categories"]),
+            "referral_units": "; ".join(r["referral_units"]),
+            "subjects": subjects,
+        }
         table.append([_cell(values[c]) for c in HIGH_DANGER_COLUMNS])
     return table

@@ -8,9 +8,10 @@ and screening's re-report-after-closure rule do); a subject without one never ma
 The county only selects the reports that are counted.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterable, NotRequired, TypedDict, get_args
+from datetime import UTC, date, datetime, time, timedelta
+from typing import NotRequired, TypedDict, get_args
 
 from safetynet.contracts.report import PROTECTION_CATEGORIES, TAIPEI, AgencyType, Category, RiskLevel
 from safetynet.policy.repeat_window import within_repeat_window
@@ -80,8 +81,8 @@ class NamingReport:
 class RateFigures(TypedDict):
     numerator: int
     denominator: int
-    rate: float | None             # None when the denominator is 0
-    pending: NotRequired[int]      # dispatch: reports not counted yet
+    rate: float | None  # None when the denominator is 0
+    pending: NotRequired[int]  # dispatch: reports not counted yet
     window_open: NotRequired[int]  # vulnerable family: reports whose 90 days still run
 
 
@@ -124,8 +125,11 @@ class Indicators(TypedDict):
 
 def period_problems(first: date, last: date) -> list[tuple[str, str]]:
     """(parameter, message) for every reason `[first, last]` is not a period we compute."""
-    problems = [(name, f"must be between {EARLIEST} and {LATEST}")
-                for name, day in (("from", first), ("to", last)) if not EARLIEST <= day <= LATEST]
+    problems = [
+        (name, f"must be between {EARLIEST} and {LATEST}")
+        for name, day in (("from", first), ("to", last))
+        if not EARLIEST <= day <= LATEST
+    ]
     if problems:
         return problems
     if first > last:
@@ -136,7 +140,7 @@ def period_problems(first: date, last: date) -> list[tuple[str, str]]:
 
 
 def taipei_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), TAIPEI).astimezone(timezone.utc)
+    return datetime.combine(day, time(), TAIPEI).astimezone(UTC)
 
 
 def period_bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -182,14 +186,18 @@ def protection_rereport_rate(reports: Iterable[KpiReport], closed: Iterable[Clos
         if not r.protection:
             continue
         denominator += 1
-        if any(c.report_id != r.report_id and within_repeat_window(c.closed_at, r.received_at)
-               for h in r.subject_hashes for c in by_subject.get(h, ())):
+        if any(
+            c.report_id != r.report_id and within_repeat_window(c.closed_at, r.received_at)
+            for h in r.subject_hashes
+            for c in by_subject.get(h, ())
+        ):
             numerator += 1
     return Rate(numerator, denominator)
 
 
-def vulnerable_to_protection_rate(reports: Iterable[KpiReport], naming: Iterable[NamingReport], *,
-                                  now: datetime) -> Rate:
+def vulnerable_to_protection_rate(
+    reports: Iterable[KpiReport], naming: Iterable[NamingReport], *, now: datetime
+) -> Rate:
     """Vulnerable-family reports with a subject named in a protection report received strictly
     later and less than 90×24 h later. `window_open`: those whose 90 days have not ended by
     `now` (they stay counted; the numerator can still grow)."""
@@ -204,9 +212,13 @@ def vulnerable_to_protection_rate(reports: Iterable[KpiReport], naming: Iterable
             continue
         denominator += 1
         window_open += r.received_at + VULNERABLE_WINDOW > now
-        if any(n.report_id != r.report_id and r.received_at < n.received_at
-               and n.received_at - r.received_at < VULNERABLE_WINDOW
-               for h in r.subject_hashes for n in by_subject.get(h, ())):
+        if any(
+            n.report_id != r.report_id
+            and r.received_at < n.received_at
+            and n.received_at - r.received_at < VULNERABLE_WINDOW
+            for h in r.subject_hashes
+            for n in by_subject.get(h, ())
+        ):
             numerator += 1
     return Rate(numerator, denominator, window_open=window_open)
 
@@ -226,8 +238,9 @@ def counts(reports: Iterable[KpiReport]) -> Counts:
     return {"by_category": by_category, "by_source": by_source, "by_risk_level": by_risk}
 
 
-def compute(reports: list[KpiReport], *, closed: Iterable[ClosedReferral], naming: Iterable[NamingReport],
-            now: datetime) -> Indicators:
+def compute(
+    reports: list[KpiReport], *, closed: Iterable[ClosedReferral], naming: Iterable[NamingReport], now: datetime
+) -> Indicators:
     return {
         "reports": len(reports),
         "dispatch_within_24h": dispatch_rate(reports, now=now).as_dict(),

@@ -3,8 +3,9 @@ so a page never repeats or skips an item when items come and go between requests
 
 import base64
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 100

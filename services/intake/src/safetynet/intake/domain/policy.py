@@ -117,9 +117,10 @@ def refusal(rule: Rule) -> str:
 @dataclass(frozen=True)
 class RecordTarget:
     """What a path names: a report (the path's, else the named referral's), as intake knows it."""
-    report: ReportOwnership | None      # None: no such report
+
+    report: ReportOwnership | None  # None: no such report
     names_referral: bool = False
-    referral_unit: str | None = None    # the unit holding the named referral; None: unknown referral
+    referral_unit: str | None = None  # the unit holding the named referral; None: unknown referral
 
 
 def in_reach(principal: Principal, target: RecordTarget) -> bool:

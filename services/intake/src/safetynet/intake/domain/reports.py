@@ -11,21 +11,22 @@ class SubmittedSubject(TypedDict, total=False):
     role: str
     sex: str
     age: int
-    name: str              # personal: sealed at rest, gone once purged
-    national_id: str       # personal
-    birth_date: str        # personal
+    name: str  # personal: sealed at rest, gone once purged
+    national_id: str  # personal
+    birth_date: str  # personal
 
 
 class SubmittedSource(TypedDict, total=False):
     agency_type: str
     mandated_reporter: bool
-    agency_name: str       # personal
-    reporter_name: str     # personal
-    reporter_phone: str    # personal
+    agency_name: str  # personal
+    reporter_name: str  # personal
+    reporter_phone: str  # personal
 
 
 class Submission(TypedDict, total=False):
     """ReportSubmission's JSON (contracts/report.py): optional blocks are absent, not null."""
+
     county: str
     township: str
     categories: list[str]
@@ -34,11 +35,12 @@ class Submission(TypedDict, total=False):
     source: SubmittedSource
     household: dict[str, int]
     indicators: dict[str, bool | int | str]
-    narrative: str         # personal
+    narrative: str  # personal
 
 
 class NewReport(TypedDict):
     """What acceptance stores; the repository seals the submission's personal part."""
+
     report_id: str
     county: str
     township: str
@@ -55,11 +57,13 @@ class NewReport(TypedDict):
 
 class StoredReport(NewReport):
     """A report as read back."""
+
     pseudonymised_at: datetime | None  # when retention purged the personal part
 
 
 class AcceptedBody(TypedDict):
     """The 202 answer to a report, also kept for Idempotency-Key replays."""
+
     report_id: str
     received_at: str
     sla_due_at: str
@@ -68,6 +72,7 @@ class AcceptedBody(TypedDict):
 
 class IdempotentReply(TypedDict):
     """The first answer to a key's Idempotency-Key, replayed to a retry of the same body."""
+
     body_sha256: str
     status_code: int
     response: AcceptedBody
@@ -75,6 +80,7 @@ class IdempotentReply(TypedDict):
 
 class ReportFacts(TypedDict):
     """What the queue and the ops view show of a report beside its view."""
+
     county: str
     township: str
     categories: list[str]

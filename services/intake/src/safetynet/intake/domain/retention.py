@@ -5,8 +5,8 @@ referral is settled (closed, or reassigned and so replaced by another) and at le
 closed, the county's retention period runs from the last of those closures.
 """
 
-from datetime import datetime, timedelta, timezone
-from typing import Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
 from safetynet.intake.domain.views import Referral
 from safetynet.policy.referral_lifecycle import TERMINAL
@@ -42,4 +42,4 @@ def _when(value: str | None) -> datetime | None:
             return None
     else:
         return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

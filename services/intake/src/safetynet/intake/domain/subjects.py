@@ -9,4 +9,3 @@ def subject_hash(key: bytes, national_id: str) -> str:
     """HMAC-SHA256 of an (already upper-cased) national ID: matchable, not reversible
     without the key, and never the raw ID."""
     return hmac.new(key, national_id.encode(), hashlib.sha256).hexdigest()
-

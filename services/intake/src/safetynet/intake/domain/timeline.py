@@ -6,14 +6,16 @@ from typing import NamedTuple, TypedDict
 
 class TimelineEntry(TypedDict):
     """One line of a report's timeline, as read back."""
+
     at: datetime
-    event: str                 # received, screened, status_awaiting_review, referral_assigned, …
-    actor: str                 # role:name of a person, or the service that spoke
+    event: str  # received, screened, status_awaiting_review, referral_assigned, …
+    actor: str  # role:name of a person, or the service that spoke
     detail: str | None
 
 
 class NewEntry(NamedTuple):
     """A line to add: an event may add several (all under its event id)."""
+
     at: datetime
     event: str
     actor: str

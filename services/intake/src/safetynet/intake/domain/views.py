@@ -67,8 +67,17 @@ class ReportView:
     def received(cls, report_id: str, *, sla_due_at: datetime) -> "ReportView":
         return cls(report_id=report_id, sla=Sla(due_at=sla_due_at.isoformat(), state="open", closed_at=None))
 
-    def apply_decision(self, *, risk_level: str, urgent: bool, direct_dispatch: bool, rule_version: str,
-                       reasons: list[Reason], recommended: list[Destination], sla_due_at: datetime) -> None:
+    def apply_decision(
+        self,
+        *,
+        risk_level: str,
+        urgent: bool,
+        direct_dispatch: bool,
+        rule_version: str,
+        reasons: list[Reason],
+        recommended: list[Destination],
+        sla_due_at: datetime,
+    ) -> None:
         self.risk_level, self.urgent, self.rule_version = risk_level, urgent, rule_version
         if self.routing_seq == 0:  # routing has not spoken yet: show what screening decided
             self.direct_dispatch, self.reasons = direct_dispatch, reasons
@@ -81,9 +90,17 @@ class ReportView:
         # still due then.
         self.sla["due_at"] = sla_due_at.isoformat()
 
-    def apply_routing(self, *, seq: int, status: str, recommended: list[Destination],
-                      destinations: list[Destination], referrals: list[Referral],
-                      direct_dispatch: bool | None = None, reasons: list[Reason] | None = None) -> bool:
+    def apply_routing(
+        self,
+        *,
+        seq: int,
+        status: str,
+        recommended: list[Destination],
+        destinations: list[Destination],
+        referrals: list[Referral],
+        direct_dispatch: bool | None = None,
+        reasons: list[Reason] | None = None,
+    ) -> bool:
         """Take routing's snapshot if it is newer than the one shown; True if taken.
 
         Routing's decision (screening's, amended by the re-report-after-closure rule that

@@ -18,7 +18,10 @@ def waiting_on(view: ReportView) -> WaitingOn:
         return {"stage": "routing", "who": "routing service"}
     if view.status == "awaiting_review":
         rejected = [r["unit"] for r in view.referrals if r["status"] == "rejected"]
-        return {"stage": "dispatcher", "who": "dispatch queue" + (f" (rejected by {', '.join(rejected)})" if rejected else "")}
+        return {
+            "stage": "dispatcher",
+            "who": "dispatch queue" + (f" (rejected by {', '.join(rejected)})" if rejected else ""),
+        }
     pending = [r["unit"] for r in view.referrals if r["status"] == "assigned"]
     if pending:
         return {"stage": "unit", "who": ", ".join(pending)}

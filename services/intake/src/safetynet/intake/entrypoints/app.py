@@ -1,23 +1,22 @@
 """The intake HTTP application."""
 
 import logging
+
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from starlette.requests import ClientDisconnect
 from sqlalchemy import text
+from starlette.requests import ClientDisconnect
 
-from safetynet.platform.messaging.readiness import unavailable
-from safetynet.intake.entrypoints import console, guard, outage
-from safetynet.intake.entrypoints.api import actions, queue, reports
-from safetynet.intake.entrypoints.api import kpis, ops
-from safetynet.intake.entrypoints.api import audit as audit_api
-from safetynet.intake.entrypoints.api import openapi
-from safetynet.intake.entrypoints.api.authz import OutOfReach, authorize
 from safetynet.intake.context import IntakeContext
+from safetynet.intake.entrypoints import console, guard, outage
+from safetynet.intake.entrypoints.api import actions, kpis, openapi, ops, queue, reports
+from safetynet.intake.entrypoints.api import audit as audit_api
+from safetynet.intake.entrypoints.api.authz import OutOfReach, authorize
 from safetynet.intake.entrypoints.api.ratelimit import TokenBuckets
 from safetynet.intake.entrypoints.api.schemas import Health
 from safetynet.intake.version import API_VERSION
+from safetynet.platform.messaging.readiness import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +29,14 @@ Authenticate with `Authorization: Bearer <key>`.
 
 def create_app(ctx: IntakeContext) -> FastAPI:
     # Every route runs `authorize` first: the policy of domain/policy.py, one dependency.
-    app = FastAPI(title="SafetyNet Dispatch — intake API", version=API_VERSION, description=DESCRIPTION,
-                  openapi_tags=openapi.TAGS, generate_unique_id_function=openapi.operation_id,
-                  dependencies=[Depends(authorize)])
+    app = FastAPI(
+        title="SafetyNet Dispatch — intake API",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        openapi_tags=openapi.TAGS,
+        generate_unique_id_function=openapi.operation_id,
+        dependencies=[Depends(authorize)],
+    )
     app.state.intake = ctx
     app.state.rate_limits = TokenBuckets(ctx.settings.rate_limit_per_minute)
     app.state.auth_failures = TokenBuckets(ctx.settings.auth_failures_per_minute)  # per client address
@@ -51,13 +55,20 @@ def create_app(ctx: IntakeContext) -> FastAPI:
         # for a key) rather than answer 404.
         return RedirectResponse("/console", status_code=307)
 
-    @app.get("/healthz", tags=["ops"], summary="The process is alive", operation_id="check_liveness",
-             response_model=Health)
+    @app.get(
+        "/healthz", tags=["ops"], summary="The process is alive", operation_id="check_liveness", response_model=Health
+    )
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"], summary="The database answers", operation_id="check_readiness",
-             response_model=Health, responses={503: {"model": Health, "description": "Not ready"}})
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        summary="The database answers",
+        operation_id="check_readiness",
+        response_model=Health,
+        responses={503: {"model": Health, "description": "Not ready"}},
+    )
     async def readyz() -> JSONResponse:
         try:
             async with ctx.engine.connect() as conn:
@@ -69,7 +80,7 @@ def create_app(ctx: IntakeContext) -> FastAPI:
     @app.exception_handler(OutOfReach)
     async def out_of_reach(request: Request, error: OutOfReach) -> Response:
         if request.url.path.startswith("/console"):  # the console's own page, as for an unknown id
-            return console.pages.not_found(request, None)  # type: ignore[arg-type]
+            return console.pages.not_found(request, None)
         return JSONResponse({"detail": error.detail}, status_code=404)
 
     @app.exception_handler(RequestValidationError)
@@ -103,4 +114,3 @@ def create_app(ctx: IntakeContext) -> FastAPI:
 
     openapi.install(app)
     return app
-

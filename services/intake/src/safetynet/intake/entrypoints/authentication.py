@@ -77,8 +77,8 @@ _documented_bearer = HTTPBearer(auto_error=False, description="An API key minted
 
 
 async def current_principal(
-        request: Request,
-        _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_documented_bearer)]) -> Principal:
+    request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_documented_bearer)]
+) -> Principal:
     """The route's principal: the one the authorization dependency (api/authz.py) found
     for this request, else the bearer key's."""
     authorized: Principal | None = getattr(request.state, "principal", None)

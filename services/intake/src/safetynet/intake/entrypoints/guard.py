@@ -20,10 +20,10 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from fastapi.routing import iter_route_contexts
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from fastapi.routing import iter_route_contexts
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -83,6 +83,7 @@ class RequestGuard:
                 kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != HSTS[0]]
                 message = {**message, "headers": [*kept, HSTS]}
             await send(message)
+
         return sending
 
     async def _authenticated(self, scope: Scope) -> bool:
@@ -100,6 +101,7 @@ class RequestGuard:
             return False  # the app answers 429 without reading the body
         if rule.sign_in != "api":
             from safetynet.intake.entrypoints.console.auth import principal_of
+
             try:
                 await principal_of(request, scope["app"].state.intake, redirect=False)
             except Exception:
@@ -145,6 +147,7 @@ def _capped(receive: Receive, limit: int) -> Receive:
             if size > limit:
                 raise BodyTooLarge(limit)
         return message
+
     return counted
 
 
@@ -157,14 +160,23 @@ def _no_body() -> Receive:
             sent = True
             return {"type": "http.request", "body": b"", "more_body": False}
         return {"type": "http.disconnect"}
+
     return empty
 
 
 async def _too_large(send: Send, limit: int) -> None:
     body = json.dumps({"detail": f"body larger than {limit} bytes"}).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

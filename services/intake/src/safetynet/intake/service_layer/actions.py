@@ -16,9 +16,15 @@ from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 _tracer = trace.get_tracer("safetynet.intake")
 
 
-async def request_action(*, principal: Principal, command_type: str, uow: IntakeUnitOfWork,
-                         report_id: str | None = None, referral_id: str | None = None,
-                         fields: ActionFields | None = None) -> str:
+async def request_action(
+    *,
+    principal: Principal,
+    command_type: str,
+    uow: IntakeUnitOfWork,
+    report_id: str | None = None,
+    referral_id: str | None = None,
+    fields: ActionFields | None = None,
+) -> str:
     """Check an action against the report as last seen, then send it to routing; return its id."""
     async with uow:
         report_id = report_id or (await uow.views.report_of_referral(referral_id) if referral_id else None)
@@ -31,25 +37,59 @@ async def request_action(*, principal: Principal, command_type: str, uow: Intake
         with _tracer.start_as_current_span(f"action {command_type}", links=_report_links(report)) as span:
             span.set_attribute("safetynet.report_id", report_id)
             span.set_attribute("safetynet.actor_role", principal.role)
-            command_id = await _send(uow, principal, command_type, report_id=report_id, county=ownership.county,
-                                     referral_id=referral_id, fields=fields)
-        await audit.record(uow, [audit.entry(audit.actor_of(principal), command_type, county=ownership.county,
-                                             report_id=report_id, referral_id=referral_id,
-                                             detail=_audit_detail(command_id, fields))])
+            command_id = await _send(
+                uow,
+                principal,
+                command_type,
+                report_id=report_id,
+                county=ownership.county,
+                referral_id=referral_id,
+                fields=fields,
+            )
+        await audit.record(
+            uow,
+            [
+                audit.entry(
+                    audit.actor_of(principal),
+                    command_type,
+                    county=ownership.county,
+                    report_id=report_id,
+                    referral_id=referral_id,
+                    detail=_audit_detail(command_id, fields),
+                )
+            ],
+        )
         await uow.commit()
         return command_id
 
 
-async def _send(uow: IntakeUnitOfWork, principal: Principal, command_type: str, *, report_id: str, county: str,
-                referral_id: str | None, fields: ActionFields | None) -> str:
-    payload = {"report_id": report_id, "county": county,  # the command's JSON (contracts/commands.py)
-               "actor": {"key_id": principal.key_id, "role": principal.role, "name": principal.name},
-               **({"referral_id": referral_id} if referral_id else {}), **(fields or {})}
+async def _send(
+    uow: IntakeUnitOfWork,
+    principal: Principal,
+    command_type: str,
+    *,
+    report_id: str,
+    county: str,
+    referral_id: str | None,
+    fields: ActionFields | None,
+) -> str:
+    payload = {
+        "report_id": report_id,
+        "county": county,  # the command's JSON (contracts/commands.py)
+        "actor": {"key_id": principal.key_id, "role": principal.role, "name": principal.name},
+        **({"referral_id": referral_id} if referral_id else {}),
+        **(fields or {}),
+    }
     envelope = Envelope(type=command_type, report_id=report_id, producer="intake", payload=payload)
     await uow.emit(topics.COMMANDS, envelope)
-    await uow.views.add_timeline(report_id=report_id, event_id=envelope.event_id, at=envelope.occurred_at,
-                                 event=f"requested_{entry_name(command_type)}", actor=principal.actor,
-                                 detail=_detail(fields))
+    await uow.views.add_timeline(
+        report_id=report_id,
+        event_id=envelope.event_id,
+        at=envelope.occurred_at,
+        event=f"requested_{entry_name(command_type)}",
+        actor=principal.actor,
+        detail=_detail(fields),
+    )
     return envelope.event_id
 
 
@@ -67,7 +107,9 @@ def _detail(fields: ActionFields | None) -> str | None:
         return None
     parts = [f"{k}: {v}" for k, v in fields.items() if k != "destinations"]
     if "destinations" in fields:
-        parts.insert(0, "destinations: " + ", ".join(f"{d['kind']}→{d.get('unit') or '?'}" for d in fields["destinations"]))
+        parts.insert(
+            0, "destinations: " + ", ".join(f"{d['kind']}→{d.get('unit') or '?'}" for d in fields["destinations"])
+        )
     return "; ".join(parts)
 
 

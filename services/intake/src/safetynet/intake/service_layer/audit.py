@@ -9,10 +9,11 @@ arguments; the CLI sets its own.
 """
 
 import uuid
+from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Iterable, TypedDict
+from datetime import UTC, datetime
+from typing import TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,11 +26,12 @@ from safetynet.intake.service_layer.unit_of_work import DEV_AUDIT_KEY, IntakeUni
 
 @dataclass(frozen=True)
 class Origin:
-    client: str      # the client's address (as uvicorn saw it, behind a trusted proxy: the forwarded one)
-    endpoint: str    # "GET /v1/reports/{report_id}", "cli: keys rotate"
+    client: str  # the client's address (as uvicorn saw it, behind a trusted proxy: the forwarded one)
+    endpoint: str  # "GET /v1/reports/{report_id}", "cli: keys rotate"
 
 
-_origin: ContextVar[Origin] = ContextVar("safetynet_audit_origin", default=Origin("unknown", "unknown"))
+_UNKNOWN_ORIGIN = Origin("unknown", "unknown")
+_origin: ContextVar[Origin] = ContextVar("safetynet_audit_origin", default=_UNKNOWN_ORIGIN)
 
 
 def set_origin(origin: Origin) -> None:
@@ -48,13 +50,29 @@ def actor_of(principal: Principal) -> Actor:
     return Actor(key_id=principal.key_id, name=principal.name, role=principal.role)
 
 
-def entry(actor: Actor, action: str, *, county: str | None, report_id: str | None = None,
-          referral_id: str | None = None, detail: AuditDetail | None = None,
-          at: datetime | None = None) -> Entry:
+def entry(
+    actor: Actor,
+    action: str,
+    *,
+    county: str | None,
+    report_id: str | None = None,
+    referral_id: str | None = None,
+    detail: AuditDetail | None = None,
+    at: datetime | None = None,
+) -> Entry:
     origin = current_origin()
-    return Entry(record_id=str(uuid.uuid4()), at=at or datetime.now(timezone.utc), actor=actor, action=action,
-                 endpoint=origin.endpoint, client=origin.client, county=county, report_id=report_id,
-                 referral_id=referral_id, detail=detail or {})
+    return Entry(
+        record_id=str(uuid.uuid4()),
+        at=at or datetime.now(UTC),
+        actor=actor,
+        action=action,
+        endpoint=origin.endpoint,
+        client=origin.client,
+        county=county,
+        report_id=report_id,
+        referral_id=referral_id,
+        detail=detail or {},
+    )
 
 
 async def record(uow: IntakeUnitOfWork, entries: Iterable[Entry]) -> None:
@@ -70,6 +88,7 @@ class ActorJson(TypedDict):
 
 class RecordJson(TypedDict):
     """A record as GET /v1/audit shows it: its content, its place in the trail and its links."""
+
     seq: int
     record_id: str
     at: str
@@ -87,19 +106,37 @@ class RecordJson(TypedDict):
 
 def as_json(stored: Stored) -> RecordJson:
     e = stored.entry
-    return {"seq": stored.seq, "record_id": e.record_id, "at": e.at.isoformat(),
-            "actor": {"key_id": e.actor.key_id, "name": e.actor.name, "role": e.actor.role},
-            "action": e.action, "endpoint": e.endpoint, "client": e.client, "county": e.county,
-            "report_id": e.report_id, "referral_id": e.referral_id, "detail": e.detail,
-            "prev_hash": stored.prev_hash, "hash": stored.hash}
+    return {
+        "seq": stored.seq,
+        "record_id": e.record_id,
+        "at": e.at.isoformat(),
+        "actor": {"key_id": e.actor.key_id, "name": e.actor.name, "role": e.actor.role},
+        "action": e.action,
+        "endpoint": e.endpoint,
+        "client": e.client,
+        "county": e.county,
+        "report_id": e.report_id,
+        "referral_id": e.referral_id,
+        "detail": e.detail,
+        "prev_hash": stored.prev_hash,
+        "hash": stored.hash,
+    }
 
 
-async def query(*, principal: Principal, uow: IntakeUnitOfWork, report_id: str | None = None,
-                actor: str | None = None, before: int | None = None, limit: int = 100) -> list[RecordJson]:
+async def query(
+    *,
+    principal: Principal,
+    uow: IntakeUnitOfWork,
+    report_id: str | None = None,
+    actor: str | None = None,
+    before: int | None = None,
+    limit: int = 100,
+) -> list[RecordJson]:
     """The key's county's records, newest first."""
     async with uow:
-        found = await uow.audit.query(county=principal.county, report_id=report_id, actor=actor,
-                                      before=before, limit=limit)
+        found = await uow.audit.query(
+            county=principal.county, report_id=report_id, actor=actor, before=before, limit=limit
+        )
     return [as_json(s) for s in found]
 
 
@@ -112,8 +149,12 @@ class Verdict:
     checkpoint_problem: str | None = None  # the trail disagrees with a checkpoint
 
 
-async def verify_trail(engine: AsyncEngine, key: AuditKey = DEV_AUDIT_KEY,
-                       checkpoints: list[Checkpoint] | None = None, legacy_until: int = 0) -> Verdict:
+async def verify_trail(
+    engine: AsyncEngine,
+    key: AuditKey = DEV_AUDIT_KEY,
+    checkpoints: list[Checkpoint] | None = None,
+    legacy_until: int = 0,
+) -> Verdict:
     """Walk the whole trail in order; stop at the first record that breaks the chain;
     then hold it against the checkpoints kept outside the database, if any."""
     verifier = Verifier(key=key, legacy_until=legacy_until)
@@ -126,5 +167,10 @@ async def verify_trail(engine: AsyncEngine, key: AuditKey = DEV_AUDIT_KEY,
     problem = None
     if verifier.broken is None and checkpoints:
         problem = compare(checkpoints, heads, verifier.last_seq)
-    return Verdict(count=verifier.count, head=verifier.head, broken=verifier.broken,
-                   last_seq=verifier.last_seq, checkpoint_problem=problem)
+    return Verdict(
+        count=verifier.count,
+        head=verifier.head,
+        broken=verifier.broken,
+        last_seq=verifier.last_seq,
+        checkpoint_problem=problem,
+    )

@@ -4,15 +4,13 @@ projected by projections.py)."""
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 
 from safetynet.contracts import topics
-from safetynet.platform.counties import CountyDirectory
-from safetynet.platform.messaging.outbox import current_trace
 from safetynet.contracts.report import ReportSubmission
 from safetynet.intake.adapters.contracts import accepted_body, report_received, stored_submission, subject_hashes
 from safetynet.intake.domain.access import Principal, Role, can_read
@@ -22,6 +20,8 @@ from safetynet.intake.domain.timeline import TimelineEntry
 from safetynet.intake.domain.views import ReportView
 from safetynet.intake.service_layer import audit
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from safetynet.platform.counties import CountyDirectory
+from safetynet.platform.messaging.outbox import current_trace
 from safetynet.policy import sla
 
 Clock = Callable[[], datetime]
@@ -41,6 +41,7 @@ class Accepted:
 @dataclass(frozen=True)
 class ReportRead:
     """A report as a reader sees it: what was reported, where it stands, what happened."""
+
     report: StoredReport
     view: ReportView
     timeline: list[TimelineEntry]
@@ -50,18 +51,42 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def create_key(*, role: Role, name: str, county: str, agency_type: str | None = None,
-                     unit: str | None = None, uow: IntakeUnitOfWork, expires_at: datetime | None = None,
-                     operator: Actor = audit.OPERATOR, action: str = "create_key") -> tuple[Principal, str]:
+async def create_key(
+    *,
+    role: Role,
+    name: str,
+    county: str,
+    agency_type: str | None = None,
+    unit: str | None = None,
+    uow: IntakeUnitOfWork,
+    expires_at: datetime | None = None,
+    operator: Actor = audit.OPERATOR,
+    action: str = "create_key",
+) -> tuple[Principal, str]:
     """Mint an API key; only its hash is stored, so the secret is shown once. Audited."""
     secret = "sn_" + secrets.token_urlsafe(32)
-    principal = Principal(key_id=str(uuid.uuid4()), role=role, name=name, county=county,
-                          agency_type=agency_type, unit=unit)
+    principal = Principal(
+        key_id=str(uuid.uuid4()), role=role, name=name, county=county, agency_type=agency_type, unit=unit
+    )
     async with uow:
         await uow.keys.add(principal, key_hash=hash_secret(secret), expires_at=expires_at)
-        await audit.record(uow, [audit.entry(operator, action, county=county, detail={
-            "key_id": principal.key_id, "role": role, "name": name, "unit": unit,
-            "expires_at": expires_at.isoformat() if expires_at else None})])
+        await audit.record(
+            uow,
+            [
+                audit.entry(
+                    operator,
+                    action,
+                    county=county,
+                    detail={
+                        "key_id": principal.key_id,
+                        "role": role,
+                        "name": name,
+                        "unit": unit,
+                        "expires_at": expires_at.isoformat() if expires_at else None,
+                    },
+                )
+            ],
+        )
         await uow.commit()
     return principal, secret
 
@@ -72,10 +97,19 @@ async def authenticate(*, secret: str, uow: IntakeUnitOfWork) -> Principal | Non
         return await uow.keys.by_hash(hash_secret(secret))
 
 
-async def accept_report(*, principal: Principal, submission: ReportSubmission, body_sha256: str,
-                        idempotency_key: str | None, uow: IntakeUnitOfWork, directory: CountyDirectory,
-                        hash_key: bytes, default_sla_seconds: int, base_url: str = "",
-                        clock: Clock = lambda: datetime.now(timezone.utc)) -> Accepted:
+async def accept_report(
+    *,
+    principal: Principal,
+    submission: ReportSubmission,
+    body_sha256: str,
+    idempotency_key: str | None,
+    uow: IntakeUnitOfWork,
+    directory: CountyDirectory,
+    hash_key: bytes,
+    default_sla_seconds: int,
+    base_url: str = "",
+    clock: Clock = lambda: datetime.now(UTC),
+) -> Accepted:
     """Store a report and its ReportReceived event in one transaction."""
     try:
         return await _accept(**locals())
@@ -86,9 +120,19 @@ async def accept_report(*, principal: Principal, submission: ReportSubmission, b
         return await _accept(**locals())
 
 
-async def _accept(*, principal: Principal, submission: ReportSubmission, body_sha256: str,
-                  idempotency_key: str | None, uow: IntakeUnitOfWork, directory: CountyDirectory,
-                  hash_key: bytes, default_sla_seconds: int, base_url: str, clock: Clock) -> Accepted:
+async def _accept(
+    *,
+    principal: Principal,
+    submission: ReportSubmission,
+    body_sha256: str,
+    idempotency_key: str | None,
+    uow: IntakeUnitOfWork,
+    directory: CountyDirectory,
+    hash_key: bytes,
+    default_sla_seconds: int,
+    base_url: str,
+    clock: Clock,
+) -> Accepted:
     async with uow:
         if idempotency_key is not None:
             earlier = await uow.idempotency.get(key_id=principal.key_id, idempotency_key=idempotency_key)
@@ -104,26 +148,54 @@ async def _accept(*, principal: Principal, submission: ReportSubmission, body_sh
         report_id = str(uuid.uuid4())
         seconds = directory.sla_seconds(county=submission.county, risk_level=None, default=default_sla_seconds)
         sla_due_at = sla.deadline(accepted_at=received_at, sla_seconds=seconds)
-        await uow.reports.add(report=NewReport(
-            report_id=report_id, county=submission.county, township=submission.township,
-            agency_type=principal.agency_type or "public", agency_name=principal.name,
-            agency_county=principal.county, key_id=principal.key_id,
-            received_at=received_at, sla_due_at=sla_due_at, categories=list(submission.categories),
-            submission=stored_submission(submission), trace=current_trace()),
-            subject_hashes=known)
+        await uow.reports.add(
+            report=NewReport(
+                report_id=report_id,
+                county=submission.county,
+                township=submission.township,
+                agency_type=principal.agency_type or "public",
+                agency_name=principal.name,
+                agency_county=principal.county,
+                key_id=principal.key_id,
+                received_at=received_at,
+                sla_due_at=sla_due_at,
+                categories=list(submission.categories),
+                submission=stored_submission(submission),
+                trace=current_trace(),
+            ),
+            subject_hashes=known,
+        )
         await uow.views.save(ReportView.received(report_id, sla_due_at=sla_due_at), new=True)
-        await uow.views.add_timeline(report_id=report_id, event_id=report_id, at=received_at,
-                                     event="received", actor=principal.actor,
-                                     detail=", ".join(submission.categories))
-        await uow.emit(topics.REPORTS, report_received(
-            report_id=report_id, submission=submission, agency_type=principal.agency_type or "public",
-            received_at=received_at, sla_due_at=sla_due_at, hashes=hashes, seen=seen))
-        body = accepted_body(report_id=report_id, received_at=received_at, sla_due_at=sla_due_at,
-                             base_url=base_url)
+        await uow.views.add_timeline(
+            report_id=report_id,
+            event_id=report_id,
+            at=received_at,
+            event="received",
+            actor=principal.actor,
+            detail=", ".join(submission.categories),
+        )
+        await uow.emit(
+            topics.REPORTS,
+            report_received(
+                report_id=report_id,
+                submission=submission,
+                agency_type=principal.agency_type or "public",
+                received_at=received_at,
+                sla_due_at=sla_due_at,
+                hashes=hashes,
+                seen=seen,
+            ),
+        )
+        body = accepted_body(report_id=report_id, received_at=received_at, sla_due_at=sla_due_at, base_url=base_url)
         if idempotency_key is not None:
-            await uow.idempotency.add(key_id=principal.key_id, idempotency_key=idempotency_key,
-                                      body_sha256=body_sha256, report_id=report_id, status_code=202,
-                                      response=body)
+            await uow.idempotency.add(
+                key_id=principal.key_id,
+                idempotency_key=idempotency_key,
+                body_sha256=body_sha256,
+                report_id=report_id,
+                status_code=202,
+                response=body,
+            )
         await uow.commit()
         return Accepted(202, body)
 
@@ -141,7 +213,17 @@ async def read_report(*, principal: Principal, report_id: str, uow: IntakeUnitOf
         found = ReportRead(report=report, view=view, timeline=await uow.views.timeline(report_id))
         fields = personal_fields(principal.role)
         if fields:  # shown only once the read is on the audit trail
-            await audit.record(uow, [audit.entry(audit.actor_of(principal), "read_report", county=ownership.county,
-                                                 report_id=report_id, detail={"fields": list(fields)})])
+            await audit.record(
+                uow,
+                [
+                    audit.entry(
+                        audit.actor_of(principal),
+                        "read_report",
+                        county=ownership.county,
+                        report_id=report_id,
+                        detail={"fields": list(fields)},
+                    )
+                ],
+            )
             await uow.commit()
         return found

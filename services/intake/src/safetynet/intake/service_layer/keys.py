@@ -11,7 +11,7 @@ over: Idempotency-Keys sent with the old key, and console sessions signed in wit
 import secrets
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from safetynet.intake.domain.access import Principal
 from safetynet.intake.domain.audit import Actor
@@ -29,20 +29,30 @@ def expiry(days: int | None, *, now: datetime | None = None) -> datetime | None:
         return None
     if days <= 0:
         raise ValueError("--expires-in-days must be at least 1")
-    return (now or datetime.now(timezone.utc)) + timedelta(days=days)
+    return (now or datetime.now(UTC)) + timedelta(days=days)
 
 
 async def revoke_key(*, key_id: str, uow: IntakeUnitOfWork, operator: Actor = audit.OPERATOR) -> Principal:
     """Revoke a key at once: its next request is a 401, its console sessions end."""
     async with uow:
         stored = await uow.keys.stored(key_id)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if stored is None or not await uow.keys.revoke(key_id, at=now):
             raise UnknownKey(key_id)
         await uow.sessions.end_for_key(key_id, now=now)
         revoked = stored.principal
-        await audit.record(uow, [audit.entry(operator, "revoke_key", county=revoked.county, at=now, detail={
-            "key_id": key_id, "role": revoked.role, "name": revoked.name})])
+        await audit.record(
+            uow,
+            [
+                audit.entry(
+                    operator,
+                    "revoke_key",
+                    county=revoked.county,
+                    at=now,
+                    detail={"key_id": key_id, "role": revoked.role, "name": revoked.name},
+                )
+            ],
+        )
         await uow.commit()
     return revoked
 
@@ -55,12 +65,13 @@ class Rotated:
     expires_at: datetime | None
 
 
-async def rotate_key(*, key_id: str, uow: IntakeUnitOfWork, expires_in_days: int | None = None,
-                     operator: Actor = audit.OPERATOR) -> Rotated:
+async def rotate_key(
+    *, key_id: str, uow: IntakeUnitOfWork, expires_in_days: int | None = None, operator: Actor = audit.OPERATOR
+) -> Rotated:
     """A new secret for the same principal; the old key is revoked in the same transaction.
     The new key expires after `expires_in_days`, or else after as long as the old one
     was meant to last (never, if it had no expiry)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     async with uow:
         stored = await uow.keys.stored(key_id)
         if stored is None or not await uow.keys.revoke(key_id, at=now):
@@ -76,9 +87,24 @@ async def rotate_key(*, key_id: str, uow: IntakeUnitOfWork, expires_in_days: int
         new = replace(old, key_id=str(uuid.uuid4()))
         secret = "sn_" + secrets.token_urlsafe(32)
         await uow.keys.add(new, key_hash=hash_secret(secret), expires_at=expires_at)
-        await audit.record(uow, [audit.entry(operator, "rotate_key", county=old.county, at=now, detail={
-            "key_id": key_id, "new_key_id": new.key_id, "role": old.role, "name": old.name,
-            "expires_at": expires_at.isoformat() if expires_at else None})])
+        await audit.record(
+            uow,
+            [
+                audit.entry(
+                    operator,
+                    "rotate_key",
+                    county=old.county,
+                    at=now,
+                    detail={
+                        "key_id": key_id,
+                        "new_key_id": new.key_id,
+                        "role": old.role,
+                        "name": old.name,
+                        "expires_at": expires_at.isoformat() if expires_at else None,
+                    },
+                )
+            ],
+        )
         await uow.commit()
     return Rotated(old=old, new=new, secret=secret, expires_at=expires_at)
 

@@ -1,6 +1,6 @@
 """The ops view: open SLAs, soonest first, with where each report waits."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypedDict
 
 from opentelemetry import propagate, trace
@@ -13,6 +13,7 @@ from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 class OpenSla(TypedDict):
     """A report whose SLA clock runs: time left, where it waits, and its trace."""
+
     report_id: str
     status: str
     risk_level: str | None
@@ -24,10 +25,11 @@ class OpenSla(TypedDict):
     trace_url: str | None
 
 
-async def open_slas(*, principal: Principal, uow: IntakeUnitOfWork, trace_url_template: str,
-                    now: datetime | None = None) -> list[OpenSla]:
+async def open_slas(
+    *, principal: Principal, uow: IntakeUnitOfWork, trace_url_template: str, now: datetime | None = None
+) -> list[OpenSla]:
     """Every report of the county whose SLA is still open, soonest deadline first."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     async with uow:
         rows = await uow.views.open_reports(principal.county)
         traces = await uow.reports.traces([view.report_id for view, _ in rows])
@@ -37,25 +39,37 @@ async def open_slas(*, principal: Principal, uow: IntakeUnitOfWork, trace_url_te
             continue
         due = datetime.fromisoformat(view.sla["due_at"])
         trace_id = _trace_id(traces.get(view.report_id))
-        items.append({
-            "report_id": view.report_id, "status": view.status, "risk_level": view.risk_level,
-            "received_at": meta["received_at"].isoformat(), "due_at": view.sla["due_at"],
-            "seconds_left": int((due - now).total_seconds()), "waiting_on": waiting_on(view),
-            "trace_id": trace_id,
-            "trace_url": trace_url_template.format(trace_id=trace_id) if trace_id and trace_url_template else None,
-        })
+        items.append(
+            {
+                "report_id": view.report_id,
+                "status": view.status,
+                "risk_level": view.risk_level,
+                "received_at": meta["received_at"].isoformat(),
+                "due_at": view.sla["due_at"],
+                "seconds_left": int((due - now).total_seconds()),
+                "waiting_on": waiting_on(view),
+                "trace_id": trace_id,
+                "trace_url": trace_url_template.format(trace_id=trace_id) if trace_id and trace_url_template else None,
+            }
+        )
     items.sort(key=sla_key)
     return items
 
 
 def sla_key(item: OpenSla) -> list[Any]:
-    due = datetime.fromisoformat(item["due_at"]).astimezone(timezone.utc).isoformat()
+    due = datetime.fromisoformat(item["due_at"]).astimezone(UTC).isoformat()
     return [due, item["report_id"]]
 
 
-async def open_slas_page(*, principal: Principal, uow: IntakeUnitOfWork, trace_url_template: str,
-                         limit: int = paging.DEFAULT_LIMIT, after: str | None = None,
-                         now: datetime | None = None) -> paging.Page:
+async def open_slas_page(
+    *,
+    principal: Principal,
+    uow: IntakeUnitOfWork,
+    trace_url_template: str,
+    limit: int = paging.DEFAULT_LIMIT,
+    after: str | None = None,
+    now: datetime | None = None,
+) -> paging.Page:
     """One page of the open SLAs (raises paging.BadCursor)."""
     items = await open_slas(principal=principal, uow=uow, trace_url_template=trace_url_template, now=now)
     return paging.page(items, key=sla_key, limit=limit, after=after)

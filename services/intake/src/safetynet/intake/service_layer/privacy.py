@@ -5,14 +5,14 @@ key ring holds the old keys and the new one, and each batch commits on its own, 
 stopped run loses at most one batch and the next run goes on where the work remains.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
-from safetynet.platform.counties import CountyDirectory
-from safetynet.platform.crypto import DecryptionError
 from safetynet.intake.domain import retention
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from safetynet.platform.counties import CountyDirectory
+from safetynet.platform.crypto import DecryptionError
 
 UowFactory = Callable[[], IntakeUnitOfWork]
 
@@ -29,16 +29,16 @@ class RotationFailed(Exception):
 @dataclass
 class RotationCounts:
     key_id: str = ""
-    resealed: int = 0   # sealed under an older key, now under the active one
+    resealed: int = 0  # sealed under an older key, now under the active one
     encrypted: int = 0  # written before encryption, now sealed
-    skipped: int = 0    # changed by someone else between read and write
+    skipped: int = 0  # changed by someone else between read and write
     batches: int = 0
 
 
 @dataclass
 class RetentionCounts:
-    closed: int = 0     # closed reports whose personal data was still kept
-    due: int = 0        # of those, past their county's retention period
+    closed: int = 0  # closed reports whose personal data was still kept
+    due: int = 0  # of those, past their county's retention period
     purged: int = 0
     batches: int = 0
 
@@ -74,8 +74,9 @@ async def rotate_keys(*, uow: UowFactory, batch_size: int = 200) -> RotationCoun
         after = rows[-1]["report_id"]
 
 
-async def run_retention(*, uow: UowFactory, directory: CountyDirectory, now: datetime, dry_run: bool = False,
-                        batch_size: int = 200) -> RetentionCounts:
+async def run_retention(
+    *, uow: UowFactory, directory: CountyDirectory, now: datetime, dry_run: bool = False, batch_size: int = 200
+) -> RetentionCounts:
     """Purge the personal part of every closed report past its county's retention
     period; with `dry_run`, only count them."""
     counts = RetentionCounts()
@@ -87,8 +88,9 @@ async def run_retention(*, uow: UowFactory, directory: CountyDirectory, now: dat
                 return counts
             batch = RetentionCounts(closed=len(closed))
             for report in closed:
-                if not retention.purge_due(report.referrals, now=now,
-                                           retention_days=directory.retention_days(report.county)):
+                if not retention.purge_due(
+                    report.referrals, now=now, retention_days=directory.retention_days(report.county)
+                ):
                     continue
                 batch.due += 1
                 if not dry_run and await unit.privacy.purge(report.report_id, at=now):

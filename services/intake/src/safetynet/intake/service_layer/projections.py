@@ -22,8 +22,9 @@ def _unchanged(view: ReportView) -> bool:
     return False  # the event only adds to the timeline
 
 
-async def project(envelope: Envelope, uow: IntakeUnitOfWork, change: Callable[[ReportView], bool | None],
-                  *timeline: NewEntry) -> datetime | None:
+async def project(
+    envelope: Envelope, uow: IntakeUnitOfWork, change: Callable[[ReportView], bool | None], *timeline: NewEntry
+) -> datetime | None:
     """Apply another service's event to the report view and its timeline, once; return
     the report's received_at when the event was new to it."""
     async with uow:
@@ -37,30 +38,51 @@ async def project(envelope: Envelope, uow: IntakeUnitOfWork, change: Callable[[R
         if change(view) is not False:
             await uow.views.save(view)
             await uow.views.index_referrals(envelope.report_id, view.referrals)
-        await uow.views.add_timeline_entries(report_id=envelope.report_id, event_id=envelope.event_id,
-                                             entries=timeline)
+        await uow.views.add_timeline_entries(report_id=envelope.report_id, event_id=envelope.event_id, entries=timeline)
         await uow.commit()
         return received_at
 
 
 async def on_screened(envelope: Envelope, uow: IntakeUnitOfWork) -> None:
     e: events.ReportScreened = envelope.payload_as(events.ReportScreened)
-    await project(envelope, uow, lambda v: v.apply_decision(
-        risk_level=e.risk_level, urgent=e.urgent, direct_dispatch=e.direct_dispatch, rule_version=e.rule_version,
-        reasons=contracts.reasons(e.reasons), recommended=contracts.destinations(e.recommended),
-        sla_due_at=e.sla_due_at),
-        NewEntry(envelope.occurred_at, "screened", "screening",
-                 f"{e.risk_level}; direct_dispatch={str(e.direct_dispatch).lower()}; "
-                 + ", ".join(r.code for r in e.reasons)))
+    await project(
+        envelope,
+        uow,
+        lambda v: v.apply_decision(
+            risk_level=e.risk_level,
+            urgent=e.urgent,
+            direct_dispatch=e.direct_dispatch,
+            rule_version=e.rule_version,
+            reasons=contracts.reasons(e.reasons),
+            recommended=contracts.destinations(e.recommended),
+            sla_due_at=e.sla_due_at,
+        ),
+        NewEntry(
+            envelope.occurred_at,
+            "screened",
+            "screening",
+            f"{e.risk_level}; direct_dispatch={str(e.direct_dispatch).lower()}; "
+            + ", ".join(r.code for r in e.reasons),
+        ),
+    )
 
 
 async def on_status(envelope: Envelope, uow: IntakeUnitOfWork) -> None:
     e: events.ReportStatusChanged = envelope.payload_as(events.ReportStatusChanged)
-    await project(envelope, uow, lambda v: v.apply_routing(
-        seq=e.seq, status=e.status, recommended=contracts.destinations(e.recommended),
-        destinations=contracts.destinations(e.destinations), referrals=contracts.referrals(e.referrals),
-        direct_dispatch=e.direct_dispatch, reasons=None if e.reasons is None else contracts.reasons(e.reasons)),
-        NewEntry(e.at, f"status_{e.status}", e.actor, e.detail))
+    await project(
+        envelope,
+        uow,
+        lambda v: v.apply_routing(
+            seq=e.seq,
+            status=e.status,
+            recommended=contracts.destinations(e.recommended),
+            destinations=contracts.destinations(e.destinations),
+            referrals=contracts.referrals(e.referrals),
+            direct_dispatch=e.direct_dispatch,
+            reasons=None if e.reasons is None else contracts.reasons(e.reasons),
+        ),
+        NewEntry(e.at, f"status_{e.status}", e.actor, e.detail),
+    )
 
 
 async def on_referral(envelope: Envelope, uow: IntakeUnitOfWork) -> None:
@@ -81,23 +103,36 @@ async def on_notification(envelope: Envelope, uow: IntakeUnitOfWork) -> None:
 async def on_sla(envelope: Envelope, uow: IntakeUnitOfWork) -> None:
     e: events.SlaChanged = envelope.payload_as(events.SlaChanged)
     detail = f"due {e.due_at.isoformat()}" + (f"; escalated to {', '.join(e.escalated_to)}" if e.escalated_to else "")
-    if await project(envelope, uow, lambda v: v.apply_sla(state=e.state, closed_at=e.closed_at),
-                     NewEntry(e.at, entry_name(envelope.type), "notify", detail)) is not None:
+    if (
+        await project(
+            envelope,
+            uow,
+            lambda v: v.apply_sla(state=e.state, closed_at=e.closed_at),
+            NewEntry(e.at, entry_name(envelope.type), "notify", detail),
+        )
+        is not None
+    ):
         observe_sla(envelope.type, county=e.county)
 
 
 async def on_command_rejected(envelope: Envelope, uow: IntakeUnitOfWork) -> None:
     e: CommandRejected = envelope.payload_as(CommandRejected)
-    await project(envelope, uow, _unchanged,
-                  NewEntry(e.at, "command_rejected", f"{e.actor.role}:{e.actor.name}", f"{e.command_type}: {e.reason}"))
+    await project(
+        envelope,
+        uow,
+        _unchanged,
+        NewEntry(e.at, "command_rejected", f"{e.actor.role}:{e.actor.name}", f"{e.command_type}: {e.reason}"),
+    )
 
 
 EVENT_HANDLERS: dict[str, EventHandler] = {
     "ReportScreened": on_screened,
     "ReportStatusChanged": on_status,
     "CommandRejected": on_command_rejected,
-    **{t: on_referral for t in ("ReferralAssigned", "ReferralAcknowledged", "ReferralRejected",
-                                "ReferralClosed", "ReferralReassigned")},
+    **dict.fromkeys(
+        ("ReferralAssigned", "ReferralAcknowledged", "ReferralRejected", "ReferralClosed", "ReferralReassigned"),
+        on_referral,
+    ),
     "NotificationSent": on_notification,
-    **{t: on_sla for t in ("SlaStarted", "SlaWarning", "SlaBreached", "SlaMet", "SlaRescheduled")},
+    **dict.fromkeys(("SlaStarted", "SlaWarning", "SlaBreached", "SlaMet", "SlaRescheduled"), on_sla),
 }

@@ -1,6 +1,6 @@
 """The dispatch queue: what waits on a dispatcher or a unit, most urgent first."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal, TypedDict
 
 from safetynet.intake.domain import paging
@@ -14,6 +14,7 @@ from safetynet.policy.risk_lights import urgency_rank
 class QueueItem(TypedDict):
     """A report in the queue, and whose move it is: a dispatcher's review, or the units'
     acknowledgement of `waiting_referrals`."""
+
     report_id: str
     status: str
     risk_level: str | None
@@ -31,20 +32,27 @@ class QueueItem(TypedDict):
 
 def queue_key(item: QueueItem) -> list[Any]:
     """The queue's order: SLA due time (UTC), then risk, then id (a total order for paging)."""
-    due = datetime.fromisoformat(item["sla"]["due_at"]).astimezone(timezone.utc).isoformat()
+    due = datetime.fromisoformat(item["sla"]["due_at"]).astimezone(UTC).isoformat()
     return [due, urgency_rank(item["risk_level"]), item["report_id"]]
 
 
-async def dispatch_queue_page(*, principal: Principal, uow: IntakeUnitOfWork, kind: str | None = None,
-                              risk: str | None = None, limit: int = paging.DEFAULT_LIMIT,
-                              after: str | None = None) -> paging.Page:
+async def dispatch_queue_page(
+    *,
+    principal: Principal,
+    uow: IntakeUnitOfWork,
+    kind: str | None = None,
+    risk: str | None = None,
+    limit: int = paging.DEFAULT_LIMIT,
+    after: str | None = None,
+) -> paging.Page:
     """One page of the queue (raises paging.BadCursor)."""
     items = await dispatch_queue(principal=principal, uow=uow, kind=kind, risk=risk)
     return paging.page(items, key=queue_key, limit=limit, after=after)
 
 
-async def dispatch_queue(*, principal: Principal, uow: IntakeUnitOfWork, kind: str | None = None,
-                         risk: str | None = None) -> list[QueueItem]:
+async def dispatch_queue(
+    *, principal: Principal, uow: IntakeUnitOfWork, kind: str | None = None, risk: str | None = None
+) -> list[QueueItem]:
     """Reports awaiting review and referrals awaiting acknowledgement, by SLA time left, then risk."""
     async with uow:
         rows = await uow.views.open_reports(principal.county)
@@ -57,11 +65,22 @@ async def dispatch_queue(*, principal: Principal, uow: IntakeUnitOfWork, kind: s
             continue
         if risk and view.risk_level != risk:
             continue
-        items.append({"report_id": view.report_id, "status": view.status, "risk_level": view.risk_level,
-                      "urgent": view.urgent, "direct_dispatch": view.direct_dispatch,
-                      "county": meta["county"], "township": meta["township"], "categories": meta["categories"],
-                      "received_at": meta["received_at"].isoformat(), "sla": view.sla,
-                      "destinations": view.destinations, "waiting_referrals": waiting,
-                      "queue": "review" if view.status in ("awaiting_review", "received") else "acknowledgement"})
+        items.append(
+            {
+                "report_id": view.report_id,
+                "status": view.status,
+                "risk_level": view.risk_level,
+                "urgent": view.urgent,
+                "direct_dispatch": view.direct_dispatch,
+                "county": meta["county"],
+                "township": meta["township"],
+                "categories": meta["categories"],
+                "received_at": meta["received_at"].isoformat(),
+                "sla": view.sla,
+                "destinations": view.destinations,
+                "waiting_referrals": waiting,
+                "queue": "review" if view.status in ("awaiting_review", "received") else "acknowledgement",
+            }
+        )
     items.sort(key=queue_key)
     return items

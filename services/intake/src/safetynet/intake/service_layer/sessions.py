@@ -6,7 +6,7 @@ revoked (keys.revoke_key ends its sessions; resuming also checks the key is stil
 after `idle_seconds` unused, and at its absolute expiry.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from safetynet.intake.domain.access import Principal
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
@@ -17,7 +17,7 @@ TOUCH_EVERY = timedelta(seconds=60)
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 async def start_session(*, session_id: str, key_id: str, expires_at: datetime, uow: IntakeUnitOfWork) -> None:
@@ -26,8 +26,9 @@ async def start_session(*, session_id: str, key_id: str, expires_at: datetime, u
         await uow.commit()
 
 
-async def resume_session(*, session_id: str, idle_seconds: int, uow: IntakeUnitOfWork,
-                         now: datetime | None = None) -> Principal | None:
+async def resume_session(
+    *, session_id: str, idle_seconds: int, uow: IntakeUnitOfWork, now: datetime | None = None
+) -> Principal | None:
     """The principal of a live session whose key is live, or None."""
     now = now or _now()
     async with uow:

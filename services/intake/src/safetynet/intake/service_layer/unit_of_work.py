@@ -1,21 +1,23 @@
 """Intake's unit of work: its repositories, inbox and outbox in one transaction."""
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from safetynet.platform.messaging.uow import SqlUnitOfWork
 from safetynet.intake.adapters import orm
-from safetynet.intake.settings import DEV_AUDIT_KEY as _DEV
 from safetynet.intake.adapters.audit_repository import AuditRepository
-from safetynet.intake.domain.audit import AuditKey
 from safetynet.intake.adapters.crypto import ReportCipher
 from safetynet.intake.adapters.privacy import PrivacyRepository
-from safetynet.intake.adapters.sessions import SessionRepository
 from safetynet.intake.adapters.repository import (
-    IdempotencyRepository, KeyRepository, ReportRepository, ViewRepository,
+    IdempotencyRepository,
+    KeyRepository,
+    ReportRepository,
+    ViewRepository,
 )
-
+from safetynet.intake.adapters.sessions import SessionRepository
+from safetynet.intake.domain.audit import AuditKey
+from safetynet.intake.settings import DEV_AUDIT_KEY as _DEV
+from safetynet.platform.messaging.uow import SqlUnitOfWork
 
 DEV_AUDIT_KEY = AuditKey(_DEV.encode())
 
@@ -29,8 +31,13 @@ class IntakeUnitOfWork(SqlUnitOfWork):
     privacy: PrivacyRepository
     sessions: SessionRepository
 
-    def __init__(self, engine: AsyncEngine, on_commit: Callable[[], None] = lambda: None,
-                 cipher: ReportCipher | None = None, audit_key: AuditKey = DEV_AUDIT_KEY):
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        on_commit: Callable[[], None] = lambda: None,
+        cipher: ReportCipher | None = None,
+        audit_key: AuditKey = DEV_AUDIT_KEY,
+    ):
         # No cipher (minting keys): any read or write of a report's personal data fails.
         super().__init__(engine, outbox=orm.outbox, inbox=orm.inbox, on_commit=on_commit)
         self.cipher = cipher

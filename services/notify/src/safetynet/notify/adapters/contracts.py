@@ -20,12 +20,19 @@ def sla_changed(clock: SlaClock, event: SlaEvent) -> Envelope:
         warning_index=event.warning_index,
         escalated_to=list(event.escalated_to),
     )
-    return Envelope(type=event.type, report_id=clock.report_id, producer=PRODUCER,
-                    payload=payload.model_dump(mode="json"))
+    return Envelope(
+        type=event.type, report_id=clock.report_id, producer=PRODUCER, payload=payload.model_dump(mode="json")
+    )
 
 
-def notification_sent(notification: Notification, result: DeliveryResult, *, at: datetime,
-                      dead_lettered: bool = False, detail: str | None = None) -> Envelope:
+def notification_sent(
+    notification: Notification,
+    result: DeliveryResult,
+    *,
+    at: datetime,
+    dead_lettered: bool = False,
+    detail: str | None = None,
+) -> Envelope:
     """One delivery attempt of a referral notification, as the report's timeline shows it."""
     payload = events.NotificationSent(
         report_id=notification.report_id,
@@ -39,5 +46,9 @@ def notification_sent(notification: Notification, result: DeliveryResult, *, at:
         attempt=notification.attempt,
         dead_lettered=dead_lettered,
     )
-    return Envelope(type="NotificationSent", report_id=notification.report_id, producer=PRODUCER,
-                    payload=payload.model_dump(mode="json"))
+    return Envelope(
+        type="NotificationSent",
+        report_id=notification.report_id,
+        producer=PRODUCER,
+        payload=payload.model_dump(mode="json"),
+    )

@@ -57,8 +57,10 @@ class UnitDirectory(_Strict):
 
     def channel_names(self) -> set[str]:
         """Every channel the directory sends through."""
-        contacts = [*self.units.values(), *(c for county in self.counties.values()
-                                            for c in county.dispatch_supervisors.values())]
+        contacts = [
+            *self.units.values(),
+            *(c for county in self.counties.values() for c in county.dispatch_supervisors.values()),
+        ]
         return {e.channel for e in self.default_channels} | {e.channel for c in contacts for e in c.channels}
 
     def unit_recipients(self, unit: str) -> list[Recipient]:

@@ -1,16 +1,17 @@
 """Reads and writes of notifications and their delivery attempts."""
 
-from datetime import datetime, timezone
-from typing import Any, Sequence
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
-from safetynet.platform.messaging.outbox import current_trace
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.notify.adapters.orm import deliveries, notifications
-from safetynet.platform.storage import insert_ignoring_conflict
 from safetynet.notify.adapters.sql import is_postgresql
 from safetynet.notify.domain import DeliveryResult, Notification
+from safetynet.platform.messaging.outbox import current_trace
+from safetynet.platform.storage import insert_ignoring_conflict
 
 
 class NotificationRepository:
@@ -21,14 +22,32 @@ class NotificationRepository:
     async def add(self, notification: Notification, *, send_at: datetime) -> bool:
         """Plan `notification`; False when it already was (same referral and channel)."""
         n = notification
-        result = await self._session.execute(*insert_ignoring_conflict(self._session, notifications, dict(
-            notification_id=n.notification_id, dedupe_key=n.dedupe_key, kind=n.kind,
-            report_id=n.report_id, referral_id=n.referral_id, county=n.county,
-            recipient=n.recipient, channel=n.channel, address=n.address, urgent=n.urgent,
-            subject=n.subject, content=dict(n.content), status="pending", attempts=0,
-            trace=dict(n.trace) or current_trace(),
-            next_attempt_at=send_at, created_at=datetime.now(timezone.utc),
-        ), conflict="dedupe_key"))
+        result = await self._session.execute(
+            *insert_ignoring_conflict(
+                self._session,
+                notifications,
+                dict(
+                    notification_id=n.notification_id,
+                    dedupe_key=n.dedupe_key,
+                    kind=n.kind,
+                    report_id=n.report_id,
+                    referral_id=n.referral_id,
+                    county=n.county,
+                    recipient=n.recipient,
+                    channel=n.channel,
+                    address=n.address,
+                    urgent=n.urgent,
+                    subject=n.subject,
+                    content=dict(n.content),
+                    status="pending",
+                    attempts=0,
+                    trace=dict(n.trace) or current_trace(),
+                    next_attempt_at=send_at,
+                    created_at=datetime.now(UTC),
+                ),
+                conflict="dedupe_key",
+            )
+        )
         self.added += result.rowcount
         return bool(result.rowcount)
 
@@ -38,31 +57,42 @@ class NotificationRepository:
         would stall every writer of an embedded SQLite database), and if the worker dies
         mid-send the lease runs out and another one retries."""
         t = notifications.c
-        query = (select(notifications).where(t.status == "pending", t.next_attempt_at <= now)
-                 .order_by(t.next_attempt_at).limit(limit))
+        query = (
+            select(notifications)
+            .where(t.status == "pending", t.next_attempt_at <= now)
+            .order_by(t.next_attempt_at)
+            .limit(limit)
+        )
         if is_postgresql(self._session):
             query = query.with_for_update(skip_locked=True)
         rows = (await self._session.execute(query)).all()
         if rows:
             await self._session.execute(
-                notifications.update().where(t.notification_id.in_([r.notification_id for r in rows]))
+                notifications.update()
+                .where(t.notification_id.in_([r.notification_id for r in rows]))
                 .values(next_attempt_at=until)
             )
         return [_to_notification(r._mapping) for r in rows]
 
-    async def record_attempt(self, notification: Notification, result: DeliveryResult, *,
-                             at: datetime) -> None:
-        await self._session.execute(deliveries.insert(), dict(
-            notification_id=notification.notification_id, attempt=notification.attempt,
-            channel=notification.channel, outcome=result.outcome,
-            detail=(result.detail or None) and result.detail[:2000], attempted_at=at,
-        ))
+    async def record_attempt(self, notification: Notification, result: DeliveryResult, *, at: datetime) -> None:
+        await self._session.execute(
+            deliveries.insert(),
+            dict(
+                notification_id=notification.notification_id,
+                attempt=notification.attempt,
+                channel=notification.channel,
+                outcome=result.outcome,
+                detail=(result.detail or None) and result.detail[:2000],
+                attempted_at=at,
+            ),
+        )
 
     async def finish(self, notification: Notification, *, status: str, at: datetime) -> bool:
         """Close the notification as delivered or failed; False if another worker already
         did (its lease ran out while this one was still sending)."""
-        return await self._update_pending(notification, status=status, attempts=notification.attempt,
-                                          next_attempt_at=None, finished_at=at)
+        return await self._update_pending(
+            notification, status=status, attempts=notification.attempt, next_attempt_at=None, finished_at=at
+        )
 
     async def retry_at(self, notification: Notification, when: datetime) -> bool:
         return await self._update_pending(notification, attempts=notification.attempt, next_attempt_at=when)
@@ -71,8 +101,11 @@ class NotificationRepository:
         """The notifications with these ids, each with its status, by id."""
         if not notification_ids:
             return {}
-        rows = (await self._session.execute(
-            select(notifications).where(notifications.c.notification_id.in_(list(notification_ids))))).all()
+        rows = (
+            await self._session.execute(
+                select(notifications).where(notifications.c.notification_id.in_(list(notification_ids)))
+            )
+        ).all()
         return {r.notification_id: (_to_notification(r._mapping), r.status) for r in rows}
 
     async def dead_lettered(self, *, limit: int | None = None) -> list[Notification]:
@@ -90,8 +123,14 @@ class NotificationRepository:
         result = await self._session.execute(
             notifications.update()
             .where(t.notification_id == notification.notification_id, t.status == "failed")
-            .values(status="pending", attempts_before_replay=t.attempts, next_attempt_at=at,
-                    finished_at=None, replayed_at=at, address=address)
+            .values(
+                status="pending",
+                attempts_before_replay=t.attempts,
+                next_attempt_at=at,
+                finished_at=None,
+                replayed_at=at,
+                address=address,
+            )
         )
         self.added += result.rowcount  # wakes an in-process delivery worker at commit
         return bool(result.rowcount)
@@ -100,16 +139,29 @@ class NotificationRepository:
         t = notifications.c
         result = await self._session.execute(
             notifications.update()
-            .where(t.notification_id == notification.notification_id, t.status == "pending",
-                   t.attempts == notification.attempt - 1)
+            .where(
+                t.notification_id == notification.notification_id,
+                t.status == "pending",
+                t.attempts == notification.attempt - 1,
+            )
             .values(**values)
         )
         return bool(result.rowcount)
 
 
 def _to_notification(m: Any) -> Notification:
-    return Notification(kind=m["kind"], report_id=m["report_id"], county=m["county"],
-                        recipient=m["recipient"], channel=m["channel"], urgent=m["urgent"],
-                        subject=m["subject"], content=m["content"], referral_id=m["referral_id"],
-                        address=m["address"], attempt=m["attempts"] + 1,
-                        attempts_before_replay=m["attempts_before_replay"], trace=m.get("trace") or {})
+    return Notification(
+        kind=m["kind"],
+        report_id=m["report_id"],
+        county=m["county"],
+        recipient=m["recipient"],
+        channel=m["channel"],
+        urgent=m["urgent"],
+        subject=m["subject"],
+        content=m["content"],
+        referral_id=m["referral_id"],
+        address=m["address"],
+        attempt=m["attempts"] + 1,
+        attempts_before_replay=m["attempts_before_replay"],
+        trace=m.get("trace") or {},
+    )

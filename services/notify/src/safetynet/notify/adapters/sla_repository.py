@@ -1,17 +1,17 @@
 """Reads and writes of SLA clocks and their timers."""
 
-from datetime import datetime, timezone
-from typing import Any, Sequence
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
-from safetynet.platform.messaging.outbox import current_trace
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.notify.adapters.orm import sla_clocks, timers
-from safetynet.platform.storage import insert_ignoring_conflict, insert_or_lock
 from safetynet.notify.adapters.sql import is_postgresql
 from safetynet.notify.domain import SlaClock, Timer
-
+from safetynet.platform.messaging.outbox import current_trace
+from safetynet.platform.storage import insert_ignoring_conflict, insert_or_lock
 
 # Built once: building a statement costs more CPU than running it.
 _SAVE_CLOCK = sla_clocks.update().where(sla_clocks.c.report_id == bindparam("clock_report_id"))
@@ -25,17 +25,39 @@ class SlaRepository:
         """The report's clock, locked until the transaction ends; a blank one the first
         time the report is heard of. Insert-then-lock, so two replicas that hear of the
         same report at once both end up holding the one row, one after the other."""
-        row = (await self._session.execute(*insert_or_lock(
-            self._session, sla_clocks, dict(report_id=report_id, county=county, state="open",
-                                            deadline_from_screening=False, updated_at=_now(),
-                                            trace=current_trace()), conflict="report_id"))).one()
+        row = (
+            await self._session.execute(
+                *insert_or_lock(
+                    self._session,
+                    sla_clocks,
+                    dict(
+                        report_id=report_id,
+                        county=county,
+                        state="open",
+                        deadline_from_screening=False,
+                        updated_at=_now(),
+                        trace=current_trace(),
+                    ),
+                    conflict="report_id",
+                )
+            )
+        ).one()
         return _to_clock(row)
 
     async def save(self, clock: SlaClock) -> None:
-        await self._session.execute(_SAVE_CLOCK, dict(
-            clock_report_id=clock.report_id, received_at=clock.received_at, due_at=clock.due_at, state=clock.state,
-            closed_at=clock.closed_at, snapshot_seq=clock.snapshot_seq,
-            deadline_from_screening=clock.deadline_from_screening, updated_at=_now()))
+        await self._session.execute(
+            _SAVE_CLOCK,
+            dict(
+                clock_report_id=clock.report_id,
+                received_at=clock.received_at,
+                due_at=clock.due_at,
+                state=clock.state,
+                closed_at=clock.closed_at,
+                snapshot_seq=clock.snapshot_seq,
+                deadline_from_screening=clock.deadline_from_screening,
+                updated_at=_now(),
+            ),
+        )
 
     async def replan(self, report_id: str, planned: Sequence[Timer]) -> None:
         """Make `planned` the report's unfired timers; a timer that already fired stays
@@ -44,8 +66,7 @@ class SlaRepository:
         await self.cancel(report_id)
         rows = [dict(report_id=report_id, kind=p.kind, index=p.index, fire_at=p.fire_at) for p in planned]
         if rows:
-            statement, _ = insert_ignoring_conflict(self._session, timers, rows[0],
-                                                    conflict="report_id, kind, index")
+            statement, _ = insert_ignoring_conflict(self._session, timers, rows[0], conflict="report_id, kind, index")
             await self._session.execute(statement, rows)
 
     async def cancel(self, report_id: str) -> None:
@@ -78,30 +99,38 @@ class SlaRepository:
             # One clock object per report, so that a warning and the breach due in the
             # same tick see each other's state change.
             clock = clocks.setdefault(fields["report_id"], _to_clock(fields))
-            due.append((clock, Timer(row.kind, row.index, row.fire_at)))
+            # By key: `row.index` reads as the tuple method to a type checker.
+            due.append((clock, Timer(row.kind, row._mapping["index"], row.fire_at)))
         return due
 
     async def mark_fired(self, report_id: str, timer: Timer, *, at: datetime) -> None:
         t = timers.c
         await self._session.execute(
-            timers.update().where(t.report_id == report_id, t.kind == timer.kind, t.index == timer.index)
+            timers.update()
+            .where(t.report_id == report_id, t.kind == timer.kind, t.index == timer.index)
             .values(fired_at=at)
         )
 
     async def get(self, report_id: str) -> SlaClock | None:
-        row = (await self._session.execute(
-            select(sla_clocks).where(sla_clocks.c.report_id == report_id))).one_or_none()
+        row = (await self._session.execute(select(sla_clocks).where(sla_clocks.c.report_id == report_id))).one_or_none()
         return _to_clock(row) if row else None
 
 
 def _to_clock(row: Row[Any] | dict[str, Any]) -> SlaClock:
     m = row._mapping if isinstance(row, Row) else row
-    return SlaClock(report_id=m["report_id"], county=m["county"], received_at=m["received_at"],
-                    due_at=m["due_at"], state=m["state"], closed_at=m["closed_at"],
-                    snapshot_seq=m["snapshot_seq"], deadline_from_screening=m["deadline_from_screening"],
-                    trace=m.get("trace") or {})
+    return SlaClock(
+        report_id=m["report_id"],
+        county=m["county"],
+        received_at=m["received_at"],
+        due_at=m["due_at"],
+        state=m["state"],
+        closed_at=m["closed_at"],
+        snapshot_seq=m["snapshot_seq"],
+        deadline_from_screening=m["deadline_from_screening"],
+        trace=m.get("trace") or {},
+    )
 
 
 def _now() -> datetime:
     # Bookkeeping only; SLA decisions use the injected clock.
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -1,6 +1,5 @@
 """Small dialect differences between PostgreSQL and the embedded SQLite."""
 
-
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.platform.storage import dialect_name

@@ -3,9 +3,10 @@ failed delivery is retried."""
 
 import random
 import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 NotificationKind = Literal["referral", "escalation"]
 Outcome = Literal["recorded", "delivered", "failed"]
@@ -39,7 +40,7 @@ class Notification:
     content: Mapping[str, Any] = field(default_factory=dict)
     referral_id: str | None = None
     address: str | None = None
-    attempt: int = 1               # the attempt about to be made; counts on across replays
+    attempt: int = 1  # the attempt about to be made; counts on across replays
     attempts_before_replay: int = 0  # attempts made before the latest replay
     trace: Mapping[str, Any] = field(default_factory=dict)  # opaque W3C context it was planned in
 
@@ -62,30 +63,66 @@ class Notification:
         return str(uuid.uuid5(_NAMESPACE, self.dedupe_key))
 
 
-def referral_notifications(*, report_id: str, referral_id: str, county: str, kind: str, unit: str,
-                           urgent: bool, assigned_at: datetime,
-                           recipients: Sequence[Recipient]) -> list[Notification]:
+def referral_notifications(
+    *,
+    report_id: str,
+    referral_id: str,
+    county: str,
+    kind: str,
+    unit: str,
+    urgent: bool,
+    assigned_at: datetime,
+    recipients: Sequence[Recipient],
+) -> list[Notification]:
     """Tell the unit, on each of its channels, that a referral was assigned to it."""
     subject = f"{'[URGENT] ' if urgent else ''}New {kind} referral {referral_id} for {unit}"
-    content = {"event": "referral_assigned", "report_id": report_id, "referral_id": referral_id,
-               "county": county, "kind": kind, "unit": unit, "urgent": urgent,
-               "assigned_at": assigned_at.isoformat()}
-    return [Notification(kind="referral", report_id=report_id, county=county, recipient=r.id,
-                         channel=r.channel, urgent=urgent, subject=subject, content=content,
-                         referral_id=referral_id, address=r.address)
-            for r in recipients]
+    content = {
+        "event": "referral_assigned",
+        "report_id": report_id,
+        "referral_id": referral_id,
+        "county": county,
+        "kind": kind,
+        "unit": unit,
+        "urgent": urgent,
+        "assigned_at": assigned_at.isoformat(),
+    }
+    return [
+        Notification(
+            kind="referral",
+            report_id=report_id,
+            county=county,
+            recipient=r.id,
+            channel=r.channel,
+            urgent=urgent,
+            subject=subject,
+            content=content,
+            referral_id=referral_id,
+            address=r.address,
+        )
+        for r in recipients
+    ]
 
 
-def escalation_notifications(*, report_id: str, county: str, due_at: datetime,
-                             recipients: Sequence[Recipient]) -> list[Notification]:
+def escalation_notifications(
+    *, report_id: str, county: str, due_at: datetime, recipients: Sequence[Recipient]
+) -> list[Notification]:
     """Tell the county's dispatch supervisors that a report missed its SLA deadline."""
     subject = f"[URGENT] SLA breached: report {report_id} not dispatched by {due_at.isoformat()}"
-    content = {"event": "sla_breached", "report_id": report_id, "county": county,
-               "due_at": due_at.isoformat()}
-    return [Notification(kind="escalation", report_id=report_id, county=county, recipient=r.id,
-                         channel=r.channel, urgent=True, subject=subject, content=content,
-                         address=r.address)
-            for r in recipients]
+    content = {"event": "sla_breached", "report_id": report_id, "county": county, "due_at": due_at.isoformat()}
+    return [
+        Notification(
+            kind="escalation",
+            report_id=report_id,
+            county=county,
+            recipient=r.id,
+            channel=r.channel,
+            urgent=True,
+            subject=subject,
+            content=content,
+            address=r.address,
+        )
+        for r in recipients
+    ]
 
 
 @dataclass(frozen=True)
@@ -115,5 +152,5 @@ class RetryPolicy:
     def delay(self, attempts: int, rand: Callable[[], float] = random.random) -> float:
         """Seconds to wait after the `attempts`-th failure: half the exponential step
         fixed, half random, so replicas that failed together do not retry together."""
-        step = min(self.cap_seconds, self.base_seconds * 2 ** (attempts - 1))
+        step = min(self.cap_seconds, self.base_seconds * 2.0 ** (attempts - 1))
         return step / 2 + rand() * step / 2

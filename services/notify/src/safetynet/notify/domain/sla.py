@@ -4,9 +4,10 @@ Pure: every method takes the facts and the time it needs and returns the events 
 causes; persisting the clock, its timers and the events is the service layer's job.
 """
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable, Literal, Mapping, Sequence
+from typing import Literal
 
 from safetynet.policy import referral_lifecycle as lifecycle
 
@@ -24,8 +25,7 @@ class ReferralFact:
     status: str
 
 
-def dispatch_complete(destinations: Iterable[tuple[str, str | None]],
-                      referrals: Iterable[ReferralFact]) -> bool:
+def dispatch_complete(destinations: Iterable[tuple[str, str | None]], referrals: Iterable[ReferralFact]) -> bool:
     """True when every destination of the report has a live referral and every live
     referral has been acknowledged (or already closed).
 
@@ -49,8 +49,7 @@ class SlaPolicy:
         """Warnings for this report's deadline: a shorter (per-risk) deadline scales the
         default marks in proportion, so 16 h of 24 h becomes 2 h 40 min of 4 h."""
         deadline = (due_at - received_at).total_seconds()
-        return [received_at + timedelta(seconds=deadline * w / self.sla_seconds)
-                for w in sorted(self.warn_seconds)]
+        return [received_at + timedelta(seconds=deadline * w / self.sla_seconds) for w in sorted(self.warn_seconds)]
 
     def timers(self, *, received_at: datetime, due_at: datetime) -> list["Timer"]:
         warnings = self.warning_times(received_at=received_at, due_at=due_at)
@@ -88,8 +87,8 @@ class SlaClock:
     received_at: datetime | None = None
     due_at: datetime | None = None
     state: SlaState = "open"
-    closed_at: datetime | None = None      # when dispatch completed, whatever the state
-    snapshot_seq: int | None = None        # newest ReportStatusChanged seen
+    closed_at: datetime | None = None  # when dispatch completed, whatever the state
+    snapshot_seq: int | None = None  # newest ReportStatusChanged seen
     deadline_from_screening: bool = False  # for operators: is this screening's per-risk deadline?
     trace: Mapping[str, str] = field(default_factory=dict)  # opaque W3C context of the report
 
@@ -102,8 +101,9 @@ class SlaClock:
         """Started and neither met nor breached: its timers are live."""
         return self.started and self.state == "open"
 
-    def start(self, *, received_at: datetime, due_at: datetime, supervisors: Sequence[str],
-              from_screening: bool = False) -> list[SlaEvent]:
+    def start(
+        self, *, received_at: datetime, due_at: datetime, supervisors: Sequence[str], from_screening: bool = False
+    ) -> list[SlaEvent]:
         """Intake accepted the report (or screening told us first): start the clock."""
         if self.started:
             return []
@@ -114,21 +114,27 @@ class SlaClock:
             events += self._settle(supervisors)
         return events
 
-    def reschedule(self, *, received_at: datetime, due_at: datetime, at: datetime,
-                   supervisors: Sequence[str]) -> list[SlaEvent]:
+    def reschedule(
+        self, *, received_at: datetime, due_at: datetime, at: datetime, supervisors: Sequence[str]
+    ) -> list[SlaEvent]:
         """Screening set the per-risk deadline."""
         if not self.started:
-            return self.start(received_at=received_at, due_at=due_at, supervisors=supervisors,
-                              from_screening=True)
+            return self.start(received_at=received_at, due_at=due_at, supervisors=supervisors, from_screening=True)
         self.deadline_from_screening = True
         if self.state != "open" or due_at == self.due_at:
             return []  # a settled SLA keeps the deadline it was judged against
         self.due_at = due_at
         return [self._event("SlaRescheduled", at=at)]
 
-    def observe(self, *, seq: int, destinations: Sequence[tuple[str, str | None]],
-                referrals: Sequence[ReferralFact], at: datetime,
-                supervisors: Sequence[str]) -> list[SlaEvent]:
+    def observe(
+        self,
+        *,
+        seq: int,
+        destinations: Sequence[tuple[str, str | None]],
+        referrals: Sequence[ReferralFact],
+        at: datetime,
+        supervisors: Sequence[str],
+    ) -> list[SlaEvent]:
         """Routing's snapshot of the report's destinations and referrals, number `seq`."""
         if self.snapshot_seq is not None and seq <= self.snapshot_seq:
             return []  # stale: a newer snapshot was already seen
@@ -165,6 +171,22 @@ class SlaClock:
         self.state = "breached"
         return self._event("SlaBreached", at=self.due_at, escalated_to=tuple(supervisors))
 
-    def _event(self, type_: SlaEventType, *, at: datetime, **extra: object) -> SlaEvent:
+    def _event(
+        self,
+        type_: SlaEventType,
+        *,
+        at: datetime,
+        closed_at: datetime | None = None,
+        warning_index: int | None = None,
+        escalated_to: tuple[str, ...] = (),
+    ) -> SlaEvent:
         assert self.due_at is not None
-        return SlaEvent(type=type_, state=self.state, due_at=self.due_at, at=at, **extra)  # type: ignore[arg-type]
+        return SlaEvent(
+            type=type_,
+            state=self.state,
+            due_at=self.due_at,
+            at=at,
+            closed_at=closed_at,
+            warning_index=warning_index,
+            escalated_to=escalated_to,
+        )

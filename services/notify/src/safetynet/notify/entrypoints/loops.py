@@ -6,8 +6,8 @@ to drive it by hand with its own clock.
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import Callable, Mapping
 
 from safetynet.notify.adapters.channels import NotificationChannel
 from safetynet.notify.adapters.directory import UnitDirectory
@@ -23,9 +23,16 @@ class SlaScheduler:
 
     group = "safetynet-notify-scheduler"
 
-    def __init__(self, *, uow_factory: Callable[[], NotifyUnitOfWork], policy: SlaPolicy,
-                 directory: UnitDirectory, clock: Callable[[], datetime], interval: float = 1.0,
-                 batch: int = 100):
+    def __init__(
+        self,
+        *,
+        uow_factory: Callable[[], NotifyUnitOfWork],
+        policy: SlaPolicy,
+        directory: UnitDirectory,
+        clock: Callable[[], datetime],
+        interval: float = 1.0,
+        batch: int = 100,
+    ):
         self._uow_factory = uow_factory
         self._policy = policy
         self._directory = directory
@@ -37,8 +44,9 @@ class SlaScheduler:
         """Fire every timer due now, a batch per transaction; return how many fired."""
         now, fired = self._clock(), 0
         while True:
-            count = await handlers.fire_due_timers(now=now, limit=self._batch, uow=self._uow_factory(),
-                                                   policy=self._policy, directory=self._directory)
+            count = await handlers.fire_due_timers(
+                now=now, limit=self._batch, uow=self._uow_factory(), policy=self._policy, directory=self._directory
+            )
             fired += count
             if count < self._batch:
                 return fired
@@ -52,9 +60,15 @@ class DeliveryWorker:
 
     group = "safetynet-notify-delivery"
 
-    def __init__(self, *, uow_factory: Callable[[], NotifyUnitOfWork],
-                 channels: Mapping[str, NotificationChannel], clock: Callable[[], datetime],
-                 interval: float = 1.0, batch: int = 50):
+    def __init__(
+        self,
+        *,
+        uow_factory: Callable[[], NotifyUnitOfWork],
+        channels: Mapping[str, NotificationChannel],
+        clock: Callable[[], datetime],
+        interval: float = 1.0,
+        batch: int = 50,
+    ):
         self._uow_factory = uow_factory
         self.channels = channels
         self._clock = clock
@@ -69,8 +83,9 @@ class DeliveryWorker:
         """Try every notification due now; return how many were tried."""
         tried = 0
         while True:
-            count = await delivery.deliver_due(uow_factory=self._uow_factory, channels=self.channels,
-                                               clock=self._clock, limit=self._batch)
+            count = await delivery.deliver_due(
+                uow_factory=self._uow_factory, channels=self.channels, clock=self._clock, limit=self._batch
+            )
             tried += count
             if count < self._batch:
                 return tried
@@ -93,14 +108,20 @@ class DeliveryWorker:
                 log.warning("%s: closing channel %s failed", self.group, channel.name, exc_info=True)
 
 
-async def _every(interval: float, tick: Callable[[], object], stop: asyncio.Event, *, name: str,
-                 wakeup: asyncio.Event | None = None) -> None:
+async def _every(
+    interval: float,
+    tick: Callable[[], Awaitable[object]],
+    stop: asyncio.Event,
+    *,
+    name: str,
+    wakeup: asyncio.Event | None = None,
+) -> None:
     """Run `tick` every `interval` seconds (sooner when woken) until `stop` is set."""
     wakeup = wakeup or asyncio.Event()
     while not stop.is_set():
         wakeup.clear()
         try:
-            await tick()  # type: ignore[misc]
+            await tick()
         except asyncio.CancelledError:
             raise
         except Exception:  # the database is away or a tick failed: what is due stays due

@@ -9,22 +9,28 @@ which `safetynet notify replay` puts back in the queue.
 """
 
 import asyncio
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Callable, Mapping, Sequence
 
 from safetynet.contracts import topics
-from safetynet.platform.messaging.outbox import in_trace
 from safetynet.notify import domain
 from safetynet.notify.adapters.channels import NotificationChannel
 from safetynet.notify.adapters.contracts import notification_sent
 from safetynet.notify.service_layer.unit_of_work import NotifyUnitOfWork
+from safetynet.platform.messaging.outbox import in_trace
 
 DEFAULT_RETRY = domain.RetryPolicy()
 
 
-async def deliver_due(*, uow_factory: Callable[[], NotifyUnitOfWork], channels: Mapping[str, NotificationChannel],
-                      clock: Callable[[], datetime], limit: int = 50, lease_seconds: float = 120.0,
-                      send_timeout: float = 30.0) -> int:
+async def deliver_due(
+    *,
+    uow_factory: Callable[[], NotifyUnitOfWork],
+    channels: Mapping[str, NotificationChannel],
+    clock: Callable[[], datetime],
+    limit: int = 50,
+    lease_seconds: float = 120.0,
+    send_timeout: float = 30.0,
+) -> int:
     """Send the notifications due now, each attempt once; return how many were tried."""
     now = clock()
     async with uow_factory() as uow:
@@ -40,17 +46,22 @@ async def deliver_due(*, uow_factory: Callable[[], NotifyUnitOfWork], channels: 
     results = await asyncio.gather(*(attempt(n) for n in batch))
     if batch:
         await record_deliveries(
-            [(n, r, channels[n.channel].retry if n.channel in channels else DEFAULT_RETRY)
-             for n, r in zip(batch, results)], uow=uow_factory(), now=clock())
+            [
+                (n, r, channels[n.channel].retry if n.channel in channels else DEFAULT_RETRY)
+                for n, r in zip(batch, results)
+            ],
+            uow=uow_factory(),
+            now=clock(),
+        )
     return len(batch)
 
 
-async def send_once(channel: NotificationChannel | None, notification: domain.Notification, *,
-                    timeout: float) -> domain.DeliveryResult:
+async def send_once(
+    channel: NotificationChannel | None, notification: domain.Notification, *, timeout: float
+) -> domain.DeliveryResult:
     """One attempt through `channel`, whatever goes wrong inside it."""
     if channel is None:
-        return domain.DeliveryResult("failed", f"channel {notification.channel!r} is not configured",
-                                     retryable=False)
+        return domain.DeliveryResult("failed", f"channel {notification.channel!r} is not configured", retryable=False)
     try:
         async with asyncio.timeout(timeout):
             return await channel.send(notification)
@@ -60,8 +71,12 @@ async def send_once(channel: NotificationChannel | None, notification: domain.No
         return domain.DeliveryResult("failed", f"{type(error).__name__}: {error}")
 
 
-async def record_deliveries(attempts: Sequence[tuple[domain.Notification, domain.DeliveryResult, domain.RetryPolicy]],
-                            *, uow: NotifyUnitOfWork, now: datetime) -> None:
+async def record_deliveries(
+    attempts: Sequence[tuple[domain.Notification, domain.DeliveryResult, domain.RetryPolicy]],
+    *,
+    uow: NotifyUnitOfWork,
+    now: datetime,
+) -> None:
     """Keep each attempt; close its notification (delivered, or dead-lettered when out of
     attempts) or schedule its next attempt; tell the report's timeline about the attempt."""
     async with uow:
@@ -71,8 +86,14 @@ async def record_deliveries(attempts: Sequence[tuple[domain.Notification, domain
         await uow.commit()
 
 
-async def _record(uow: NotifyUnitOfWork, n: domain.Notification, result: domain.DeliveryResult, *,
-                  retry: domain.RetryPolicy, now: datetime) -> None:
+async def _record(
+    uow: NotifyUnitOfWork,
+    n: domain.Notification,
+    result: domain.DeliveryResult,
+    *,
+    retry: domain.RetryPolicy,
+    now: datetime,
+) -> None:
     await uow.notifications.record_attempt(n, result, at=now)
     dead = not result.ok and retry.gives_up(n.attempt_in_round, result)
     if result.ok or dead:
@@ -90,14 +111,23 @@ async def _record(uow: NotifyUnitOfWork, n: domain.Notification, result: domain.
         await uow.emit(topics.NOTIFICATIONS, notification_sent(n, result, at=now, dead_lettered=dead, detail=summary))
 
 
-def attempt_summary(notification: domain.Notification, result: domain.DeliveryResult, *,
-                    dead_lettered: bool = False, retryable: bool = True, retry_in: float | None = None) -> str:
+def attempt_summary(
+    notification: domain.Notification,
+    result: domain.DeliveryResult,
+    *,
+    dead_lettered: bool = False,
+    retryable: bool = True,
+    retry_in: float | None = None,
+) -> str:
     """One line for the timeline: "attempt 2: HTTP 503; retrying in 24 s"."""
     text = f"attempt {notification.attempt}: {result.detail or result.outcome}"
     if retry_in is not None:
         text += f"; retrying in {retry_in:.0f} s"
     if dead_lettered:
         tries = notification.attempt_in_round
-        text += (f"; dead-lettered after {tries} attempt{'s' if tries != 1 else ''}" if retryable
-                 else "; dead-lettered (not retryable)")
+        text += (
+            f"; dead-lettered after {tries} attempt{'s' if tries != 1 else ''}"
+            if retryable
+            else "; dead-lettered (not retryable)"
+        )
     return text

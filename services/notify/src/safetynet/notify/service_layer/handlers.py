@@ -5,21 +5,30 @@ new state, its timers, the notifications it plans and the events it publishes co
 together or not at all. That is what makes each warning and breach fire exactly once.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Sequence
 
 from safetynet.contracts import topics
-from safetynet.platform.messaging.outbox import in_trace
 from safetynet.notify import domain
 from safetynet.notify.adapters.contracts import sla_changed
 from safetynet.notify.adapters.directory import UnitDirectory
 from safetynet.notify.service_layer.unit_of_work import NotifyUnitOfWork
+from safetynet.platform.messaging.outbox import in_trace
 
 
-async def start_clock(*, event_id: str, report_id: str, county: str, received_at: datetime,
-                      due_at: datetime, now: datetime, uow: NotifyUnitOfWork, policy: domain.SlaPolicy,
-                      directory: UnitDirectory) -> list[domain.SlaEvent]:
+async def start_clock(
+    *,
+    event_id: str,
+    report_id: str,
+    county: str,
+    received_at: datetime,
+    due_at: datetime,
+    now: datetime,
+    uow: NotifyUnitOfWork,
+    policy: domain.SlaPolicy,
+    directory: UnitDirectory,
+) -> list[domain.SlaEvent]:
     """Start the report's SLA clock when intake accepts the report."""
     async with uow:
         if not await uow.claim(event_id):
@@ -31,40 +40,61 @@ async def start_clock(*, event_id: str, report_id: str, county: str, received_at
         return events
 
 
-async def reschedule_clock(*, event_id: str, report_id: str, county: str, received_at: datetime,
-                           due_at: datetime, now: datetime, uow: NotifyUnitOfWork,
-                           policy: domain.SlaPolicy, directory: UnitDirectory) -> list[domain.SlaEvent]:
+async def reschedule_clock(
+    *,
+    event_id: str,
+    report_id: str,
+    county: str,
+    received_at: datetime,
+    due_at: datetime,
+    now: datetime,
+    uow: NotifyUnitOfWork,
+    policy: domain.SlaPolicy,
+    directory: UnitDirectory,
+) -> list[domain.SlaEvent]:
     """Move the deadline (and its warnings) to screening's per-risk deadline."""
     async with uow:
         if not await uow.claim(event_id):
             return []
         clock = await uow.clocks.lock(report_id, county=county)
-        events = clock.reschedule(received_at=received_at, due_at=due_at, at=now,
-                                  supervisors=directory.supervisors(county))
+        events = clock.reschedule(
+            received_at=received_at, due_at=due_at, at=now, supervisors=directory.supervisors(county)
+        )
         await _apply(uow, clock, events, now=now, policy=policy, directory=directory)
         await uow.commit()
         return events
 
 
-async def observe_referrals(*, event_id: str, report_id: str, county: str, seq: int,
-                            destinations: Sequence[tuple[str, str | None]],
-                            referrals: Sequence[domain.ReferralFact], at: datetime, now: datetime,
-                            uow: NotifyUnitOfWork, policy: domain.SlaPolicy,
-                            directory: UnitDirectory) -> list[domain.SlaEvent]:
+async def observe_referrals(
+    *,
+    event_id: str,
+    report_id: str,
+    county: str,
+    seq: int,
+    destinations: Sequence[tuple[str, str | None]],
+    referrals: Sequence[domain.ReferralFact],
+    at: datetime,
+    now: datetime,
+    uow: NotifyUnitOfWork,
+    policy: domain.SlaPolicy,
+    directory: UnitDirectory,
+) -> list[domain.SlaEvent]:
     """Close the SLA as met once every destination has a live referral and all are acknowledged."""
     async with uow:
         if not await uow.claim(event_id):
             return []
         clock = await uow.clocks.lock(report_id, county=county)
-        events = clock.observe(seq=seq, destinations=destinations, referrals=referrals, at=at,
-                               supervisors=directory.supervisors(county))
+        events = clock.observe(
+            seq=seq, destinations=destinations, referrals=referrals, at=at, supervisors=directory.supervisors(county)
+        )
         await _apply(uow, clock, events, now=now, policy=policy, directory=directory)
         await uow.commit()
         return events
 
 
-async def fire_due_timers(*, now: datetime, limit: int, uow: NotifyUnitOfWork, policy: domain.SlaPolicy,
-                          directory: UnitDirectory) -> int:
+async def fire_due_timers(
+    *, now: datetime, limit: int, uow: NotifyUnitOfWork, policy: domain.SlaPolicy, directory: UnitDirectory
+) -> int:
     """Fire up to `limit` timers due at `now`; return how many were due."""
     async with uow:
         due = await uow.clocks.lock_due(now, limit=limit)
@@ -77,16 +107,34 @@ async def fire_due_timers(*, now: datetime, limit: int, uow: NotifyUnitOfWork, p
         return len(due)
 
 
-async def plan_referral_notifications(*, event_id: str, report_id: str, referral_id: str, county: str,
-                                      kind: str, unit: str, urgent: bool, assigned_at: datetime,
-                                      now: datetime, uow: NotifyUnitOfWork, directory: UnitDirectory) -> int:
+async def plan_referral_notifications(
+    *,
+    event_id: str,
+    report_id: str,
+    referral_id: str,
+    county: str,
+    kind: str,
+    unit: str,
+    urgent: bool,
+    assigned_at: datetime,
+    now: datetime,
+    uow: NotifyUnitOfWork,
+    directory: UnitDirectory,
+) -> int:
     """Plan one notification per channel of the unit a referral was assigned to."""
     async with uow:
         if not await uow.claim(event_id):
             return 0
         planned = domain.referral_notifications(
-            report_id=report_id, referral_id=referral_id, county=county, kind=kind, unit=unit,
-            urgent=urgent, assigned_at=assigned_at, recipients=directory.unit_recipients(unit))
+            report_id=report_id,
+            referral_id=referral_id,
+            county=county,
+            kind=kind,
+            unit=unit,
+            urgent=urgent,
+            assigned_at=assigned_at,
+            recipients=directory.unit_recipients(unit),
+        )
         # The unique key (referral, channel) also holds when the same assignment arrives
         # under another event id, e.g. re-published by routing after a crash.
         added = sum([await uow.notifications.add(n, send_at=now) for n in planned])
@@ -100,9 +148,9 @@ class Replay:
 
     notification_id: str
     replayed: bool
-    reason: str = ""                     # why not, when not replayed
+    reason: str = ""  # why not, when not replayed
     notification: domain.Notification | None = None
-    address_changed: bool = False        # replayed to the unit directory's current address
+    address_changed: bool = False  # replayed to the unit directory's current address
 
     def describe(self) -> str:
         n = self.notification
@@ -115,8 +163,14 @@ class Replay:
         return f"{self.notification_id} ({what}{extra}): replayed after {n.attempt - 1} attempts"
 
 
-async def replay_notifications(*, now: datetime, uow: NotifyUnitOfWork, notification_ids: Sequence[str] = (),
-                               all_dead: bool = False, directory: UnitDirectory | None = None) -> list[Replay]:
+async def replay_notifications(
+    *,
+    now: datetime,
+    uow: NotifyUnitOfWork,
+    notification_ids: Sequence[str] = (),
+    all_dead: bool = False,
+    directory: UnitDirectory | None = None,
+) -> list[Replay]:
     """Put dead-lettered notifications (those given, or every one) back to pending, due
     `now`, with a fresh round of attempts; the delivery worker sends them again and every
     new attempt is recorded after the old ones. With `directory`, each goes to its
@@ -141,8 +195,14 @@ async def replay_notifications(*, now: datetime, uow: NotifyUnitOfWork, notifica
                 continue
             address = _current_address(n, directory) or n.address
             if await uow.notifications.replay(n, at=now, address=address):
-                results.append(Replay(notification_id, True, notification=replace(n, address=address),
-                                      address_changed=address != n.address))
+                results.append(
+                    Replay(
+                        notification_id,
+                        True,
+                        notification=replace(n, address=address),
+                        address_changed=address != n.address,
+                    )
+                )
             else:  # a concurrent replay got there first
                 results.append(Replay(notification_id, False, "replayed meanwhile", n))
         await uow.commit()
@@ -152,21 +212,34 @@ async def replay_notifications(*, now: datetime, uow: NotifyUnitOfWork, notifica
 def _current_address(n: domain.Notification, directory: UnitDirectory | None) -> str | None:
     if directory is None:
         return None
-    recipients = (directory.unit_recipients(n.recipient) if n.kind == "referral"
-                  else [r for r in directory.supervisor_recipients(n.county) if r.id == n.recipient])
+    recipients = (
+        directory.unit_recipients(n.recipient)
+        if n.kind == "referral"
+        else [r for r in directory.supervisor_recipients(n.county) if r.id == n.recipient]
+    )
     return next((r.address for r in recipients if r.channel == n.channel and r.address), None)
 
 
-async def _apply(uow: NotifyUnitOfWork, clock: domain.SlaClock, events: list[domain.SlaEvent], *,
-                 now: datetime, policy: domain.SlaPolicy, directory: UnitDirectory) -> None:
+async def _apply(
+    uow: NotifyUnitOfWork,
+    clock: domain.SlaClock,
+    events: list[domain.SlaEvent],
+    *,
+    now: datetime,
+    policy: domain.SlaPolicy,
+    directory: UnitDirectory,
+) -> None:
     """Persist the clock, its timers, its escalations and its events."""
     await uow.clocks.save(clock)
     for event in events:
         await uow.emit(topics.NOTIFICATIONS, sla_changed(clock, event))
         if event.type == "SlaBreached":
             for escalation in domain.escalation_notifications(
-                    report_id=clock.report_id, county=clock.county, due_at=event.due_at,
-                    recipients=directory.supervisor_recipients(clock.county)):
+                report_id=clock.report_id,
+                county=clock.county,
+                due_at=event.due_at,
+                recipients=directory.supervisor_recipients(clock.county),
+            ):
                 await uow.notifications.add(escalation, send_at=now)
     if not clock.started:
         return

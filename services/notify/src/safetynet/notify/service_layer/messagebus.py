@@ -9,11 +9,11 @@ from datetime import datetime
 
 from safetynet.contracts import events
 from safetynet.contracts.envelope import Envelope
-from safetynet.platform.messaging.consumer import MessageHandler
 from safetynet.notify.adapters.directory import UnitDirectory
 from safetynet.notify.domain import ReferralFact, SlaPolicy
 from safetynet.notify.service_layer import handlers
 from safetynet.notify.service_layer.unit_of_work import NotifyUnitOfWork
+from safetynet.platform.messaging.consumer import MessageHandler
 
 
 @dataclass(frozen=True)
@@ -27,35 +27,65 @@ class Dependencies:
 async def report_received(envelope: Envelope, deps: Dependencies) -> None:
     received = envelope.payload_as(events.ReportReceived)
     await handlers.start_clock(
-        event_id=envelope.event_id, report_id=received.report_id, county=received.county,
-        received_at=received.received_at, due_at=received.sla_due_at, now=deps.clock(),
-        uow=deps.uow_factory(), policy=deps.policy, directory=deps.directory)
+        event_id=envelope.event_id,
+        report_id=received.report_id,
+        county=received.county,
+        received_at=received.received_at,
+        due_at=received.sla_due_at,
+        now=deps.clock(),
+        uow=deps.uow_factory(),
+        policy=deps.policy,
+        directory=deps.directory,
+    )
 
 
 async def report_screened(envelope: Envelope, deps: Dependencies) -> None:
     screened = envelope.payload_as(events.ReportScreened)
     await handlers.reschedule_clock(
-        event_id=envelope.event_id, report_id=screened.report_id, county=screened.county,
-        received_at=screened.received_at, due_at=screened.sla_due_at, now=deps.clock(),
-        uow=deps.uow_factory(), policy=deps.policy, directory=deps.directory)
+        event_id=envelope.event_id,
+        report_id=screened.report_id,
+        county=screened.county,
+        received_at=screened.received_at,
+        due_at=screened.sla_due_at,
+        now=deps.clock(),
+        uow=deps.uow_factory(),
+        policy=deps.policy,
+        directory=deps.directory,
+    )
 
 
 async def report_status_changed(envelope: Envelope, deps: Dependencies) -> None:
     snapshot = envelope.payload_as(events.ReportStatusChanged)
     await handlers.observe_referrals(
-        event_id=envelope.event_id, report_id=snapshot.report_id, county=snapshot.county,
-        seq=snapshot.seq, destinations=[(d.kind, d.unit) for d in snapshot.destinations],
+        event_id=envelope.event_id,
+        report_id=snapshot.report_id,
+        county=snapshot.county,
+        seq=snapshot.seq,
+        destinations=[(d.kind, d.unit) for d in snapshot.destinations],
         referrals=[ReferralFact(kind=r.kind, unit=r.unit, status=r.status) for r in snapshot.referrals],
         at=snapshot.at,
-        now=deps.clock(), uow=deps.uow_factory(), policy=deps.policy, directory=deps.directory)
+        now=deps.clock(),
+        uow=deps.uow_factory(),
+        policy=deps.policy,
+        directory=deps.directory,
+    )
 
 
 async def referral_assigned(envelope: Envelope, deps: Dependencies) -> None:
     referral = envelope.payload_as(events.ReferralChanged)
     await handlers.plan_referral_notifications(
-        event_id=envelope.event_id, report_id=referral.report_id, referral_id=referral.referral_id,
-        county=referral.county, kind=referral.kind, unit=referral.unit, urgent=referral.urgent,
-        assigned_at=referral.at, now=deps.clock(), uow=deps.uow_factory(), directory=deps.directory)
+        event_id=envelope.event_id,
+        report_id=referral.report_id,
+        referral_id=referral.referral_id,
+        county=referral.county,
+        kind=referral.kind,
+        unit=referral.unit,
+        urgent=referral.urgent,
+        assigned_at=referral.at,
+        now=deps.clock(),
+        uow=deps.uow_factory(),
+        directory=deps.directory,
+    )
 
 
 EVENT_HANDLERS: Mapping[str, MessageHandler[Dependencies]] = {

@@ -1,6 +1,7 @@
 """Conversion between the wire contracts and routing's domain: only here."""
 
 from datetime import datetime
+from typing import TypedDict
 
 from pydantic import BaseModel
 
@@ -13,27 +14,43 @@ PRODUCER = "routing"
 
 def to_screened_report(event: events.ReportScreened) -> domain.ScreenedReport:
     return domain.ScreenedReport(
-        report_id=event.report_id, county=event.county, risk_level=event.risk_level,
-        urgent=event.urgent, direct_dispatch=event.direct_dispatch,
+        report_id=event.report_id,
+        county=event.county,
+        risk_level=event.risk_level,
+        urgent=event.urgent,
+        direct_dispatch=event.direct_dispatch,
         recommended=tuple(domain.Destination(kind=d.kind, unit=d.unit) for d in event.recommended),
-        subject_hashes=tuple(event.subject_hashes), received_at=event.received_at,
-        reasons=tuple(domain.Reason(code=r.code, text=r.text) for r in event.reasons))
+        subject_hashes=tuple(event.subject_hashes),
+        received_at=event.received_at,
+        reasons=tuple(domain.Reason(code=r.code, text=r.text) for r in event.reasons),
+    )
+
+
+class _CommandCommon(TypedDict):
+    """What every domain command takes from its payload."""
+
+    report_id: str
+    county: str
+    actor: domain.Actor
 
 
 def to_command(envelope: Envelope) -> domain.Command:
     """The domain command of a commands-topic envelope (raises ValidationError if malformed)."""
     payload = envelope.payload_as(commands.COMMAND_TYPES[envelope.type])
-    common = dict(report_id=payload.report_id, county=payload.county, actor=to_actor(payload.actor))  # type: ignore[attr-defined]
+    common = _CommandCommon(report_id=payload.report_id, county=payload.county, actor=to_actor(payload.actor))
     match payload:
         case commands.ConfirmDestinations():
             return domain.ConfirmDestinations(**common)
         case commands.ChangeDestinations():
             return domain.ChangeDestinations(
-                **common, reason=payload.reason,
-                destinations=tuple(domain.Destination(kind=d.kind, unit=d.unit) for d in payload.destinations))
+                **common,
+                reason=payload.reason,
+                destinations=tuple(domain.Destination(kind=d.kind, unit=d.unit) for d in payload.destinations),
+            )
         case commands.ReassignReferral():
-            return domain.ReassignReferral(**common, referral_id=payload.referral_id, unit=payload.unit,
-                                           reason=payload.reason)
+            return domain.ReassignReferral(
+                **common, referral_id=payload.referral_id, unit=payload.unit, reason=payload.reason
+            )
         case commands.AcknowledgeReferral():
             return domain.AcknowledgeReferral(**common, referral_id=payload.referral_id)
         case commands.RejectReferral():
@@ -51,23 +68,38 @@ def referral_changed(case: domain.Case, change: domain.ReferralEvent) -> Envelop
     """ReferralAssigned, ReferralAcknowledged, ...: the envelope type is the event's name."""
     r = change.referral
     payload = events.ReferralChanged(
-        report_id=case.report_id, referral_id=r.referral_id, county=case.county, kind=r.kind,  # type: ignore[arg-type]
-        unit=r.unit, status=r.status, urgent=r.urgent, at=change.at,  # type: ignore[arg-type]
-        actor=change.actor.label, detail=change.detail, subject_hashes=list(case.subject_hashes))
+        report_id=case.report_id,
+        referral_id=r.referral_id,
+        county=case.county,
+        kind=r.kind,
+        unit=r.unit,
+        status=r.status,
+        urgent=r.urgent,
+        at=change.at,
+        actor=change.actor.label,
+        detail=change.detail,
+        subject_hashes=list(case.subject_hashes),
+    )
     return _envelope(type(change).__name__, case.report_id, payload)
 
 
 def status_changed(case: domain.Case, cause: domain.Event) -> Envelope:
     """The case's whole state after the change that `cause` heads."""
     payload = events.ReportStatusChanged(
-        report_id=case.report_id, county=case.county, seq=case.seq, status=case.status,  # type: ignore[arg-type]
-        recommended=[_ref(d) for d in case.recommended], destinations=[_ref(d) for d in case.destinations],
+        report_id=case.report_id,
+        county=case.county,
+        seq=case.seq,
+        status=case.status,
+        recommended=[_ref(d) for d in case.recommended],
+        destinations=[_ref(d) for d in case.destinations],
         referrals=[_snapshot(r) for r in sorted(case.referrals, key=domain.referral_order)],
-        at=cause.at, actor=cause.actor.label, detail=cause.detail,
+        at=cause.at,
+        actor=cause.actor.label,
+        detail=cause.detail,
         # The decision routing acts on, after the re-report rule it owns.
         direct_dispatch=case.direct_dispatch,
-        reasons=None if case.reasons is None else [events.ReasonCode(code=r.code, text=r.text)
-                                                   for r in case.reasons])
+        reasons=None if case.reasons is None else [events.ReasonCode(code=r.code, text=r.text) for r in case.reasons],
+    )
     return _envelope("ReportStatusChanged", case.report_id, payload)
 
 
@@ -75,19 +107,31 @@ def command_rejected(command: domain.Command, *, reason: str, at: datetime) -> E
     actor = command.actor
     # The domain's command classes carry the contract's envelope type names.
     payload = commands.CommandRejected(
-        report_id=command.report_id, command_type=type(command).__name__, reason=reason, at=at,
-        actor=commands.Actor(key_id=actor.key_id or "", role=actor.role, name=actor.name))
+        report_id=command.report_id,
+        command_type=type(command).__name__,
+        reason=reason,
+        at=at,
+        actor=commands.Actor(key_id=actor.key_id or "", role=actor.role, name=actor.name),
+    )
     return _envelope("CommandRejected", command.report_id, payload)
 
 
 def _ref(d: domain.Destination) -> events.DestinationRef:
-    return events.DestinationRef(kind=d.kind, unit=d.unit)  # type: ignore[arg-type]
+    return events.DestinationRef(kind=d.kind, unit=d.unit)
 
 
 def _snapshot(r: domain.Referral) -> events.ReferralSnapshot:
     return events.ReferralSnapshot(
-        referral_id=r.referral_id, kind=r.kind, unit=r.unit, status=r.status, urgent=r.urgent,  # type: ignore[arg-type]
-        assigned_at=r.assigned_at, updated_at=r.updated_at, reason=r.reason, outcome=r.outcome)
+        referral_id=r.referral_id,
+        kind=r.kind,
+        unit=r.unit,
+        status=r.status,
+        urgent=r.urgent,
+        assigned_at=r.assigned_at,
+        updated_at=r.updated_at,
+        reason=r.reason,
+        outcome=r.outcome,
+    )
 
 
 def _envelope(type_: str, report_id: str, payload: BaseModel) -> Envelope:

@@ -1,7 +1,16 @@
 """Routing's tables, in its own schema (prefixed names: SQLite has no schemas)."""
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
 )
 
 from safetynet.platform.messaging.outbox import inbox_table, outbox_table
@@ -11,7 +20,8 @@ SCHEMA = "routing"
 metadata = MetaData(schema=SCHEMA)
 
 cases = Table(
-    "routing_cases", metadata,
+    "routing_cases",
+    metadata,
     Column("report_id", String(36), primary_key=True),
     Column("county", String(20), nullable=False),
     # Derived from the referrals by the domain; stored so the queue can be queried.
@@ -19,7 +29,7 @@ cases = Table(
     Column("urgent", Boolean, nullable=False),
     Column("direct_dispatch", Boolean, nullable=False),
     Column("risk_level", String(10), nullable=False),
-    Column("recommended", JsonDocument, nullable=False),   # [{kind, unit}], the system's
+    Column("recommended", JsonDocument, nullable=False),  # [{kind, unit}], the system's
     Column("destinations", JsonDocument, nullable=False),  # [{kind, unit}], the current ones
     Column("subject_hashes", JsonDocument, nullable=False),
     Column("reasons", JsonDocument, nullable=True),  # [{code, text}] of the decision acted on
@@ -31,7 +41,8 @@ cases = Table(
 )
 
 referrals = Table(
-    "routing_referrals", metadata,
+    "routing_referrals",
+    metadata,
     Column("referral_id", String(36), primary_key=True),
     Column("report_id", String(36), ForeignKey(cases.c.report_id), nullable=False),
     Column("county", String(20), nullable=False),
@@ -50,7 +61,8 @@ referrals = Table(
 # Which subjects each case names, so a new report finds its subjects' closed referrals
 # (the re-report rule) by index rather than by scanning every case's JSON.
 case_subjects = Table(
-    "routing_case_subjects", metadata,
+    "routing_case_subjects",
+    metadata,
     Column("report_id", String(36), ForeignKey(cases.c.report_id), primary_key=True),
     Column("subject_hash", String(64), primary_key=True),
     Index("ix_routing_case_subjects_hash", "subject_hash"),
@@ -58,7 +70,8 @@ case_subjects = Table(
 
 # Who decided what, and when: every change of a case, with its reason.
 actions = Table(
-    "routing_actions", metadata,
+    "routing_actions",
+    metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("report_id", String(36), ForeignKey(cases.c.report_id), nullable=False),
     Column("action", String(40), nullable=False),

@@ -1,8 +1,9 @@
 """Reads and writes of routing's state: the Case aggregate and its action history."""
 
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy import bindparam, select
@@ -10,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.routing import domain
 from safetynet.routing.adapters.orm import actions, case_subjects, cases, referrals
-
 
 # Built once: building a statement costs more CPU than running it.
 _CASE_FOR_UPDATE = select(cases).where(cases.c.report_id == bindparam("report_id")).with_for_update()
@@ -38,8 +38,9 @@ class CaseRepository:
         self._seen[report_id] = (case.seq, {r.referral_id for r in case.referrals})
         return case
 
-    async def closed_referrals_for(self, subject_hashes: Iterable[str], *,
-                                   since: datetime) -> list[domain.ClosedReferral]:
+    async def closed_referrals_for(
+        self, subject_hashes: Iterable[str], *, since: datetime
+    ) -> list[domain.ClosedReferral]:
         """Referrals closed since `since` on cases naming any of these subjects, as committed
         now: a closed referral never changes again, so its updated_at is when it closed."""
         hashes = sorted(set(subject_hashes))
@@ -49,9 +50,14 @@ class CaseRepository:
         rows = await self._session.execute(
             select(s.subject_hash, r.kind, r.unit, r.county, r.updated_at)
             .join(referrals, r.report_id == s.report_id)
-            .where(s.subject_hash.in_(hashes), r.status == "closed", r.updated_at >= since))
-        return [domain.ClosedReferral(subject_hash=row.subject_hash, kind=row.kind, unit=row.unit,
-                                      county=row.county, closed_at=row.updated_at) for row in rows]
+            .where(s.subject_hash.in_(hashes), r.status == "closed", r.updated_at >= since)
+        )
+        return [
+            domain.ClosedReferral(
+                subject_hash=row.subject_hash, kind=row.kind, unit=row.unit, county=row.county, closed_at=row.updated_at
+            )
+            for row in rows
+        ]
 
     async def add(self, case: domain.Case) -> None:
         await self._session.execute(cases.insert(), dict(**_case_row(case)))
@@ -67,8 +73,7 @@ class CaseRepository:
         """Write a case read by get(); raise ConcurrentUpdate if someone else wrote it first."""
         seq, known = self._seen[case.report_id]
         result = await self._session.execute(
-            cases.update().where(cases.c.report_id == case.report_id, cases.c.seq == seq)
-            .values(**_case_row(case))
+            cases.update().where(cases.c.report_id == case.report_id, cases.c.seq == seq).values(**_case_row(case))
         )
         if result.rowcount != 1:
             raise ConcurrentUpdate(f"case {case.report_id} changed since seq {seq}")
@@ -76,15 +81,24 @@ class CaseRepository:
             row = _referral_row(case, referral)
             if referral.referral_id in known:
                 await self._session.execute(
-                    referrals.update().where(referrals.c.referral_id == referral.referral_id).values(**row))
+                    referrals.update().where(referrals.c.referral_id == referral.referral_id).values(**row)
+                )
             else:
                 await self._session.execute(referrals.insert(), dict(**row))
         self._seen[case.report_id] = (case.seq, {r.referral_id for r in case.referrals})
 
     async def add_actions(self, report_id: str, events: Iterable[domain.Event]) -> None:
         """Keep `events` in the case's history, in their order."""
-        rows = [dict(report_id=report_id, action=type(event).__name__, actor=event.actor.label,
-                     at=event.at, detail=action_detail(event)) for event in events]
+        rows = [
+            dict(
+                report_id=report_id,
+                action=type(event).__name__,
+                actor=event.actor.label,
+                at=event.at,
+                detail=action_detail(event),
+            )
+            for event in events
+        ]
         if rows:
             await self._session.execute(actions.insert(), rows)
 
@@ -93,7 +107,8 @@ def action_detail(event: domain.Event) -> dict[str, Any]:
     """The event as JSON, with the key the person acted with."""
     detail = {k: v for k, v in asdict(event).items() if k not in ("actor", "at")}
     detail["key_id"] = event.actor.key_id
-    return to_jsonable_python(detail)  # type: ignore[no-any-return]
+    jsonable: dict[str, Any] = to_jsonable_python(detail)  # a dict stays a dict, of JSON values
+    return jsonable
 
 
 def _destinations(value: list[dict[str, Any]]) -> tuple[domain.Destination, ...]:
@@ -102,30 +117,52 @@ def _destinations(value: list[dict[str, Any]]) -> tuple[domain.Destination, ...]
 
 def _case(row: Any, referral_list: list[domain.Referral]) -> domain.Case:
     return domain.Case(
-        report_id=row["report_id"], county=row["county"], risk_level=row["risk_level"],
-        urgent=row["urgent"], direct_dispatch=row["direct_dispatch"],
-        recommended=_destinations(row["recommended"]), destinations=_destinations(row["destinations"]),
-        subject_hashes=tuple(row["subject_hashes"]), received_at=row["received_at"],
-        updated_at=row["updated_at"], seq=row["seq"], referrals=referral_list,
-        reasons=None if row["reasons"] is None else tuple(domain.Reason(**r) for r in row["reasons"]))
+        report_id=row["report_id"],
+        county=row["county"],
+        risk_level=row["risk_level"],
+        urgent=row["urgent"],
+        direct_dispatch=row["direct_dispatch"],
+        recommended=_destinations(row["recommended"]),
+        destinations=_destinations(row["destinations"]),
+        subject_hashes=tuple(row["subject_hashes"]),
+        received_at=row["received_at"],
+        updated_at=row["updated_at"],
+        seq=row["seq"],
+        referrals=referral_list,
+        reasons=None if row["reasons"] is None else tuple(domain.Reason(**r) for r in row["reasons"]),
+    )
 
 
 def _case_row(case: domain.Case) -> dict[str, Any]:
     return dict(
-        report_id=case.report_id, county=case.county, status=case.status, urgent=case.urgent,
-        direct_dispatch=case.direct_dispatch, risk_level=case.risk_level,
+        report_id=case.report_id,
+        county=case.county,
+        status=case.status,
+        urgent=case.urgent,
+        direct_dispatch=case.direct_dispatch,
+        risk_level=case.risk_level,
         recommended=[asdict(d) for d in case.recommended],
         destinations=[asdict(d) for d in case.destinations],
-        subject_hashes=list(case.subject_hashes), seq=case.seq,
+        subject_hashes=list(case.subject_hashes),
+        seq=case.seq,
         reasons=None if case.reasons is None else [asdict(r) for r in case.reasons],
-        received_at=case.received_at, updated_at=case.updated_at)
+        received_at=case.received_at,
+        updated_at=case.updated_at,
+    )
 
 
 def _referral(row: Any) -> domain.Referral:
     return domain.Referral(
-        referral_id=row["referral_id"], kind=row["kind"], unit=row["unit"], status=row["status"],
-        urgent=row["urgent"], assigned_at=row["assigned_at"], updated_at=row["updated_at"],
-        reason=row["reason"], outcome=row["outcome"])
+        referral_id=row["referral_id"],
+        kind=row["kind"],
+        unit=row["unit"],
+        status=row["status"],
+        urgent=row["urgent"],
+        assigned_at=row["assigned_at"],
+        updated_at=row["updated_at"],
+        reason=row["reason"],
+        outcome=row["outcome"],
+    )
 
 
 def _referral_row(case: domain.Case, referral: domain.Referral) -> dict[str, Any]:

@@ -52,8 +52,9 @@ class CloseReferral(Command):
     outcome: str
 
 
-def execute(case: Case | None, command: Command, *, at: datetime, units: UnitDirectory,
-            new_id: NewId = new_referral_id) -> list[Event]:
+def execute(
+    case: Case | None, command: Command, *, at: datetime, units: UnitDirectory, new_id: NewId = new_referral_id
+) -> list[Event]:
     """Apply `command` to `case`; raise a CommandError (and change nothing) when it does not apply."""
     if case is None:
         raise UnknownReport(f"no case for report {command.report_id}")
@@ -68,11 +69,19 @@ def execute(case: Case | None, command: Command, *, at: datetime, units: UnitDir
         case ConfirmDestinations():
             return case.confirm(new_id=new_id, actor=actor, at=at)
         case ChangeDestinations():
-            return case.change(destinations=command.destinations, reason=command.reason,
-                               units=units, new_id=new_id, actor=actor, at=at)
+            return case.change(
+                destinations=command.destinations, reason=command.reason, units=units, new_id=new_id, actor=actor, at=at
+            )
         case ReassignReferral():
-            return case.reassign(referral_id=command.referral_id, unit=command.unit,
-                                 reason=command.reason, units=units, new_id=new_id, actor=actor, at=at)
+            return case.reassign(
+                referral_id=command.referral_id,
+                unit=command.unit,
+                reason=command.reason,
+                units=units,
+                new_id=new_id,
+                actor=actor,
+                at=at,
+            )
         case AcknowledgeReferral():
             return case.acknowledge(referral_id=command.referral_id, actor=actor, at=at)
         case RejectReferral():

@@ -17,11 +17,26 @@ from safetynet.policy.referral_lifecycle import ReferralAction
 
 from .errors import InvalidTransition, UnknownReferral, UnknownUnit
 from .events import (
-    CaseOpened, DestinationsChanged, DestinationsConfirmed, Event, ReferralAcknowledged,
-    ReferralAssigned, ReferralClosed, ReferralReassigned, ReferralRejected,
+    CaseOpened,
+    DestinationsChanged,
+    DestinationsConfirmed,
+    Event,
+    ReferralAcknowledged,
+    ReferralAssigned,
+    ReferralClosed,
+    ReferralReassigned,
+    ReferralRejected,
 )
 from .values import (
-    ROUTING, Actor, Destination, NewId, Reason, Referral, ScreenedReport, UnitDirectory, new_referral_id,
+    ROUTING,
+    Actor,
+    Destination,
+    NewId,
+    Reason,
+    Referral,
+    ScreenedReport,
+    UnitDirectory,
+    new_referral_id,
     unique,
 )
 
@@ -33,7 +48,7 @@ class Case:
     risk_level: str
     urgent: bool
     direct_dispatch: bool
-    recommended: tuple[Destination, ...]   # the system's decision, never overwritten
+    recommended: tuple[Destination, ...]  # the system's decision, never overwritten
     destinations: tuple[Destination, ...]  # the current ones, after any dispatcher change
     subject_hashes: tuple[str, ...]
     received_at: datetime
@@ -45,20 +60,34 @@ class Case:
     reasons: tuple[Reason, ...] | None = None
 
     @classmethod
-    def open(cls, report: ScreenedReport, *, at: datetime,
-             new_id: NewId = new_referral_id) -> tuple[Case, list[Event]]:
+    def open(cls, report: ScreenedReport, *, at: datetime, new_id: NewId = new_referral_id) -> tuple[Case, list[Event]]:
         """Open the case; a red or direct-dispatch report is referred at once."""
         recommended = unique(report.recommended)
-        case = cls(report_id=report.report_id, county=report.county, risk_level=report.risk_level,
-                   urgent=report.urgent, direct_dispatch=report.direct_dispatch,
-                   recommended=recommended, destinations=recommended,
-                   subject_hashes=report.subject_hashes, received_at=report.received_at, updated_at=at,
-                   reasons=report.reasons)
+        case = cls(
+            report_id=report.report_id,
+            county=report.county,
+            risk_level=report.risk_level,
+            urgent=report.urgent,
+            direct_dispatch=report.direct_dispatch,
+            recommended=recommended,
+            destinations=recommended,
+            subject_hashes=report.subject_hashes,
+            received_at=report.received_at,
+            updated_at=at,
+            reasons=report.reasons,
+        )
         why = "urgent" if report.urgent else "direct_dispatch" if report.direct_dispatch else None
         assigned = case._refer_pending(actor=ROUTING, at=at, detail=why, new_id=new_id) if why else []
         case._changed(at)
-        opened = CaseOpened(actor=ROUTING, at=at, detail=why, status=case.status, urgent=case.urgent,
-                            direct_dispatch=case.direct_dispatch, recommended=recommended)
+        opened = CaseOpened(
+            actor=ROUTING,
+            at=at,
+            detail=why,
+            status=case.status,
+            urgent=case.urgent,
+            direct_dispatch=case.direct_dispatch,
+            recommended=recommended,
+        )
         return case, [opened, *assigned]
 
     @property
@@ -86,8 +115,16 @@ class Case:
         self._changed(at)
         return [DestinationsConfirmed(actor=actor, at=at, destinations=self.destinations), *assigned]
 
-    def change(self, *, destinations: tuple[Destination, ...], reason: str, actor: Actor, at: datetime,
-               units: UnitDirectory, new_id: NewId = new_referral_id) -> list[Event]:
+    def change(
+        self,
+        *,
+        destinations: tuple[Destination, ...],
+        reason: str,
+        actor: Actor,
+        at: datetime,
+        units: UnitDirectory,
+        new_id: NewId = new_referral_id,
+    ) -> list[Event]:
         """Replace the destinations (keeping the recommendation) and refer the new ones."""
         wanted = unique(destinations)
         _require_text(reason, "a change needs a written reason")
@@ -100,17 +137,29 @@ class Case:
                 self._check_unit(units, kind=d.kind, unit=d.unit)
         for referral in self.referrals:
             if referral.status not in lifecycle.SUPERSEDED and referral.destination not in wanted:
-                raise InvalidTransition(f"{referral.unit} already holds referral {referral.referral_id}: "
-                                        "keep it among the destinations, or reassign it")
+                raise InvalidTransition(
+                    f"{referral.unit} already holds referral {referral.referral_id}: "
+                    "keep it among the destinations, or reassign it"
+                )
         previous, self.destinations = self.destinations, wanted
         assigned = self._refer_pending(actor=actor, at=at, detail=reason, new_id=new_id)
         self._changed(at)
-        changed = DestinationsChanged(actor=actor, at=at, detail=reason, recommended=self.recommended,
-                                      previous=previous, destinations=wanted)
+        changed = DestinationsChanged(
+            actor=actor, at=at, detail=reason, recommended=self.recommended, previous=previous, destinations=wanted
+        )
         return [changed, *assigned]
 
-    def reassign(self, *, referral_id: str, unit: str, reason: str, actor: Actor, at: datetime,
-                 units: UnitDirectory, new_id: NewId = new_referral_id) -> list[Event]:
+    def reassign(
+        self,
+        *,
+        referral_id: str,
+        unit: str,
+        reason: str,
+        actor: Actor,
+        at: datetime,
+        units: UnitDirectory,
+        new_id: NewId = new_referral_id,
+    ) -> list[Event]:
         """Move a referral to another unit of its kind: the old one ends `reassigned`."""
         old = self.referral(referral_id)
         _require_text(reason, "a reassignment needs a written reason")
@@ -121,15 +170,25 @@ class Case:
             raise InvalidTransition(f"referral {referral_id} is already assigned to {unit}")
         if target != old.destination and target in self.destinations:
             raise InvalidTransition(f"{unit} is already a destination of report {self.report_id}")
-        successor = Referral(referral_id=new_id(), kind=old.kind, unit=unit, status="assigned",
-                             urgent=self.urgent, assigned_at=at, updated_at=at)
+        successor = Referral(
+            referral_id=new_id(),
+            kind=old.kind,
+            unit=unit,
+            status="assigned",
+            urgent=self.urgent,
+            assigned_at=at,
+            updated_at=at,
+        )
         self.destinations = tuple(target if d == old.destination else d for d in self.destinations)
         old.status, old.reason, old.updated_at = lifecycle.after("reassign", old.status), reason, at
         self.referrals.append(successor)
         self._changed(at)
-        return [ReferralReassigned(actor=actor, at=at, detail=reason, referral=replace(old),
-                                   successor_id=successor.referral_id),
-                ReferralAssigned(actor=actor, at=at, detail=reason, referral=replace(successor))]
+        return [
+            ReferralReassigned(
+                actor=actor, at=at, detail=reason, referral=replace(old), successor_id=successor.referral_id
+            ),
+            ReferralAssigned(actor=actor, at=at, detail=reason, referral=replace(successor)),
+        ]
 
     # The unit's answers -----------------------------------------------------------
 
@@ -163,14 +222,20 @@ class Case:
             return "every destination already has a referral: reassign the rejected one"
         return "every destination already has a referral"
 
-    def _refer_pending(self, *, actor: Actor, at: datetime, detail: str | None,
-                       new_id: NewId) -> list[Event]:
+    def _refer_pending(self, *, actor: Actor, at: datetime, detail: str | None, new_id: NewId) -> list[Event]:
         assigned: list[Event] = []
         for d in self._pending():
             if d.unit is None:
                 continue  # a dispatcher has to name the unit first
-            referral = Referral(referral_id=new_id(), kind=d.kind, unit=d.unit, status="assigned",
-                                urgent=self.urgent, assigned_at=at, updated_at=at)
+            referral = Referral(
+                referral_id=new_id(),
+                kind=d.kind,
+                unit=d.unit,
+                status="assigned",
+                urgent=self.urgent,
+                assigned_at=at,
+                updated_at=at,
+            )
             self.referrals.append(referral)
             assigned.append(ReferralAssigned(actor=actor, at=at, detail=detail, referral=replace(referral)))
         return assigned

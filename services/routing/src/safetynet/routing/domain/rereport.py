@@ -32,7 +32,8 @@ TEXTS = {
     REREPORT_PREVIOUS_UNIT: "結案後再報，派回原承辦單位 / Re-report after closure -> previous unit",
     REREPORT_PREVIOUS_UNIT_OTHER_COUNTY: (
         "結案後再報，原承辦單位屬他縣市，依一般規則派案 / "
-        "Re-report after closure: previous unit is in another county, routed as usual"),
+        "Re-report after closure: previous unit is in another county, routed as usual"
+    ),
 }
 
 
@@ -52,8 +53,7 @@ def recent_closures(report: ScreenedReport, history: Iterable[ClosedReferral]) -
     (safetynet.policy.repeat_window). The caller may pass a wider history: the window is
     decided here."""
     hashes = set(report.subject_hashes)
-    return [c for c in history
-            if c.subject_hash in hashes and within_repeat_window(c.closed_at, report.received_at)]
+    return [c for c in history if c.subject_hash in hashes and within_repeat_window(c.closed_at, report.received_at)]
 
 
 def latest_by_kind(closures: Iterable[ClosedReferral]) -> dict[str, ClosedReferral]:
@@ -94,8 +94,12 @@ def apply_rereport_rule(report: ScreenedReport, history: Iterable[ClosedReferral
         added.append(_naming(REREPORT_PREVIOUS_UNIT, reused))
     if elsewhere:
         added.append(_naming(REREPORT_PREVIOUS_UNIT_OTHER_COUNTY, elsewhere))
-    return replace(report, direct_dispatch=True, recommended=recommended,
-                   reasons=_merge(report.reasons, added, unmapped_left=any(d.unit is None for d in recommended)))
+    return replace(
+        report,
+        direct_dispatch=True,
+        recommended=recommended,
+        reasons=_merge(report.reasons, added, unmapped_left=any(d.unit is None for d in recommended)),
+    )
 
 
 def _naming(code: str, units: list[str]) -> Reason:

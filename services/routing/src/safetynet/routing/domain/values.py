@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Protocol
+from typing import Protocol
 
 from safetynet.policy.destination_kinds import DESTINATION_KINDS, kind_rank
 from safetynet.policy.referral_lifecycle import LIVE
-
 
 NewId = Callable[[], str]
 

@@ -11,5 +11,11 @@ GROUP = "safetynet-routing"
 
 
 def consumer_loop(*, dependencies: Dependencies, broker: Broker, engine: AsyncEngine) -> ConsumerLoop:
-    return ConsumerLoop(service="routing", group=GROUP, topics=[topics.DECISIONS, topics.COMMANDS], broker=broker,
-                        handlers=bind_handlers(HANDLERS, dependencies), engine=engine)
+    return ConsumerLoop(
+        service="routing",
+        group=GROUP,
+        topics=[topics.DECISIONS, topics.COMMANDS],
+        broker=broker,
+        handlers=bind_handlers(HANDLERS, dependencies),
+        engine=engine,
+    )

@@ -9,8 +9,14 @@ from safetynet.routing.adapters.contracts import command_rejected, referral_chan
 from safetynet.routing.service_layer.unit_of_work import RoutingUnitOfWork
 
 
-async def open_case(*, event_id: str, report: domain.ScreenedReport, at: datetime, uow: RoutingUnitOfWork,
-                    new_id: domain.NewId = domain.new_referral_id) -> domain.Case | None:
+async def open_case(
+    *,
+    event_id: str,
+    report: domain.ScreenedReport,
+    at: datetime,
+    uow: RoutingUnitOfWork,
+    new_id: domain.NewId = domain.new_referral_id,
+) -> domain.Case | None:
     """Open the case of a screened report; refer it at once when urgent or a direct dispatch.
 
     The re-report rule is applied here, against routing's own committed closures, so a
@@ -22,7 +28,8 @@ async def open_case(*, event_id: str, report: domain.ScreenedReport, at: datetim
             await uow.commit()  # keep the claim: a second decision never opens a second case
             return None
         history = await uow.cases.closed_referrals_for(
-            report.subject_hashes, since=repeat_window_start(report.received_at))
+            report.subject_hashes, since=repeat_window_start(report.received_at)
+        )
         report = domain.apply_rereport_rule(report, history)
         case, changes = domain.Case.open(report, at=at, new_id=new_id)
         await uow.cases.add(case)
@@ -31,9 +38,15 @@ async def open_case(*, event_id: str, report: domain.ScreenedReport, at: datetim
         return case
 
 
-async def apply_command(*, event_id: str, command: domain.Command, at: datetime, uow: RoutingUnitOfWork,
-                        units: domain.UnitDirectory,
-                        new_id: domain.NewId = domain.new_referral_id) -> list[domain.Event]:
+async def apply_command(
+    *,
+    event_id: str,
+    command: domain.Command,
+    at: datetime,
+    uow: RoutingUnitOfWork,
+    units: domain.UnitDirectory,
+    new_id: domain.NewId = domain.new_referral_id,
+) -> list[domain.Event]:
     """Apply a dispatcher's or a unit's command, or answer CommandRejected and change nothing."""
     async with uow:
         if not await uow.claim(event_id):

@@ -5,7 +5,7 @@ its handler, with the dependencies that bootstrap wired once."""
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from safetynet.contracts import commands, events
 from safetynet.contracts.envelope import Envelope
@@ -25,21 +25,23 @@ class Dependencies:
 async def report_screened(envelope: Envelope, deps: Dependencies) -> None:
     report = to_screened_report(envelope.payload_as(events.ReportScreened))
     # Automatic referrals happen when routing makes them.
-    await handlers.open_case(event_id=envelope.event_id, report=report, at=datetime.now(timezone.utc),
-                             uow=deps.uow_factory())
+    await handlers.open_case(event_id=envelope.event_id, report=report, at=datetime.now(UTC), uow=deps.uow_factory())
 
 
 async def command(envelope: Envelope, deps: Dependencies) -> None:
     # A command happened when the person acted: the envelope's time, set by intake.
-    await handlers.apply_command(event_id=envelope.event_id, command=to_command(envelope),
-                                 at=envelope.occurred_at, uow=deps.uow_factory(), units=deps.directory)
+    await handlers.apply_command(
+        event_id=envelope.event_id,
+        command=to_command(envelope),
+        at=envelope.occurred_at,
+        uow=deps.uow_factory(),
+        units=deps.directory,
+    )
 
 
 EVENT_HANDLERS: Mapping[str, MessageHandler[Dependencies]] = {
     "ReportScreened": report_screened,
 }
 # Every dispatcher and unit command goes to one handler: the case decides what it does.
-COMMAND_HANDLERS: Mapping[str, MessageHandler[Dependencies]] = {
-    name: command for name in commands.COMMAND_TYPES
-}
+COMMAND_HANDLERS: Mapping[str, MessageHandler[Dependencies]] = dict.fromkeys(commands.COMMAND_TYPES, command)
 HANDLERS: Mapping[str, MessageHandler[Dependencies]] = {**EVENT_HANDLERS, **COMMAND_HANDLERS}

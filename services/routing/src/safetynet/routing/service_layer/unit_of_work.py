@@ -1,6 +1,6 @@
 """Routing's unit of work: its cases, inbox and outbox in one transaction."""
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 

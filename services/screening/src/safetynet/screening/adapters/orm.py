@@ -9,7 +9,8 @@ SCHEMA = "screening"
 metadata = MetaData(schema=SCHEMA)
 
 decisions = Table(
-    "screening_decisions", metadata,
+    "screening_decisions",
+    metadata,
     Column("report_id", String(36), primary_key=True),
     Column("county", String(20), nullable=False),
     Column("rule_version", String(20), nullable=False),

@@ -101,7 +101,4 @@ def resolve_destinations(
         # Each kind resolves to one unit per report, so today this merge only
         # keys on kind; keying on (kind, unit) keeps the contract explicit.
         merged.setdefault((kind, unit), []).extend(codes)
-    return tuple(
-        Destination(kind=kind, unit=unit, reason_codes=tuple(codes))
-        for (kind, unit), codes in merged.items()
-    )
+    return tuple(Destination(kind=kind, unit=unit, reason_codes=tuple(codes)) for (kind, unit), codes in merged.items())

@@ -17,9 +17,7 @@ def direct_dispatch_codes(report: ScreeningInput) -> tuple[str, ...]:
     """Every direct-dispatch condition screening decides that held. Red is deliberately
     not one of them (red is assigned at once and flagged urgent, but is not a 逕派)."""
     held: list[str] = []
-    if "intimate_partner_violence" in report.categories and child_under_6_in_household(
-        report
-    ):
+    if "intimate_partner_violence" in report.categories and child_under_6_in_household(report):
         held.append(r.DIRECT_IPV_CHILD_UNDER_6)
     if named_in_earlier_report(report):
         held.append(r.DIRECT_EARLIER_REPORT)

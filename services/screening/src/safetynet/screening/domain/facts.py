@@ -18,10 +18,7 @@ def has_protection_category(report: ScreeningInput) -> bool:
 
 def suspected_mental_illness(report: ScreeningInput) -> bool:
     # Settled: the category OR the indicator, in every rule.
-    return (
-        "suspected_mental_illness" in report.categories
-        or report.indicators.suspected_mental_illness
-    )
+    return "suspected_mental_illness" in report.categories or report.indicators.suspected_mental_illness
 
 
 def any_subject_under(report: ScreeningInput, age: int) -> bool:
@@ -56,7 +53,4 @@ def youth_age(report: ScreeningInput) -> int | None:
 def named_in_earlier_report(report: ScreeningInput) -> bool:
     # A subject without a national ID is never matched as a repeat, even if
     # an upstream flag says otherwise: the match is by hash or not at all.
-    return any(
-        s.named_in_earlier_report and s.subject_hash is not None
-        for s in report.subjects
-    )
+    return any(s.named_in_earlier_report and s.subject_hash is not None for s in report.subjects)

@@ -67,78 +67,44 @@ _TEXTS: dict[str, str] = {
         "性侵害或兒少性剝削，加害人與被害人同住 / "
         "Sexual assault or child sexual exploitation, offender lives with victim"
     ),
-    RED_CHILD_UNDER_6_MALTREATMENT_INJURY: (
-        "兒少虐待，未滿 6 歲且受傷 / Child maltreatment, subject under 6 injured"
-    ),
+    RED_CHILD_UNDER_6_MALTREATMENT_INJURY: ("兒少虐待，未滿 6 歲且受傷 / Child maltreatment, subject under 6 injured"),
     ORANGE_TIPVDA_MEDIUM: "TIPVDA 分數 4–7 / TIPVDA score 4-7",
     ORANGE_INJURY_MINOR: "輕微受傷 / Minor injury",
     ORANGE_SUICIDE_IDEATION: "自殺意念 / Suicide ideation",
-    ORANGE_MENTAL_ILLNESS_WITH_PROTECTION: (
-        "保護案件合併疑似精神疾病 / Protection case with suspected mental illness"
-    ),
-    ORANGE_EARLIER_REPORT: (
-        "365 天內曾被通報 / Subject named in a report within 365 days"
-    ),
-    ORANGE_IPV_CHILD_UNDER_6: (
-        "親密關係暴力，有未滿 6 歲兒童 / Intimate-partner violence, child under 6"
-    ),
+    ORANGE_MENTAL_ILLNESS_WITH_PROTECTION: ("保護案件合併疑似精神疾病 / Protection case with suspected mental illness"),
+    ORANGE_EARLIER_REPORT: ("365 天內曾被通報 / Subject named in a report within 365 days"),
+    ORANGE_IPV_CHILD_UNDER_6: ("親密關係暴力，有未滿 6 歲兒童 / Intimate-partner violence, child under 6"),
     YELLOW_PROTECTION_CATEGORY: "保護性案件 / Protection category",
     YELLOW_YOUTH_LAW_VIOLATION: "少年觸法 / Youth law violation",
-    YELLOW_VULNERABLE_FAMILY_CHILD_UNDER_6: (
-        "脆弱家庭，有未滿 6 歲兒童 / Vulnerable family, child under 6"
-    ),
+    YELLOW_VULNERABLE_FAMILY_CHILD_UNDER_6: ("脆弱家庭，有未滿 6 歲兒童 / Vulnerable family, child under 6"),
     GREEN_NO_RISK_CONDITION: "無風險條件成立 / No risk condition held",
-    DEST_PROTECTION_CATEGORY: (
-        "保護性案件派家防中心 / Protection category -> protection"
-    ),
-    DEST_WELFARE_VULNERABLE_FAMILY: (
-        "脆弱家庭派社福中心 / Vulnerable family -> welfare center"
-    ),
-    DEST_WELFARE_SOCIAL_ASSISTANCE: (
-        "社會救助派社福中心 / Social assistance -> welfare center"
-    ),
-    DEST_WELFARE_ECONOMIC_HARDSHIP: (
-        "經濟困難派社福中心 / Economic hardship -> welfare center"
-    ),
+    DEST_PROTECTION_CATEGORY: ("保護性案件派家防中心 / Protection category -> protection"),
+    DEST_WELFARE_VULNERABLE_FAMILY: ("脆弱家庭派社福中心 / Vulnerable family -> welfare center"),
+    DEST_WELFARE_SOCIAL_ASSISTANCE: ("社會救助派社福中心 / Social assistance -> welfare center"),
+    DEST_WELFARE_ECONOMIC_HARDSHIP: ("經濟困難派社福中心 / Economic hardship -> welfare center"),
     DEST_WELFARE_CHILD_UNDER_12: (
-        "少年偏差或觸法，兒童未滿 12 歲派社福中心 / "
-        "Youth deviance or law violation, child under 12 -> welfare center"
+        "少年偏差或觸法，兒童未滿 12 歲派社福中心 / Youth deviance or law violation, child under 12 -> welfare center"
     ),
     DEST_MENTAL_HEALTH_SUICIDE_RISK: "自殺風險派心衛 / Suicide risk -> mental health",
-    DEST_MENTAL_HEALTH_SUSPECTED_ILLNESS: (
-        "疑似精神疾病派心衛 / Suspected mental illness -> mental health"
-    ),
-    DEST_MENTAL_HEALTH_SUICIDE_ATTEMPT: (
-        "自殺企圖派心衛 / Suicide attempt -> mental health"
-    ),
-    DEST_MENTAL_HEALTH_SUICIDE_IDEATION: (
-        "自殺意念派心衛 / Suicide ideation -> mental health"
-    ),
+    DEST_MENTAL_HEALTH_SUSPECTED_ILLNESS: ("疑似精神疾病派心衛 / Suspected mental illness -> mental health"),
+    DEST_MENTAL_HEALTH_SUICIDE_ATTEMPT: ("自殺企圖派心衛 / Suicide attempt -> mental health"),
+    DEST_MENTAL_HEALTH_SUICIDE_IDEATION: ("自殺意念派心衛 / Suicide ideation -> mental health"),
     DEST_MENTAL_HEALTH_PROTECTION_CO_CASE: (
-        "保護案件合併精神疾病，與心衛共案 / "
-        "Protection with suspected mental illness -> mental health co-case"
+        "保護案件合併精神疾病，與心衛共案 / Protection with suspected mental illness -> mental health co-case"
     ),
     DEST_YOUTH_COUNSELING: (
-        "少年 12–17 歲偏差或觸法派少輔會 / "
-        "Youth aged 12-17, deviance or law violation -> youth counseling"
+        "少年 12–17 歲偏差或觸法派少輔會 / Youth aged 12-17, deviance or law violation -> youth counseling"
     ),
     YOUTH_AGE_OUT_OF_SCOPE: (
-        "少年年齡未知或已滿 18 歲，少年規則不派案 / "
-        "Youth rule: age unknown or 18+, no destination"
+        "少年年齡未知或已滿 18 歲，少年規則不派案 / Youth rule: age unknown or 18+, no destination"
     ),
     DIRECT_IPV_CHILD_UNDER_6: (
-        "逕派：親密關係暴力有年幼子女 / "
-        "Direct dispatch: intimate-partner violence with a child under 6"
+        "逕派：親密關係暴力有年幼子女 / Direct dispatch: intimate-partner violence with a child under 6"
     ),
-    DIRECT_EARLIER_REPORT: (
-        "逕派：365 天內多次通報 / Direct dispatch: named in a report within 365 days"
-    ),
-    REVIEW_NO_DESTINATION: (
-        "無符合的派案單位，待人工審查 / No destination matched, human review"
-    ),
+    DIRECT_EARLIER_REPORT: ("逕派：365 天內多次通報 / Direct dispatch: named in a report within 365 days"),
+    REVIEW_NO_DESTINATION: ("無符合的派案單位，待人工審查 / No destination matched, human review"),
     REVIEW_UNIT_NOT_MAPPED: (
-        "派案單位未設定（如鄉鎮未對應社福中心），待人工審查 / "
-        "Unit not mapped (e.g. township), human review"
+        "派案單位未設定（如鄉鎮未對應社福中心），待人工審查 / Unit not mapped (e.g. township), human review"
     ),
 }
 

@@ -50,11 +50,7 @@ def _red(report: ScreeningInput) -> list[str]:
         held.append(r.RED_SEXUAL_OFFENDER_COHABITING)
     # Needs a SUBJECT under 6 who is injured: a household count alone says
     # nothing about who was hurt.
-    if (
-        "child_maltreatment" in cats
-        and any_subject_under(report, 6)
-        and ind.injury in ("minor", "severe")
-    ):
+    if "child_maltreatment" in cats and any_subject_under(report, 6) and ind.injury in ("minor", "severe"):
         held.append(r.RED_CHILD_UNDER_6_MALTREATMENT_INJURY)
     return held
 
@@ -72,9 +68,7 @@ def _orange(report: ScreeningInput) -> list[str]:
         held.append(r.ORANGE_MENTAL_ILLNESS_WITH_PROTECTION)
     if named_in_earlier_report(report):
         held.append(r.ORANGE_EARLIER_REPORT)
-    if "intimate_partner_violence" in report.categories and child_under_6_in_household(
-        report
-    ):
+    if "intimate_partner_violence" in report.categories and child_under_6_in_household(report):
         held.append(r.ORANGE_IPV_CHILD_UNDER_6)
     return held
 

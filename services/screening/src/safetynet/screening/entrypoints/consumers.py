@@ -11,5 +11,11 @@ GROUP = "safetynet-screening"
 
 
 def consumer_loop(*, dependencies: Dependencies, broker: Broker, engine: AsyncEngine) -> ConsumerLoop:
-    return ConsumerLoop(service="screening", group=GROUP, topics=[topics.REPORTS], broker=broker,
-                        handlers=bind_handlers(EVENT_HANDLERS, dependencies), engine=engine)
+    return ConsumerLoop(
+        service="screening",
+        group=GROUP,
+        topics=[topics.REPORTS],
+        broker=broker,
+        handlers=bind_handlers(EVENT_HANDLERS, dependencies),
+        engine=engine,
+    )

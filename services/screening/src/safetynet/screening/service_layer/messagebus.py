@@ -17,7 +17,8 @@ from safetynet.screening.service_layer import handlers
 from safetynet.screening.service_layer.unit_of_work import ScreeningUnitOfWork
 
 _decisions = metrics.get_meter("safetynet.screening").create_counter(
-    "safetynet_decisions", description="Screening decisions, by risk level and county")
+    "safetynet_decisions", description="Screening decisions, by risk level and county"
+)
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,13 @@ class Dependencies:
 
 async def report_received(envelope: Envelope, deps: Dependencies) -> None:
     report = to_screening_input(envelope.payload_as(events.ReportReceived))
-    decision = await handlers.screen_report(event_id=envelope.event_id, report=report, uow=deps.uow_factory(),
-                                            directory=deps.directory, default_sla_seconds=deps.default_sla_seconds)
+    decision = await handlers.screen_report(
+        event_id=envelope.event_id,
+        report=report,
+        uow=deps.uow_factory(),
+        directory=deps.directory,
+        default_sla_seconds=deps.default_sla_seconds,
+    )
     if decision is not None:
         _decisions.add(1, {"risk_level": decision.risk_level, "county": report.county})
         span = trace.get_current_span()

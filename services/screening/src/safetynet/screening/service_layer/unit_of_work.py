@@ -1,7 +1,8 @@
 """Screening's unit of work: its repository, inbox and outbox in one transaction."""
 
+from collections.abc import Callable
+
 from sqlalchemy.ext.asyncio import AsyncEngine
-from typing import Callable
 
 from safetynet.platform.messaging.uow import SqlUnitOfWork
 from safetynet.screening.adapters import orm

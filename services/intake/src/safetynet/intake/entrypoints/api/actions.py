@@ -15,6 +15,7 @@ from safetynet.intake.service_layer.actions import request_action
 
 router = APIRouter(tags=["actions"], route_class=StrictJsonRoute)  # duplicate JSON keys: 422
 
+
 def _no_nul(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
@@ -22,11 +23,14 @@ def _no_nul(value: str) -> str:
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), AfterValidator(_no_nul)]
-ERRORS = {401: {"description": "No or unknown key"}, 403: {"description": "This role may not take the action"},
-          404: {"description": "No such report or referral for this key"},
-          409: {"description": "The report or referral is not in a state where the action applies"}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No or unknown key"},
+    403: {"description": "This role may not take the action"},
+    404: {"description": "No such report or referral for this key"},
+    409: {"description": "The report or referral is not in a state where the action applies"},
+}
 # Actions with a body: FastAPI answers 400 when the body is not JSON at all.
-BODY_ERRORS = {**ERRORS, 400: {"description": "The body is not valid JSON"}}
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {**ERRORS, 400: {"description": "The body is not valid JSON"}}
 
 
 class _Body(BaseModel):
@@ -79,47 +83,87 @@ async def _send(ctx: Context, principal: CurrentPrincipal, command_type: str, **
     return ActionAccepted(command_id=command_id)
 
 
-@router.post("/v1/reports/{report_id}/confirm", status_code=202, responses=ERRORS,
-             operation_id="confirm_destinations", summary="Dispatcher: confirm the recommended destinations")
+@router.post(
+    "/v1/reports/{report_id}/confirm",
+    status_code=202,
+    responses=ERRORS,
+    operation_id="confirm_destinations",
+    summary="Dispatcher: confirm the recommended destinations",
+)
 async def confirm(report_id: ReportId, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
     return await _send(ctx, principal, "ConfirmDestinations", report_id=report_id)
 
 
-@router.post("/v1/reports/{report_id}/destinations", status_code=202, responses=BODY_ERRORS,
-             operation_id="change_destinations", summary="Dispatcher: change the destinations, with a written reason")
-async def change(report_id: ReportId,
-                 body: Annotated[ChangeDestinations, Body(openapi_examples=examples.CHANGE_DESTINATIONS)],
-                 ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
-    return await _send(ctx, principal, "ChangeDestinations", report_id=report_id,
-                       fields=body.model_dump(mode="json"))
+@router.post(
+    "/v1/reports/{report_id}/destinations",
+    status_code=202,
+    responses=BODY_ERRORS,
+    operation_id="change_destinations",
+    summary="Dispatcher: change the destinations, with a written reason",
+)
+async def change(
+    report_id: ReportId,
+    body: Annotated[ChangeDestinations, Body(openapi_examples=examples.CHANGE_DESTINATIONS)],
+    ctx: Context,
+    principal: CurrentPrincipal,
+) -> ActionAccepted:
+    return await _send(ctx, principal, "ChangeDestinations", report_id=report_id, fields=body.model_dump(mode="json"))
 
 
-@router.post("/v1/referrals/{referral_id}/reassign", status_code=202, responses=BODY_ERRORS,
-             operation_id="reassign_referral", summary="Dispatcher: reassign a referral to another unit, with a reason")
-async def reassign(referral_id: ReferralId, body: Annotated[Reassign, Body(openapi_examples=examples.REASSIGN)],
-                   ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
+@router.post(
+    "/v1/referrals/{referral_id}/reassign",
+    status_code=202,
+    responses=BODY_ERRORS,
+    operation_id="reassign_referral",
+    summary="Dispatcher: reassign a referral to another unit, with a reason",
+)
+async def reassign(
+    referral_id: ReferralId,
+    body: Annotated[Reassign, Body(openapi_examples=examples.REASSIGN)],
+    ctx: Context,
+    principal: CurrentPrincipal,
+) -> ActionAccepted:
     return await _send(ctx, principal, "ReassignReferral", referral_id=referral_id, fields=body.model_dump())
 
 
-@router.post("/v1/referrals/{referral_id}/acknowledge", status_code=202, responses=ERRORS,
-             operation_id="acknowledge_referral",
-             summary="Unit (or a dispatcher on its behalf): we received the referral and take it")
+@router.post(
+    "/v1/referrals/{referral_id}/acknowledge",
+    status_code=202,
+    responses=ERRORS,
+    operation_id="acknowledge_referral",
+    summary="Unit (or a dispatcher on its behalf): we received the referral and take it",
+)
 async def acknowledge(referral_id: ReferralId, ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
     return await _send(ctx, principal, "AcknowledgeReferral", referral_id=referral_id)
 
 
-@router.post("/v1/referrals/{referral_id}/reject", status_code=202, responses=BODY_ERRORS,
-             operation_id="reject_referral",
-             summary="Unit: not ours, with a reason (the report goes back to the queue)")
-async def reject(referral_id: ReferralId, body: Annotated[Reject, Body(openapi_examples=examples.REJECT)],
-                 ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
+@router.post(
+    "/v1/referrals/{referral_id}/reject",
+    status_code=202,
+    responses=BODY_ERRORS,
+    operation_id="reject_referral",
+    summary="Unit: not ours, with a reason (the report goes back to the queue)",
+)
+async def reject(
+    referral_id: ReferralId,
+    body: Annotated[Reject, Body(openapi_examples=examples.REJECT)],
+    ctx: Context,
+    principal: CurrentPrincipal,
+) -> ActionAccepted:
     return await _send(ctx, principal, "RejectReferral", referral_id=referral_id, fields=body.model_dump())
 
 
-@router.post("/v1/referrals/{referral_id}/close", status_code=202, responses=BODY_ERRORS,
-             operation_id="close_referral", summary="Unit: close an acknowledged referral with its outcome")
-async def close(referral_id: ReferralId, body: Annotated[Close, Body(openapi_examples=examples.CLOSE)],
-                ctx: Context, principal: CurrentPrincipal) -> ActionAccepted:
+@router.post(
+    "/v1/referrals/{referral_id}/close",
+    status_code=202,
+    responses=BODY_ERRORS,
+    operation_id="close_referral",
+    summary="Unit: close an acknowledged referral with its outcome",
+)
+async def close(
+    referral_id: ReferralId,
+    body: Annotated[Close, Body(openapi_examples=examples.CLOSE)],
+    ctx: Context,
+    principal: CurrentPrincipal,
+) -> ActionAccepted:
     return await _send(ctx, principal, "CloseReferral", referral_id=referral_id, fields=body.model_dump())
-
-

@@ -9,6 +9,7 @@ role, then the scope, and notes where the request came from for the audit trail.
 
 import logging
 import re
+from typing import Any
 
 from fastapi import HTTPException, Request
 
@@ -39,8 +40,6 @@ def route_template(request: Request) -> str:
     return getattr(route, "path_format", None) or getattr(route, "path", None) or request.url.path
 
 
-
-
 async def authorize(request: Request) -> None:
     ctx: IntakeContext = request.app.state.intake
     template = route_template(request)
@@ -69,6 +68,7 @@ async def _authenticate(request: Request, ctx: IntakeContext, rule: Rule) -> Pri
         # The console answers a missing or bad sign-in itself: a redirect to its sign-in
         # page, or a 401 page for fragments; and a 403 page for keys that are not staff.
         from safetynet.intake.entrypoints.console.auth import principal_of
+
         return (await principal_of(request, ctx, redirect=rule.sign_in == "page")).principal
     # Looked up once per request: the request guard (entrypoints/guard.py) may have done
     # it already, before the body.
@@ -84,8 +84,9 @@ async def _check_reach(request: Request, ctx: IntakeContext, principal: Principa
         holder = await uow.views.referral_holder(referral_id) if referral_id is not None else None
         report_id = report_id if report_id is not None else (holder[0] if holder else None)
         ownership = await uow.reports.ownership(report_id) if report_id is not None else None
-    target = RecordTarget(report=ownership, names_referral=referral_id is not None,
-                          referral_unit=holder[1] if holder else None)
+    target = RecordTarget(
+        report=ownership, names_referral=referral_id is not None, referral_unit=holder[1] if holder else None
+    )
     if not policy.in_reach(principal, target):
         raise OutOfReach(detail)
 
@@ -94,12 +95,14 @@ _ANSWERS = {
     "401": {"description": "No key, or an unknown, revoked or expired one"},
     "403": {"description": "The key's role may not use this route (or another county's figures)"},
     "404": {"description": "No such report or referral for this key"},
-    "429": {"description": "Over the key's rate limit: retry after `Retry-After` seconds",
-            "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}},
+    "429": {
+        "description": "Over the key's rate limit: retry after `Retry-After` seconds",
+        "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+    },
 }
 
 
-def document_policy(schema: dict) -> None:  # type: ignore[type-arg]
+def document_policy(schema: dict[str, Any]) -> None:
     """Add the answers the policy may give to each operation of the OpenAPI document."""
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():

@@ -4,7 +4,8 @@ last of them, so {"weapon": true, "weapon": false} would silently lower a red re
 
 import hashlib
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.routing import APIRoute
@@ -33,8 +34,16 @@ def loads(raw: bytes | str) -> Any:
 
 def duplicate_key(error: DuplicateKey) -> HTTPException:
     # The key's name only, never its values (they may be a name or an ID).
-    return HTTPException(422, [{"loc": ["body"], "type": "duplicate_key",
-                                "msg": f"the key {error.key[:100]!r} appears more than once in an object"}])
+    return HTTPException(
+        422,
+        [
+            {
+                "loc": ["body"],
+                "type": "duplicate_key",
+                "msg": f"the key {error.key[:100]!r} appears more than once in an object",
+            }
+        ],
+    )
 
 
 class StrictJsonRequest(Request):
@@ -54,7 +63,8 @@ class StrictJsonRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def strict(request: Request) -> Response:
-            return await handler(StrictJsonRequest(request.scope, request.receive))  # type: ignore[no-any-return]
+            return await handler(StrictJsonRequest(request.scope, request.receive))
+
         return strict
 
 

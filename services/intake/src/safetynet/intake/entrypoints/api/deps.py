@@ -3,7 +3,8 @@ authenticated principal and the ids in paths. The container is safetynet.intake.
 authentication is entrypoints/authentication.py."""
 
 import re
-from typing import Annotated, Callable
+from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
@@ -13,7 +14,8 @@ from safetynet.intake.entrypoints.authentication import current_principal
 
 
 def get_context(request: Request) -> IntakeContext:
-    return request.app.state.intake  # type: ignore[no-any-return]
+    ctx: IntakeContext = request.app.state.intake  # app.state is untyped; create_app sets it
+    return ctx
 
 
 Context = Annotated[IntakeContext, Depends(get_context)]
@@ -25,11 +27,11 @@ def require_role(*roles: Role) -> Callable[[Principal], Principal]:
         if principal.role not in roles:
             raise HTTPException(403, f"this action needs a key of role {' or '.join(roles)}")
         return principal
+
     return check
 
 
 AgencyPrincipal = Annotated[Principal, Depends(require_role("agency"))]
-
 
 
 # Ids are UUIDs. Anything else cannot name a report, so it is simply not found, and it

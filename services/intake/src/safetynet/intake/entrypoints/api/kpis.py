@@ -8,7 +8,7 @@ nothing here is a resource whose existence could leak; the key has no right to t
 import csv
 import io
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -36,7 +36,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def get_now() -> datetime:
     """The time the KPIs are computed at (tests override this dependency)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 Now = Annotated[datetime, Depends(get_now)]
@@ -58,33 +58,49 @@ def _date(value: str) -> date | None:
         return None
 
 
-@router.get("/v1/kpis", operation_id="get_kpis",
-            summary="Supervisor: the programme's indicators for a county and period",
-            responses=_RESPONSES)
-async def get_kpis(ctx: Context, principal: DispatchStaff, county: County, now: Now,
-                   first: Annotated[str, Query(alias="from", description="First Taipei date, YYYY-MM-DD")],
-                   last: Annotated[str, Query(alias="to", description="Last Taipei date (inclusive)")],
-                   ) -> dict[str, Any]:
+@router.get(
+    "/v1/kpis",
+    operation_id="get_kpis",
+    summary="Supervisor: the programme's indicators for a county and period",
+    responses=_RESPONSES,
+    response_model=dict[str, Any],  # the document's schema as before; the annotation below is the exact shape
+)
+async def get_kpis(
+    ctx: Context,
+    principal: DispatchStaff,
+    county: County,
+    now: Now,
+    first: Annotated[str, Query(alias="from", description="First Taipei date, YYYY-MM-DD")],
+    last: Annotated[str, Query(alias="to", description="Last Taipei date (inclusive)")],
+) -> service.CountyKpis:
     """Over reports received from `from` 00:00 to the end of `to`, Asia/Taipei; a period
     spans at most 366 days. Each rate has `numerator`, `denominator` and `rate` (null
     when the denominator is 0)."""
     _own_county(principal, county)
     start, end = _date(first), _date(last)
     if start is None or end is None:
-        raise _unprocessable(*((name, "must be a date, YYYY-MM-DD")
-                               for name, day in (("from", start), ("to", end)) if day is None))
+        raise _unprocessable(
+            *((name, "must be a date, YYYY-MM-DD") for name, day in (("from", start), ("to", end)) if day is None)
+        )
     problems = kpis.period_problems(start, end)
     if problems:
         raise _unprocessable(*problems)
     return await service.county_kpis(county=county, first=start, last=end, now=now, uow=ctx.uow())
 
 
-@router.get("/v1/high-danger", operation_id="list_high_danger_reports",
-            summary="Dispatcher: reports with TIPVDA 8+ of a month, for the network meeting",
-            responses={**_RESPONSES, 200: {"content": {"application/json": {}, "text/csv": {}}}})
-async def get_high_danger(ctx: Context, principal: DispatchStaff, county: County,
-                          month: Annotated[str, Query(description="Taipei month, YYYY-MM")],
-                          format: Annotated[Literal["json", "csv"], Query()] = "json") -> Response:
+@router.get(
+    "/v1/high-danger",
+    operation_id="list_high_danger_reports",
+    summary="Dispatcher: reports with TIPVDA 8+ of a month, for the network meeting",
+    responses={**_RESPONSES, 200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
+async def get_high_danger(
+    ctx: Context,
+    principal: DispatchStaff,
+    county: County,
+    month: Annotated[str, Query(description="Taipei month, YYYY-MM")],
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Response:
     """Holds names: served with `Cache-Control: no-store`. The CSV is UTF-8 with a BOM (for
     Excel), columns as in the JSON; cells starting with = + - @ are prefixed with '."""
     _own_county(principal, county)
@@ -94,9 +110,14 @@ async def get_high_danger(ctx: Context, principal: DispatchStaff, county: County
         raise _unprocessable(("month", "must be a month, YYYY-MM"))
     rows = await service.high_danger(county=county, year=year, month=number, uow=ctx.uow(), principal=principal)
     if format == "json":
-        return JSONResponse({"county": county, "month": month, "tipvda_threshold": high_danger.HIGH_DANGER_TIPVDA,
-                             "reports": rows}, headers=NO_STORE)
+        return JSONResponse(
+            {"county": county, "month": month, "tipvda_threshold": high_danger.HIGH_DANGER_TIPVDA, "reports": rows},
+            headers=NO_STORE,
+        )
     buffer = io.StringIO()
     csv.writer(buffer).writerows(high_danger.csv_table(rows))
-    return Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
-                    headers={**NO_STORE, "Content-Disposition": f'attachment; filename="high-danger-{month}.csv"'})
+    return Response(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={**NO_STORE, "Content-Disposition": f'attachment; filename="high-danger-{month}.csv"'},
+    )

@@ -24,21 +24,37 @@ from safetynet.intake.entrypoints.api.schemas import Error, ValidationErrors
 REF = "#/components/schemas/{model}"
 
 TAGS = [
-    {"name": "reports", "description": (
-        "Partner agencies post reports about people at risk and follow their progress; dispatch staff and units "
-        "read them. Each key sees its own view of a report: an agency its status, SLA and destination kinds; a "
-        "unit the referrals it holds; dispatch staff of the county everything, with the decision's reason codes "
-        "and the timeline.")},
-    {"name": "actions", "description": (
-        "Dispatcher and unit actions on a report or a referral. Each answers 202 with a command id: routing "
-        "applies it a moment later, and the report's timeline shows the result (or why routing refused it).")},
-    {"name": "queue", "description": (
-        "The dispatch queue of the key's county: reports awaiting review and referrals awaiting "
-        "acknowledgement, most urgent first.")},
-    {"name": "kpis", "description": (
-        "The programme's indicators (24-hour dispatch rate, protection re-report rate, vulnerable families "
-        "reported again for protection) and the monthly list for the high-risk network meeting "
-        "(家暴高危機網絡會議).")},
+    {
+        "name": "reports",
+        "description": (
+            "Partner agencies post reports about people at risk and follow their progress; dispatch staff and units "
+            "read them. Each key sees its own view of a report: an agency its status, SLA and destination kinds; a "
+            "unit the referrals it holds; dispatch staff of the county everything, with the decision's reason codes "
+            "and the timeline."
+        ),
+    },
+    {
+        "name": "actions",
+        "description": (
+            "Dispatcher and unit actions on a report or a referral. Each answers 202 with a command id: routing "
+            "applies it a moment later, and the report's timeline shows the result (or why routing refused it)."
+        ),
+    },
+    {
+        "name": "queue",
+        "description": (
+            "The dispatch queue of the key's county: reports awaiting review and referrals awaiting "
+            "acknowledgement, most urgent first."
+        ),
+    },
+    {
+        "name": "kpis",
+        "description": (
+            "The programme's indicators (24-hour dispatch rate, protection re-report rate, vulnerable families "
+            "reported again for protection) and the monthly list for the high-risk network meeting "
+            "(家暴高危機網絡會議)."
+        ),
+    },
     {"name": "ops", "description": "Liveness, readiness and every open SLA with where it waits and its trace."},
     {"name": "audit", "description": "Who read or acted on what, append-only and chained, for supervisors and admins."},
 ]
@@ -80,7 +96,7 @@ def install(app: FastAPI) -> None:
         app.openapi_schema = schema
         return schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend its document
 
 
 def _add_component(components: dict[str, Any], model: type[BaseModel]) -> None:

@@ -9,11 +9,18 @@ from fastapi import HTTPException, Query, Request, Response
 from safetynet.intake.domain import paging
 
 Limit = Annotated[int, Query(ge=1, le=paging.MAX_LIMIT, description="Items per page")]
-After = Annotated[str | None, Query(max_length=400, pattern=r"^[A-Za-z0-9_-]+$",
-                                    description="The previous page's `X-Next-Cursor`")]
-PAGED = {"headers": {"Link": {"description": 'The next page: `<url>; rel="next"` (absent on the last page)',
-                              "schema": {"type": "string"}},
-                     "X-Next-Cursor": {"description": "The `after` of the next page", "schema": {"type": "string"}}}}
+After = Annotated[
+    str | None, Query(max_length=400, pattern=r"^[A-Za-z0-9_-]+$", description="The previous page's `X-Next-Cursor`")
+]
+PAGED = {
+    "headers": {
+        "Link": {
+            "description": 'The next page: `<url>; rel="next"` (absent on the last page)',
+            "schema": {"type": "string"},
+        },
+        "X-Next-Cursor": {"description": "The `after` of the next page", "schema": {"type": "string"}},
+    }
+}
 
 
 def bad_cursor() -> HTTPException:

@@ -7,7 +7,7 @@ key over N replicas the key gets up to N times the limit: size the setting for t
 
 import math
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 class TokenBuckets:
@@ -48,6 +48,7 @@ class TokenBuckets:
         # without bound: full buckets carry no information and can be forgotten.
         if key not in self._buckets and len(self._buckets) >= self._max_keys:
             now = self._clock()
-            self._buckets = {k: (t, a) for k, (t, a) in self._buckets.items()
-                             if t + (now - a) * self._rate < self._capacity}
+            self._buckets = {
+                k: (t, a) for k, (t, a) in self._buckets.items() if t + (now - a) * self._rate < self._capacity
+            }
         self._buckets[key] = state

@@ -2,20 +2,22 @@
 
 from typing import Annotated, Any
 
-from opentelemetry import trace
 from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
+from opentelemetry import trace
 from pydantic import ValidationError
 
 from safetynet.contracts.report import ReportAccepted, ReportSubmission
+from safetynet.intake.adapters.metrics import observe_report
 from safetynet.intake.domain.access import sees_everything
 from safetynet.intake.entrypoints.api.body import read_json
-from safetynet.intake.entrypoints.api.deps import AgencyPrincipal, Context, CurrentPrincipal, ReferralId, ReportId
+from safetynet.intake.entrypoints.api.deps import AgencyPrincipal, Context, CurrentPrincipal, ReportId
 from safetynet.intake.entrypoints.api.examples import REPORT_EXAMPLES
 from safetynet.intake.entrypoints.api.schemas import (
-    AgencyReportView, DispatcherReportView, UnitReportView,
+    AgencyReportView,
+    DispatcherReportView,
+    UnitReportView,
 )
-from safetynet.intake.adapters.metrics import observe_report
 from safetynet.intake.service_layer import handlers
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -36,47 +38,84 @@ def validate_submission(parsed: Any, *, ctx: Context, agency_type: str | None) -
         submission = ReportSubmission.model_validate(parsed)
     except ValidationError as error:
         # Never echo the input back: it may hold national IDs and names.
-        problems += [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
-                     for e in error.errors(include_url=False)]
+        problems += [
+            {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in error.errors(include_url=False)
+        ]
     fields = parsed if isinstance(parsed, dict) else {}
     county = fields.get("county")
     if isinstance(county, str) and county.strip() and not ctx.directory.is_configured(county.strip()):
-        problems.append({"loc": ["body", "county"], "type": "county_not_configured",
-                         "msg": f"not a configured county; configured: {', '.join(ctx.directory.counties)}"})
+        problems.append(
+            {
+                "loc": ["body", "county"],
+                "type": "county_not_configured",
+                "msg": f"not a configured county; configured: {', '.join(ctx.directory.counties)}",
+            }
+        )
     source = fields.get("source")
     claimed = source.get("agency_type") if isinstance(source, dict) else None
     if isinstance(claimed, str) and claimed != agency_type:
-        problems.append({"loc": ["body", "source", "agency_type"], "type": "agency_type_mismatch",
-                         "msg": f"this key reports for agency type {agency_type!r}"})
+        problems.append(
+            {
+                "loc": ["body", "source", "agency_type"],
+                "type": "agency_type_mismatch",
+                "msg": f"this key reports for agency type {agency_type!r}",
+            }
+        )
     if problems or submission is None:
         raise unprocessable(problems)
     return submission
 
 
 @router.post(
-    "", status_code=202, response_model=ReportAccepted, operation_id="create_report",
+    "",
+    status_code=202,
+    response_model=ReportAccepted,
+    operation_id="create_report",
     summary="Submit a report about a person at risk",
     description="Agency keys only. Answers 202 with the report's id and SLA deadline; screening and routing "
-                "decide a moment later (GET the `status_url`). Retries are safe with the same `Idempotency-Key` "
-                "and body: the replay answers as the first time, with `Idempotent-Replayed: true`.",
-    responses={400: {"description": "Not JSON"}, 401: {"description": "No or unknown key"},
-               403: {"description": "Not an agency key"}, 409: {"description": "Idempotency-Key reused with another body"},
-               413: {"description": "Body over the size limit"}, 415: {"description": "Not application/json"},
-               422: VALIDATION_ERROR},
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/ReportSubmission"}, "examples": REPORT_EXAMPLES}}}},
+    "decide a moment later (GET the `status_url`). Retries are safe with the same `Idempotency-Key` "
+    "and body: the replay answers as the first time, with `Idempotent-Replayed: true`.",
+    responses={
+        400: {"description": "Not JSON"},
+        401: {"description": "No or unknown key"},
+        403: {"description": "Not an agency key"},
+        409: {"description": "Idempotency-Key reused with another body"},
+        413: {"description": "Body over the size limit"},
+        415: {"description": "Not application/json"},
+        422: VALIDATION_ERROR,
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/ReportSubmission"},
+                    "examples": REPORT_EXAMPLES,
+                }
+            },
+        }
+    },
 )
-async def post_report(request: Request, ctx: Context, principal: AgencyPrincipal,
-                      idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> JSONResponse:
+async def post_report(
+    request: Request,
+    ctx: Context,
+    principal: AgencyPrincipal,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> JSONResponse:
     parsed, body_sha256 = await read_json(request, limit=ctx.settings.max_body_bytes)
     submission = validate_submission(parsed, ctx=ctx, agency_type=principal.agency_type)
     try:
         accepted = await handlers.accept_report(
-            principal=principal, submission=submission, body_sha256=body_sha256,
-            idempotency_key=idempotency_key, uow=ctx.uow(), directory=ctx.directory,
+            principal=principal,
+            submission=submission,
+            body_sha256=body_sha256,
+            idempotency_key=idempotency_key,
+            uow=ctx.uow(),
+            directory=ctx.directory,
             hash_key=ctx.settings.subject_hash_key.get_secret_value().encode(),
             default_sla_seconds=ctx.settings.sla_seconds,
-            base_url=ctx.settings.public_base_url or str(request.base_url).rstrip("/"))
+            base_url=ctx.settings.public_base_url or str(request.base_url).rstrip("/"),
+        )
     except handlers.IdempotencyConflict:
         raise HTTPException(409, "this Idempotency-Key was used with a different body") from None
     ctx.wake_relay()
@@ -94,9 +133,11 @@ async def post_report(request: Request, ctx: Context, principal: AgencyPrincipal
 
 
 @router.get(
-    "/{report_id}", summary="A report's status, decision, referrals, SLA and timeline", operation_id="get_report",
+    "/{report_id}",
+    summary="A report's status, decision, referrals, SLA and timeline",
+    operation_id="get_report",
     description="The view depends on the key: dispatch staff of the county get a `DispatcherReportView`, the "
-                "unit holding a referral a `UnitReportView`, the reporting agency an `AgencyReportView`.",
+    "unit holding a referral a `UnitReportView`, the reporting agency an `AgencyReportView`.",
     response_model=DispatcherReportView | UnitReportView | AgencyReportView,
     responses={401: {"description": "No or unknown key"}, 404: {"description": "No such report for this key"}},
 )
@@ -118,16 +159,35 @@ async def _report_view(report_id: str, *, ctx: Context, principal: CurrentPrinci
     purged = {"narrative": submission.get("narrative", ""), "personal_data_purged_at": report["pseudonymised_at"]}
     if principal.role == "unit":
         return UnitReportView(
-            **base, county=report["county"], township=report["township"], risk_level=view.risk_level,
-            urgent=view.urgent, referrals=[r for r in view.referrals if r["unit"] == principal.unit],
-            subjects=submission["subjects"], categories=submission["categories"],
-            **purged).model_dump(mode="json")
+            **base,
+            county=report["county"],
+            township=report["township"],
+            risk_level=view.risk_level,
+            urgent=view.urgent,
+            referrals=[r for r in view.referrals if r["unit"] == principal.unit],
+            subjects=submission["subjects"],
+            categories=submission["categories"],
+            **purged,
+        ).model_dump(mode="json")
     assert sees_everything(principal)
     return DispatcherReportView(
-        **base, county=report["county"], township=report["township"], risk_level=view.risk_level,
-        urgent=view.urgent, direct_dispatch=view.direct_dispatch, rule_version=view.rule_version,
-        reasons=view.reasons, recommended=view.recommended, destinations=view.destinations,
-        referrals=view.referrals, timeline=found.timeline, source=submission.get("source", {}),
-        subjects=submission["subjects"], categories=submission["categories"],
-        occurred_at=submission.get("occurred_at"), household=submission.get("household"),
-        indicators=submission.get("indicators"), **purged).model_dump(mode="json")
+        **base,
+        county=report["county"],
+        township=report["township"],
+        risk_level=view.risk_level,
+        urgent=view.urgent,
+        direct_dispatch=view.direct_dispatch,
+        rule_version=view.rule_version,
+        reasons=view.reasons,
+        recommended=view.recommended,
+        destinations=view.destinations,
+        referrals=view.referrals,
+        timeline=found.timeline,
+        source=submission.get("source", {}),
+        subjects=submission["subjects"],
+        categories=submission["categories"],
+        occurred_at=submission.get("occurred_at"),
+        household=submission.get("household"),
+        indicators=submission.get("indicators"),
+        **purged,
+    ).model_dump(mode="json")

@@ -19,7 +19,8 @@ def client_address(request: Request) -> str:
 
 
 def _buckets(request: Request) -> TokenBuckets:
-    return request.app.state.auth_failures  # type: ignore[no-any-return]
+    buckets: TokenBuckets = request.app.state.auth_failures  # app.state is untyped; create_app sets it
+    return buckets
 
 
 def blocked(request: Request) -> int:
@@ -31,8 +32,9 @@ class TooManyFailures(HTTPException):
     """429: this address must wait `wait` seconds before a key is looked at again."""
 
     def __init__(self, wait: int):
-        super().__init__(429, "too many failed sign-ins or bad keys from this address: wait",
-                         headers={"Retry-After": str(wait)})
+        super().__init__(
+            429, "too many failed sign-ins or bad keys from this address: wait", headers={"Retry-After": str(wait)}
+        )
         self.wait = wait
 
 

@@ -14,9 +14,9 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from starlette.responses import RedirectResponse, Response
 
+from safetynet.intake.context import IntakeContext
 from safetynet.intake.domain.access import Principal
 from safetynet.intake.domain.actions import DISPATCH_STAFF
-from safetynet.intake.context import IntakeContext
 from safetynet.intake.entrypoints.api.deps import Context
 from safetynet.intake.entrypoints.authentication import KeyRefused, bearer_principal
 from safetynet.intake.entrypoints.console.session import COOKIE, CSRF_FIELD, Session, Signer
@@ -45,11 +45,12 @@ class CsrfRejected(Exception):
 
 
 def signer(request: Request) -> Signer:
-    state = request.app.state
+    state = request.app.state  # untyped: the signer is made on first use and kept there
     if getattr(state, "console_signer", None) is None:
         ctx: IntakeContext = state.intake
         state.console_signer = Signer(ctx.settings.console_secrets())
-    return state.console_signer  # type: ignore[no-any-return]
+    console_signer: Signer = state.console_signer
+    return console_signer
 
 
 async def principal_of(request: Request, ctx: IntakeContext, *, redirect: bool) -> Staff:
@@ -65,8 +66,9 @@ async def principal_of(request: Request, ctx: IntakeContext, *, redirect: bool) 
         if session is None:
             raise SignInRequired(redirect=redirect)
         # The stored session decides: ended (sign-out, a revoked key) or idle is over.
-        resumed = await sessions.resume_session(session_id=session.session_id, uow=ctx.uow(),
-                                                idle_seconds=ctx.settings.console_idle_seconds)
+        resumed = await sessions.resume_session(
+            session_id=session.session_id, uow=ctx.uow(), idle_seconds=ctx.settings.console_idle_seconds
+        )
         if resumed is None or resumed.key_id != session.key_id:
             raise SignInRequired(redirect=redirect)
         staff = Staff(resumed, session, sign.csrf_token(session))
@@ -111,8 +113,13 @@ FormStaff = Annotated[Staff, Depends(form_staff)]
 
 def safe_next(target: str | None) -> str:
     """Only a path inside the console: never an open redirect to another site."""
-    if target and target.startswith("/console") and not target.startswith("/console/sign-") \
-            and "\\" not in target and "//" not in target:
+    if (
+        target
+        and target.startswith("/console")
+        and not target.startswith("/console/sign-")
+        and "\\" not in target
+        and "//" not in target
+    ):
         return target
     return "/console"
 
@@ -124,17 +131,33 @@ async def on_sign_in_required(request: Request, error: Exception) -> Response:
         target = "/console/sign-in" + (f"?next={quote(here, safe='')}" if request.method == "GET" else "")
         return RedirectResponse(target, status_code=303)
     message = "金鑰無效或已停用 Unknown or revoked key" if error.bearer else "請先登入 Sign in first"
-    return render(request, "console/error.html", status_code=401, title="需要登入 Sign-in required",
-                  message=message, headers={"WWW-Authenticate": "Bearer"})
+    return render(
+        request,
+        "console/error.html",
+        status_code=401,
+        title="需要登入 Sign-in required",
+        message=message,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 async def on_not_staff(request: Request, error: Exception) -> Response:
-    return render(request, "console/error.html", status_code=403, title="沒有權限 Forbidden",
-                  message="派案台只開放派案人員與督導（dispatcher、supervisor）金鑰。"
-                          " The console is for dispatch staff keys only.")
+    return render(
+        request,
+        "console/error.html",
+        status_code=403,
+        title="沒有權限 Forbidden",
+        message="派案台只開放派案人員與督導（dispatcher、supervisor）金鑰。"
+        " The console is for dispatch staff keys only.",
+    )
 
 
 async def on_csrf_rejected(request: Request, error: Exception) -> Response:
-    return render(request, "console/error.html", status_code=403, title="表單已失效 Form expired",
-                  message="這個表單已失效或不是從派案台送出，請重新整理頁面後再試。"
-                          " The form expired or did not come from the console: reload and try again.")
+    return render(
+        request,
+        "console/error.html",
+        status_code=403,
+        title="表單已失效 Form expired",
+        message="這個表單已失效或不是從派案台送出，請重新整理頁面後再試。"
+        " The form expired or did not come from the console: reload and try again.",
+    )

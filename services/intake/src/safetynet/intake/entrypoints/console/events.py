@@ -47,8 +47,14 @@ def _message(event: str, event_id: int, data: str = "") -> bytes:
     return f"event: {event}\nid: {event_id}\ndata: {data}\n\n".encode()
 
 
-async def changes(uow: UowFactory, county: str, since: int, *, is_gone: Callable[[], Awaitable[bool]],
-                  lifetime: float = STREAM_SECONDS) -> AsyncIterator[bytes]:
+async def changes(
+    uow: UowFactory,
+    county: str,
+    since: int,
+    *,
+    is_gone: Callable[[], Awaitable[bool]],
+    lifetime: float = STREAM_SECONDS,
+) -> AsyncIterator[bytes]:
     """The stream: `ready` at once, then `changed` whenever a county timeline id appears
     that the viewer has not seen (any id above `since` counts as unseen)."""
     yield f"retry: {RETRY_MS}\n".encode() + _message("ready", since)
@@ -90,4 +96,5 @@ async def events(request: Request, ctx: Context, staff: FragmentStaff) -> Stream
     return StreamingResponse(
         changes(ctx.uow, staff.principal.county, since, is_gone=Disconnected(request)),
         media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})  # nginx: do not buffer the stream
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )  # nginx: do not buffer the stream

@@ -25,8 +25,10 @@ MAX_REASON = 4000  # as the API's Text fields
 REFUSED = {
     actions.NotVisible: (404, "找不到這筆通報或派案，或它不屬於您的縣市。 No such report or referral in your county."),
     actions.Forbidden: (403, "您的角色不能執行這個動作。 Your role may not take this action."),
-    actions.Conflict: (409, "通報狀態已經改變，這個動作不再適用；請看下方最新狀態。"
-                            " The report has moved on: see its current state below."),
+    actions.Conflict: (
+        409,
+        "通報狀態已經改變，這個動作不再適用；請看下方最新狀態。 The report has moved on: see its current state below.",
+    ),
 }
 
 
@@ -35,23 +37,54 @@ def _reason(form: FormData) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-async def _send(request: Request, ctx: Context, staff: Staff, report_id: str, command_type: str, done: str, *,
-                form: KeptForm, referral_id: str | None = None, fields: ActionFields | None = None) -> Response:
+async def _send(
+    request: Request,
+    ctx: Context,
+    staff: Staff,
+    report_id: str,
+    command_type: str,
+    done: str,
+    *,
+    form: KeptForm,
+    referral_id: str | None = None,
+    fields: ActionFields | None = None,
+) -> Response:
     try:
-        await request_action(principal=staff.principal, command_type=command_type, uow=ctx.uow(),
-                             report_id=report_id, referral_id=referral_id, fields=fields)
+        await request_action(
+            principal=staff.principal,
+            command_type=command_type,
+            uow=ctx.uow(),
+            report_id=report_id,
+            referral_id=referral_id,
+            fields=fields,
+        )
     except (actions.NotVisible, actions.Forbidden, actions.Conflict) as refused:
         status, message = REFUSED[type(refused)]
-        return await render_report(request, ctx, staff, report_id, status_code=status,
-                                    error={"message": message, "detail": str(refused), "form": done}, form=form)
+        return await render_report(
+            request,
+            ctx,
+            staff,
+            report_id,
+            status_code=status,
+            error={"message": message, "detail": str(refused), "form": done},
+            form=form,
+        )
     ctx.wake_relay()
     return RedirectResponse(f"/console/reports/{report_id}?done={done}#status", status_code=303)
 
 
-async def _invalid(request: Request, ctx: Context, staff: Staff, report_id: str, done: str, message: str,
-                   form: KeptForm) -> Response:
-    return await render_report(request, ctx, staff, report_id, status_code=422,
-                               error={"message": message, "detail": "", "form": done}, form=form)
+async def _invalid(
+    request: Request, ctx: Context, staff: Staff, report_id: str, done: str, message: str, form: KeptForm
+) -> Response:
+    return await render_report(
+        request,
+        ctx,
+        staff,
+        report_id,
+        status_code=422,
+        error={"message": message, "detail": "", "form": done},
+        form=form,
+    )
 
 
 @router.post("/confirm")
@@ -83,12 +116,21 @@ async def change(request: Request, report_id: str, ctx: Context, staff: FormStaf
         dropped = sorted(held_units(view.referrals) - set(chosen)) if view else []
         if dropped:
             names = "、".join(Units(ctx.directory, staff.principal.county).name(u) for u in dropped)
-            problems.append(f"已有派案的單位須保留，或改用「改派」：{names}。"
-                            " A unit holding a referral stays: reassign it instead.")
+            problems.append(
+                f"已有派案的單位須保留，或改用「改派」：{names}。 A unit holding a referral stays: reassign it instead."
+            )
     if problems:
         return await _invalid(request, ctx, staff, report_id, "change", " ".join(problems), kept)
-    return await _send(request, ctx, staff, report_id, "ChangeDestinations", "change", form=kept,
-                       fields={"destinations": destinations, "reason": reason})
+    return await _send(
+        request,
+        ctx,
+        staff,
+        report_id,
+        "ChangeDestinations",
+        "change",
+        form=kept,
+        fields={"destinations": destinations, "reason": reason},
+    )
 
 
 @router.post("/referrals/{referral_id}/reassign")
@@ -105,11 +147,21 @@ async def reassign(request: Request, report_id: str, referral_id: str, ctx: Cont
         problem = "改派需要書面理由。 A reassignment needs a written reason."
     if problem or unit is None:
         return await _invalid(request, ctx, staff, report_id, "reassign", problem or "", kept)
-    return await _send(request, ctx, staff, report_id, "ReassignReferral", "reassign", form=kept,
-                       referral_id=referral_id, fields={"unit": unit, "reason": reason})
+    return await _send(
+        request,
+        ctx,
+        staff,
+        report_id,
+        "ReassignReferral",
+        "reassign",
+        form=kept,
+        referral_id=referral_id,
+        fields={"unit": unit, "reason": reason},
+    )
 
 
 @router.post("/referrals/{referral_id}/acknowledge")
 async def acknowledge(request: Request, report_id: str, referral_id: str, ctx: Context, staff: FormStaff) -> Response:
-    return await _send(request, ctx, staff, report_id, "AcknowledgeReferral", "acknowledge", form={},
-                       referral_id=referral_id)
+    return await _send(
+        request, ctx, staff, report_id, "AcknowledgeReferral", "acknowledge", form={}, referral_id=referral_id
+    )

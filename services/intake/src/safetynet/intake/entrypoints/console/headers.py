@@ -9,8 +9,10 @@ STATIC_PREFIX = "/console/static/"
 
 # Scripts and styles come only from /console/static: no inline script can run, even if
 # some text ever slipped past the template's escaping.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-       "form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+)
 
 COMMON = [
     (b"content-security-policy", CSP.encode()),
@@ -36,8 +38,11 @@ class ConsoleHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", [])
-                           if k.lower() not in {b"cache-control", *(name for name, _ in COMMON)}]
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in {b"cache-control", *(name for name, _ in COMMON)}
+                ]
                 message = {**message, "headers": [*headers, *COMMON, (b"cache-control", cache)]}
             await send(message)
 

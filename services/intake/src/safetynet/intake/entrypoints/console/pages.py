@@ -1,28 +1,34 @@
 """The console's pages: sign-in, the dispatch queue and a report, each with a fragment
 that the page's script re-fetches when the event stream says something changed."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from safetynet.contracts.report import TAIPEI
+from safetynet.intake.domain import kpis as kpi_rules
+from safetynet.intake.domain import paging
 from safetynet.intake.domain.actions import DISPATCH_STAFF
 from safetynet.intake.entrypoints.api.deps import Context
+from safetynet.intake.entrypoints.authentication import KeyRefused, TooManyFailures, authenticate
+from safetynet.intake.entrypoints.console import labels
 from safetynet.intake.entrypoints.console import session as cookies
 from safetynet.intake.entrypoints.console.auth import (
-    FormStaff, FragmentStaff, PageStaff, Staff, cross_site, safe_next, signer,
+    FormStaff,
+    FragmentStaff,
+    PageStaff,
+    Staff,
+    cross_site,
+    safe_next,
+    signer,
 )
-from safetynet.intake.entrypoints.console import labels
 from safetynet.intake.entrypoints.console.events import watermark
 from safetynet.intake.entrypoints.console.present import KINDS, RISKS, Units, ops_rows, queue_rows, report_page
 from safetynet.intake.entrypoints.console.rows import Filters, FormError, KeptForm, QueueContext, ReportPage
 from safetynet.intake.entrypoints.console.templating import render
-from safetynet.intake.entrypoints.authentication import KeyRefused, TooManyFailures, authenticate
 from safetynet.intake.service_layer import handlers, sessions
-from safetynet.contracts.report import TAIPEI
-from safetynet.intake.domain import kpis as kpi_rules
 from safetynet.intake.service_layer.kpis import county_kpis
-from safetynet.intake.domain import paging
 from safetynet.intake.service_layer.ops import open_slas_page
 from safetynet.intake.service_layer.queue import dispatch_queue_page
 
@@ -41,7 +47,7 @@ DONE = {
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _filters(request: Request) -> Filters:
@@ -51,20 +57,33 @@ def _filters(request: Request) -> Filters:
 
 # Sign-in and sign-out ----------------------------------------------------------------
 
+
 @router.get("/sign-in")
 async def sign_in_page(request: Request) -> Response:
     signed_out = request.query_params.get("signed_out") == "true"
-    return _sign_in_form(request, next_path=safe_next(request.query_params.get("next")),
-                         notice="您已登出。 You have signed out." if signed_out else None)
+    return _sign_in_form(
+        request,
+        next_path=safe_next(request.query_params.get("next")),
+        notice="您已登出。 You have signed out." if signed_out else None,
+    )
 
 
-def _sign_in_form(request: Request, *, next_path: str, error: str | None = None, notice: str | None = None,
-                  status_code: int = 200) -> Response:
+def _sign_in_form(
+    request: Request, *, next_path: str, error: str | None = None, notice: str | None = None, status_code: int = 200
+) -> Response:
     nonce, token = signer(request).new_signin_nonce()
-    response = render(request, "console/sign_in.html", status_code=status_code, next_path=next_path,
-                      signin_token=token, error=error, notice=notice)
-    cookies.set_cookie(response, cookies.PRE_COOKIE, nonce, secure=_secure(request),
-                       max_age=cookies.PRE_LIFETIME_SECONDS)
+    response = render(
+        request,
+        "console/sign_in.html",
+        status_code=status_code,
+        next_path=next_path,
+        signin_token=token,
+        error=error,
+        notice=notice,
+    )
+    cookies.set_cookie(
+        response, cookies.PRE_COOKIE, nonce, secure=_secure(request), max_age=cookies.PRE_LIFETIME_SECONDS
+    )
     return response
 
 
@@ -79,24 +98,41 @@ async def sign_in(request: Request, ctx: Context) -> Response:
     next_path = safe_next(str(form.get("next") or ""))
     token = str(form.get("signin_token") or "")
     if cross_site(request) or not signer(request).check_signin(request.cookies.get(cookies.PRE_COOKIE), token):
-        return _sign_in_form(request, next_path=next_path, status_code=403,
-                             error="登入表單已失效，請再試一次。 The sign-in form expired: try again.")
+        return _sign_in_form(
+            request,
+            next_path=next_path,
+            status_code=403,
+            error="登入表單已失效，請再試一次。 The sign-in form expired: try again.",
+        )
     try:  # the API's own path: the throttle first, so a right guess looks like a wrong one meanwhile
         principal = await authenticate(request, str(form.get("key") or "").strip())
     except TooManyFailures as blocked:
-        response = _sign_in_form(request, next_path=next_path, status_code=429,
-                                 error="登入失敗次數過多，請稍後再試。 Too many failed sign-ins: wait a minute.")
+        response = _sign_in_form(
+            request,
+            next_path=next_path,
+            status_code=429,
+            error="登入失敗次數過多，請稍後再試。 Too many failed sign-ins: wait a minute.",
+        )
         response.headers["Retry-After"] = str(blocked.wait)
         return response
     except KeyRefused:
-        return _sign_in_form(request, next_path=next_path, status_code=401,
-                             error="金鑰無效或已停用。 Unknown or revoked key.")
+        return _sign_in_form(
+            request, next_path=next_path, status_code=401, error="金鑰無效或已停用。 Unknown or revoked key."
+        )
     if principal.role not in DISPATCH_STAFF:
-        return _sign_in_form(request, next_path=next_path, status_code=403,
-                             error="這不是派案人員或督導的金鑰。 This is not a dispatcher or supervisor key.")
+        return _sign_in_form(
+            request,
+            next_path=next_path,
+            status_code=403,
+            error="這不是派案人員或督導的金鑰。 This is not a dispatcher or supervisor key.",
+        )
     session, value = signer(request).new_session(principal.key_id)
-    await sessions.start_session(session_id=session.session_id, key_id=principal.key_id, uow=ctx.uow(),
-                                 expires_at=datetime.fromtimestamp(session.expires_at, timezone.utc))
+    await sessions.start_session(
+        session_id=session.session_id,
+        key_id=principal.key_id,
+        uow=ctx.uow(),
+        expires_at=datetime.fromtimestamp(session.expires_at, UTC),
+    )
     response = RedirectResponse(next_path, status_code=303)
     cookies.set_cookie(response, cookies.COOKIE, value, secure=_secure(request), max_age=cookies.LIFETIME_SECONDS)
     cookies.clear_cookie(response, cookies.PRE_COOKIE, secure=_secure(request))
@@ -115,6 +151,7 @@ async def sign_out(request: Request, ctx: Context, staff: FormStaff) -> Response
 
 # The queue ---------------------------------------------------------------------------
 
+
 def _after(request: Request) -> str | None:
     after = request.query_params.get("after")
     return after if after and len(after) <= 400 else None
@@ -128,8 +165,9 @@ def _next_url(request: Request, path: str, cursor: str | None) -> str | None:
 
 async def _queue_context(request: Request, ctx: Context, staff: Staff, filters: Filters) -> QueueContext:
     try:
-        found = await dispatch_queue_page(principal=staff.principal, uow=ctx.uow(), limit=CONSOLE_PAGE,
-                                          after=_after(request), **filters)
+        found = await dispatch_queue_page(
+            principal=staff.principal, uow=ctx.uow(), limit=CONSOLE_PAGE, after=_after(request), **filters
+        )
     except paging.BadCursor:  # a stale or edited link: start from the top
         found = await dispatch_queue_page(principal=staff.principal, uow=ctx.uow(), limit=CONSOLE_PAGE, **filters)
     rows = queue_rows(found.items, Units(ctx.directory, staff.principal.county), _now())
@@ -141,36 +179,64 @@ async def queue_page(request: Request, ctx: Context, staff: PageStaff) -> Respon
     filters = _filters(request)
     since = await watermark(ctx.uow)
     query = request.url.query
-    return render(request, "console/queue.html", staff=staff, since=since,
-                  fragment_url="/console/queue" + (f"?{query}" if query else ""),
-                  **await _queue_context(request, ctx, staff, filters))
+    return render(
+        request,
+        "console/queue.html",
+        staff=staff,
+        since=since,
+        fragment_url="/console/queue" + (f"?{query}" if query else ""),
+        **await _queue_context(request, ctx, staff, filters),
+    )
 
 
 @router.get("/queue")
 async def queue_fragment(request: Request, ctx: Context, staff: FragmentStaff) -> Response:
-    return render(request, "console/_queue.html", staff=staff, **await _queue_context(request, ctx, staff, _filters(request)))
+    return render(
+        request, "console/_queue.html", staff=staff, **await _queue_context(request, ctx, staff, _filters(request))
+    )
 
 
 @router.get("/ops")
 async def ops_page(request: Request, ctx: Context, staff: PageStaff) -> Response:
     now, template = _now(), ctx.settings.trace_url_template
     try:
-        found = await open_slas_page(principal=staff.principal, uow=ctx.uow(), trace_url_template=template, now=now,
-                                     limit=CONSOLE_PAGE, after=_after(request))
+        found = await open_slas_page(
+            principal=staff.principal,
+            uow=ctx.uow(),
+            trace_url_template=template,
+            now=now,
+            limit=CONSOLE_PAGE,
+            after=_after(request),
+        )
     except paging.BadCursor:
-        found = await open_slas_page(principal=staff.principal, uow=ctx.uow(), trace_url_template=template, now=now,
-                                     limit=CONSOLE_PAGE)
+        found = await open_slas_page(
+            principal=staff.principal, uow=ctx.uow(), trace_url_template=template, now=now, limit=CONSOLE_PAGE
+        )
     rows = ops_rows(found.items, Units(ctx.directory, staff.principal.county), now)
-    return render(request, "console/ops.html", staff=staff, items=rows,
-                  next_url=_next_url(request, "/console/ops", found.next_cursor))
+    return render(
+        request,
+        "console/ops.html",
+        staff=staff,
+        items=rows,
+        next_url=_next_url(request, "/console/ops", found.next_cursor),
+    )
 
 
-RATES = [("dispatch_within_24h", "24小時內派案比率 24-hour dispatch rate", ""),
-         ("protection_rereport", "保護性案件再通報率 Protection re-report rate", "< 7.7%"),
-         ("vulnerable_family_to_protection_90d", "脆弱家庭3個月內再通報為保護案 Vulnerable family → protection (90 days)", "< 7.5%")]
+RATES = [
+    ("dispatch_within_24h", "24小時內派案比率 24-hour dispatch rate", ""),
+    ("protection_rereport", "保護性案件再通報率 Protection re-report rate", "< 7.7%"),
+    (
+        "vulnerable_family_to_protection_90d",
+        "脆弱家庭3個月內再通報為保護案 Vulnerable family → protection (90 days)",
+        "< 7.5%",
+    ),
+]
 # Each count's rows carry the labels the queue uses (labels.py), never the raw codes.
-COUNTS = [("by_category", "依類別 By category", labels.CATEGORY), ("by_source", "依通報來源 By source", labels.AGENCY),
-          ("by_risk_level", "依風險燈號 By risk level", labels.RISK)]
+COUNTS = [
+    ("by_category", "依類別 By category", labels.CATEGORY),
+    ("by_source", "依通報來源 By source", labels.AGENCY),
+    ("by_risk_level", "依風險燈號 By risk level", labels.RISK),
+]
 
 
 @router.get("/kpis")
@@ -179,10 +245,22 @@ async def kpi_page(request: Request, ctx: Context, staff: PageStaff) -> Response
     first = _parse_date(request.query_params.get("from")) or today.replace(day=1)
     last = _parse_date(request.query_params.get("to")) or today
     problems = kpi_rules.period_problems(first, last)
-    k = None if problems else await county_kpis(county=staff.principal.county, first=first, last=last,
-                                                now=_now(), uow=ctx.uow())
-    return render(request, "console/kpis.html", staff=staff, first=first.isoformat(), last=last.isoformat(),
-                  problems=problems, k=k, rates=RATES, counts=COUNTS)
+    k = (
+        None
+        if problems
+        else await county_kpis(county=staff.principal.county, first=first, last=last, now=_now(), uow=ctx.uow())
+    )
+    return render(
+        request,
+        "console/kpis.html",
+        staff=staff,
+        first=first.isoformat(),
+        last=last.isoformat(),
+        problems=problems,
+        k=k,
+        rates=RATES,
+        counts=COUNTS,
+    )
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -194,6 +272,7 @@ def _parse_date(value: str | None) -> date | None:
 
 # A report ----------------------------------------------------------------------------
 
+
 async def report_context(ctx: Context, staff: Staff, report_id: str) -> ReportPage | None:
     found = await handlers.read_report(principal=staff.principal, report_id=report_id, uow=ctx.uow())
     if found is None:
@@ -201,14 +280,27 @@ async def report_context(ctx: Context, staff: Staff, report_id: str) -> ReportPa
     return report_page(found, Units(ctx.directory, staff.principal.county), _now())
 
 
-def not_found(request: Request, staff: Staff) -> Response:
-    return render(request, "console/error.html", status_code=404, staff=staff, title="找不到通報 Not found",
-                  message="找不到這筆通報，或它不屬於您的縣市。 No such report in your county.")
+def not_found(request: Request, staff: Staff | None) -> Response:
+    return render(
+        request,
+        "console/error.html",
+        status_code=404,
+        staff=staff,
+        title="找不到通報 Not found",
+        message="找不到這筆通報，或它不屬於您的縣市。 No such report in your county.",
+    )
 
 
-async def render_report(request: Request, ctx: Context, staff: Staff, report_id: str, *,
-                        status_code: int = 200, error: FormError | None = None,
-                        form: KeptForm | None = None) -> Response:
+async def render_report(
+    request: Request,
+    ctx: Context,
+    staff: Staff,
+    report_id: str,
+    *,
+    status_code: int = 200,
+    error: FormError | None = None,
+    form: KeptForm | None = None,
+) -> Response:
     # The watermark first, then the report: a change that commits in between is then
     # both after the watermark (streamed) and maybe missing from the page (refetched).
     # The other way round it would be in neither, and the page would stay stale.
@@ -217,9 +309,18 @@ async def render_report(request: Request, ctx: Context, staff: Staff, report_id:
     if page is None:
         return not_found(request, staff)
     done = DONE.get(request.query_params.get("done", ""))
-    return render(request, "console/report.html", status_code=status_code, staff=staff,
-                  since=since, fragment_url=f"/console/reports/{report_id}/live",
-                  done=done, error=error, form=form or {}, r=page)
+    return render(
+        request,
+        "console/report.html",
+        status_code=status_code,
+        staff=staff,
+        since=since,
+        fragment_url=f"/console/reports/{report_id}/live",
+        done=done,
+        error=error,
+        form=form or {},
+        r=page,
+    )
 
 
 @router.get("/reports/{report_id}")

@@ -5,21 +5,28 @@ import re
 from datetime import datetime, timedelta
 
 from safetynet.contracts.report import TAIPEI
-from safetynet.platform.counties import CountyDirectory
 from safetynet.intake.domain.actions import destinations_without_referral
 from safetynet.intake.domain.views import Referral, Sla
 from safetynet.intake.entrypoints.console import labels
 from safetynet.intake.entrypoints.console.rows import (
-    DestinationShown, OpsRow, QueueRows, ReferralShown, ReportPage, SlaLeft, UnitGroup,
+    DestinationShown,
+    OpsRow,
+    QueueRows,
+    ReferralShown,
+    ReportPage,
+    SlaLeft,
+    UnitGroup,
 )
 from safetynet.intake.service_layer.handlers import ReportRead
 from safetynet.intake.service_layer.ops import OpenSla
 from safetynet.intake.service_layer.queue import QueueItem
+from safetynet.platform.counties import CountyDirectory
 from safetynet.policy import referral_lifecycle as lifecycle
-from safetynet.policy.destination_kinds import DESTINATION_KINDS as KINDS
+from safetynet.policy.destination_kinds import DESTINATION_KINDS
 from safetynet.policy.risk_lights import RISK_LIGHTS
 
 RISKS = RISK_LIGHTS  # the queue filter's choices, most urgent first (pages and templates)
+KINDS = DESTINATION_KINDS  # the kind filter's choices, in listing order (pages and templates)
 SOON = timedelta(hours=4)  # under this much time left, the row is marked as due soon
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2}|Z)")
 
@@ -80,21 +87,31 @@ class Units:
 
     def groups(self, only_kind: str | None = None) -> list[UnitGroup]:
         """Units grouped by destination kind, in the contract's order."""
-        return [{"kind": kind, "label": labels.label(labels.KIND, kind),
-                 "units": [{"id": i, "name": n} for k, i, n in self._all if k == kind]}
-                for kind in KINDS if only_kind in (None, kind) and any(k == kind for k, _, _ in self._all)]
+        return [
+            {
+                "kind": kind,
+                "label": labels.label(labels.KIND, kind),
+                "units": [{"id": i, "name": n} for k, i, n in self._all if k == kind],
+            }
+            for kind in KINDS
+            if only_kind in (None, kind) and any(k == kind for k, _, _ in self._all)
+        ]
 
 
 def queue_rows(items: list[QueueItem], units: Units, now: datetime) -> QueueRows:
     """dispatch_queue's items (already by SLA time left, then risk), split by who they wait on."""
     rows: QueueRows = {"review": [], "acknowledgement": []}
     for item in items:
-        rows[item["queue"]].append({
-            **item, "short_id": item["report_id"][:8], "left": sla_left(item["sla"], now),
-            "received": when(item["received_at"]),
-            "destination_names": [{"kind": d["kind"], "unit": units.name(d["unit"])} for d in item["destinations"]],
-            "waiting": [{**r, "unit_name": units.name(r["unit"])} for r in item["waiting_referrals"]],
-        })
+        rows[item["queue"]].append(
+            {
+                **item,
+                "short_id": item["report_id"][:8],
+                "left": sla_left(item["sla"], now),
+                "received": when(item["received_at"]),
+                "destination_names": [{"kind": d["kind"], "unit": units.name(d["unit"])} for d in item["destinations"]],
+                "waiting": [{**r, "unit_name": units.name(r["unit"])} for r in item["waiting_referrals"]],
+            }
+        )
     return rows
 
 
@@ -106,10 +123,15 @@ def ops_rows(items: list[OpenSla], units: Units, now: datetime) -> list[OpsRow]:
         stage, who = item["waiting_on"]["stage"], item["waiting_on"]["who"]
         rejected = REJECTED_BY.search(who) if stage == "dispatcher" else None
         waiting_units = who.split(", ") if stage == "unit" and who else []
-        rows.append({**item, "short_id": item["report_id"][:8],
-                     "left": sla_left(Sla(due_at=item["due_at"], state="open", closed_at=None), now),
-                     "waiting_names": [units.name(u) for u in waiting_units],
-                     "rejected_by": [units.name(u) for u in rejected.group(1).split(", ")] if rejected else []})
+        rows.append(
+            {
+                **item,
+                "short_id": item["report_id"][:8],
+                "left": sla_left(Sla(due_at=item["due_at"], state="open", closed_at=None), now),
+                "waiting_names": [units.name(u) for u in waiting_units],
+                "rejected_by": [units.name(u) for u in rejected.group(1).split(", ")] if rejected else [],
+            }
+        )
     return rows
 
 
@@ -127,35 +149,58 @@ def report_page(found: ReportRead, units: Units, now: datetime) -> ReportPage:
         # Routing moves a referral only to another unit of its kind that is not already
         # a destination (or back to its own unit once that unit has rejected it).
         same_kind = units.groups(r["kind"])
-        choices = [u for u in (same_kind[0]["units"] if same_kind else [])
-                   if u["id"] not in current or (u["id"] == r["unit"] and r["status"] == "rejected")]
-        referrals.append({**r, "unit_name": units.name(r["unit"]), "assigned": when(r["assigned_at"]),
-                          "updated": when(r["updated_at"]),
-                          "can_acknowledge": lifecycle.allows("acknowledge", r["status"]),
-                          "can_reassign": lifecycle.allows("reassign", r["status"]) and bool(choices),
-                          "reassign_choices": choices})
+        choices = [
+            u
+            for u in (same_kind[0]["units"] if same_kind else [])
+            if u["id"] not in current or (u["id"] == r["unit"] and r["status"] == "rejected")
+        ]
+        referrals.append(
+            {
+                **r,
+                "unit_name": units.name(r["unit"]),
+                "assigned": when(r["assigned_at"]),
+                "updated": when(r["updated_at"]),
+                "can_acknowledge": lifecycle.allows("acknowledge", r["status"]),
+                "can_reassign": lifecycle.allows("reassign", r["status"]) and bool(choices),
+                "reassign_choices": choices,
+            }
+        )
     reviewing = view.status == "awaiting_review"
     # As routing decides: confirm and change act on destinations no live referral holds;
     # a rejected referral waits for a reassignment instead.
     pending = destinations_without_referral(view)
     return {
-        "report_id": report["report_id"], "short_id": report["report_id"][:8],
-        "county": report["county"], "township": report["township"], "received": when(report["received_at"]),
-        "status": view.status, "risk_level": view.risk_level, "urgent": view.urgent,
-        "direct_dispatch": view.direct_dispatch, "rule_version": view.rule_version, "reasons": view.reasons,
+        "report_id": report["report_id"],
+        "short_id": report["report_id"][:8],
+        "county": report["county"],
+        "township": report["township"],
+        "received": when(report["received_at"]),
+        "status": view.status,
+        "risk_level": view.risk_level,
+        "urgent": view.urgent,
+        "direct_dispatch": view.direct_dispatch,
+        "rule_version": view.rule_version,
+        "reasons": view.reasons,
         "recommended": [{**d, "unit_name": units.name(d["unit"])} for d in view.recommended],
-        "destinations": destinations, "referrals": referrals,
+        "destinations": destinations,
+        "referrals": referrals,
         "sla": {**view.sla, **sla_left(view.sla, now), "closed": when(view.sla["closed_at"])},
-        "timeline": [{**e, "when": when(e["at"]), "label": labels.event_label(e["event"]), "detail": readable(e["detail"])}
-                     for e in reversed(found.timeline)],  # newest first: what just happened is on top
-        "categories": report["categories"], "narrative": submission.get("narrative", ""),
-        "subjects": submission.get("subjects", []), "source": submission.get("source", {}),
-        "household": submission.get("household") or {}, "indicators": submission.get("indicators") or {},
+        "timeline": [
+            {**e, "when": when(e["at"]), "label": labels.event_label(e["event"]), "detail": readable(e["detail"])}
+            for e in reversed(found.timeline)
+        ],  # newest first: what just happened is on top
+        "categories": report["categories"],
+        "narrative": submission.get("narrative", ""),
+        "subjects": submission.get("subjects", []),
+        "source": submission.get("source", {}),
+        "household": submission.get("household") or {},
+        "indicators": submission.get("indicators") or {},
         "occurred": when(submission.get("occurred_at")),
         "can_confirm": reviewing and any(d.unit for d in pending),
         "can_change": reviewing and (bool(pending) or not view.destinations),
         "must_reassign": reviewing and bool(view.destinations) and not pending,
-        "unit_groups": units.groups(), "current_units": current,
+        "unit_groups": units.groups(),
+        "current_units": current,
         "held_units": held_units(view.referrals),
     }
 

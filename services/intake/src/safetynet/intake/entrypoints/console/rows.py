@@ -13,6 +13,7 @@ from safetynet.intake.service_layer.queue import QueueItem
 
 class SlaLeft(TypedDict):
     """Time left as text and a tone, never as colour alone."""
+
     text: str
     tone: Literal["late", "soon", "ok", "done"]
     due: str
@@ -82,6 +83,7 @@ class TimelineShown(TimelineEntry):
 
 class ReportPage(TypedDict):
     """Everything the report page shows, and which actions apply now."""
+
     report_id: str
     short_id: str
     county: str
@@ -115,6 +117,7 @@ class ReportPage(TypedDict):
 
 class KeptForm(TypedDict, total=False):
     """What staff typed into a refused form, shown again."""
+
     reason: str
     units: set[str]
     referral_id: str
@@ -129,6 +132,7 @@ class FormError(TypedDict):
 
 class Filters(TypedDict):
     """The queue's filters (None: all); anything unknown in the URL is dropped."""
+
     kind: str | None
     risk: str | None
 

@@ -63,10 +63,14 @@ class Signer:
     # The session cookie ------------------------------------------------------------
 
     def new_session(self, key_id: str, *, now: float | None = None) -> tuple[Session, str]:
-        session = Session(key_id=key_id, session_id=secrets.token_urlsafe(18),
-                          expires_at=int((now or time.time()) + LIFETIME_SECONDS))
-        body = _b64(json.dumps({"k": session.key_id, "s": session.session_id, "e": session.expires_at},
-                               separators=(",", ":")).encode())
+        session = Session(
+            key_id=key_id, session_id=secrets.token_urlsafe(18), expires_at=int((now or time.time()) + LIFETIME_SECONDS)
+        )
+        body = _b64(
+            json.dumps(
+                {"k": session.key_id, "s": session.session_id, "e": session.expires_at}, separators=(",", ":")
+            ).encode()
+        )
         return session, f"{body}.{self._mac('session', body)}"
 
     def read_session(self, cookie: str | None, *, now: float | None = None) -> Session | None:
@@ -113,8 +117,7 @@ def is_https(request: Request, public_base_url: str, *, secure: bool = False) ->
 
 
 def set_cookie(response: Response, name: str, value: str, *, secure: bool, max_age: int) -> None:
-    response.set_cookie(name, value, max_age=max_age, path=PATH, secure=secure, httponly=True,
-                        samesite="strict")
+    response.set_cookie(name, value, max_age=max_age, path=PATH, secure=secure, httponly=True, samesite="strict")
 
 
 def clear_cookie(response: Response, name: str, *, secure: bool) -> None:

@@ -18,15 +18,21 @@ _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(("html",), default_for_string=True),
     undefined=StrictUndefined,  # a typo in a template fails the tests instead of showing blanks
-    trim_blocks=True, lstrip_blocks=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
 )
 _env.globals.update(L=labels, label=labels.label, KINDS=KINDS, RISKS=RISKS)
 
 
-def render(request: Request, template: str, *, status_code: int = 200,
-           headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
+def render(
+    request: Request, template: str, *, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any
+) -> HTMLResponse:
     staff = context.pop("staff", None)
     html = _env.get_template(template).render(
-        request=request, staff=staff, principal=staff.principal if staff else None,
-        csrf_token=staff.csrf if staff else "", **context)
+        request=request,
+        staff=staff,
+        principal=staff.principal if staff else None,
+        csrf_token=staff.csrf if staff else "",
+        **context,
+    )
     return HTMLResponse(html, status_code=status_code, headers=headers)

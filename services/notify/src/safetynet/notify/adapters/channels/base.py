@@ -10,7 +10,7 @@ class NotificationChannel(Protocol):
     reports what happened and the delivery worker, which keeps every attempt in the
     database, decides when to try again (`retry`) and when to give up."""
 
-    name: str           # as the unit directory names it: "recording", "webhook", "email"
+    name: str  # as the unit directory names it: "recording", "webhook", "email"
     retry: RetryPolicy
 
     async def send(self, notification: Notification) -> DeliveryResult:

@@ -6,7 +6,7 @@ connection is retried; a 5xx (the relay refuses for good) is not.
 """
 
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
@@ -29,7 +29,22 @@ def message_for(notification: Notification, *, sender: str) -> EmailMessage:
     return message
 
 
-def smtp_options(url: str) -> dict[str, Any]:
+class SmtpOptions(TypedDict):
+    """Where and how to reach the relay: aiosmtplib.send's connection keywords."""
+
+    hostname: str
+    port: int | None
+    username: str | None
+    password: str | None
+    use_tls: bool
+    start_tls: bool | None
+
+
+class _SmtpConnection(SmtpOptions):
+    timeout: float
+
+
+def smtp_options(url: str) -> SmtpOptions:
     """EmailChannel's connection keywords from an SMTP URL (SAFETYNET_SMTP_URL):
 
         smtp://host[:port]             plain, upgraded by STARTTLS when the relay offers it
@@ -39,13 +54,22 @@ def smtp_options(url: str) -> dict[str, Any]:
     user and password are percent-decoded; without a port, aiosmtplib picks the usual
     one for the mode (25, 587 or 465)."""
     parts = urlsplit(url)
-    modes = {"smtp": dict(use_tls=False, start_tls=None), "smtp+starttls": dict(use_tls=False, start_tls=True),
-             "smtps": dict(use_tls=True, start_tls=False)}
+    modes: dict[str, tuple[bool, bool | None]] = {  # scheme -> (use_tls, start_tls)
+        "smtp": (False, None),
+        "smtp+starttls": (False, True),
+        "smtps": (True, False),
+    }
     if parts.scheme not in modes or not parts.hostname:
         raise ValueError("an SMTP URL is smtp://, smtp+starttls:// or smtps:// and names a host")
-    return dict(hostname=parts.hostname, port=parts.port,
-                username=unquote(parts.username) if parts.username else None,
-                password=unquote(parts.password) if parts.password else None, **modes[parts.scheme])
+    use_tls, start_tls = modes[parts.scheme]
+    return SmtpOptions(
+        hostname=parts.hostname,
+        port=parts.port,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        use_tls=use_tls,
+        start_tls=start_tls,
+    )
 
 
 class EmailChannel:
@@ -55,11 +79,28 @@ class EmailChannel:
     def from_url(cls, url: str, *, sender: str, **kw: Any) -> "EmailChannel":
         return cls(sender=sender, **smtp_options(url), **kw)
 
-    def __init__(self, *, hostname: str, sender: str, port: int | None = None, username: str | None = None,
-                 password: str | None = None, use_tls: bool = False, start_tls: bool | None = None,
-                 timeout: float = 30.0, retry: RetryPolicy | None = None):
-        self._smtp = dict(hostname=hostname, port=port, username=username, password=password,
-                          use_tls=use_tls, start_tls=start_tls, timeout=timeout)
+    def __init__(
+        self,
+        *,
+        hostname: str,
+        sender: str,
+        port: int | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        use_tls: bool = False,
+        start_tls: bool | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+    ):
+        self._smtp = _SmtpConnection(
+            hostname=hostname,
+            port=port,
+            username=username,
+            password=password,
+            use_tls=use_tls,
+            start_tls=start_tls,
+            timeout=timeout,
+        )
         self._sender = sender
         self.retry = retry or RetryPolicy(max_attempts=6, base_seconds=30, cap_seconds=1800)
 
@@ -68,13 +109,17 @@ class EmailChannel:
         if not recipients:
             return DeliveryResult("failed", f"no email address for {notification.recipient}", retryable=False)
         try:
-            refused, _ = await aiosmtplib.send(message_for(notification, sender=self._sender), sender=self._sender,
-                                               recipients=recipients, **self._smtp)  # type: ignore[arg-type]
+            refused, _ = await aiosmtplib.send(
+                message_for(notification, sender=self._sender), sender=self._sender, recipients=recipients, **self._smtp
+            )
         except aiosmtplib.SMTPRecipientsRefused as error:
             # Every recipient refused: worth retrying only if some refusal was temporary
             # (a 4xx like "mailbox busy"); 5xx ones are for good.
-            return DeliveryResult("failed", f"recipients refused: {_refusals(error.recipients)}",
-                                  retryable=any(r.code < 500 for r in error.recipients))
+            return DeliveryResult(
+                "failed",
+                f"recipients refused: {_refusals(error.recipients)}",
+                retryable=any(r.code < 500 for r in error.recipients),
+            )
         except aiosmtplib.SMTPResponseException as error:
             return DeliveryResult("failed", f"SMTP {error.code}: {error.message}", retryable=error.code < 500)
         except (aiosmtplib.SMTPException, OSError) as error:

@@ -20,6 +20,7 @@ class RecordingChannel:
 
     async def send(self, notification: Notification) -> DeliveryResult:
         self.sent.append(notification)
-        log.info("notification %s to %s: %s", notification.notification_id, notification.recipient,
-                 notification.subject)
+        log.info(
+            "notification %s to %s: %s", notification.notification_id, notification.recipient, notification.subject
+        )
         return DeliveryResult(outcome="recorded")

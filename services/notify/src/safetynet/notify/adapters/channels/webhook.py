@@ -27,7 +27,7 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import httpx
 
@@ -53,8 +53,15 @@ def sign(secret: bytes, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-def verify(secret: bytes, *, timestamp: str, body: bytes, signature: str, now: float | None = None,
-           window: int = REPLAY_WINDOW_SECONDS) -> bool:
+def verify(
+    secret: bytes,
+    *,
+    timestamp: str,
+    body: bytes,
+    signature: str,
+    now: float | None = None,
+    window: int = REPLAY_WINDOW_SECONDS,
+) -> bool:
     """What a receiver checks: the signature matches and the timestamp is fresh."""
     try:
         fresh = abs((time.time() if now is None else now) - int(timestamp)) <= window
@@ -65,17 +72,31 @@ def verify(secret: bytes, *, timestamp: str, body: bytes, signature: str, now: f
 
 def body_of(notification: Notification) -> bytes:
     n = notification
-    document = {"id": n.notification_id, "kind": n.kind, "report_id": n.report_id, "county": n.county,
-                "recipient": n.recipient, "urgent": n.urgent, "subject": n.subject, "content": dict(n.content)}
+    document = {
+        "id": n.notification_id,
+        "kind": n.kind,
+        "report_id": n.report_id,
+        "county": n.county,
+        "recipient": n.recipient,
+        "urgent": n.urgent,
+        "subject": n.subject,
+        "content": dict(n.content),
+    }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
 class WebhookChannel:
     name = "webhook"
 
-    def __init__(self, *, secret: str | bytes, client: httpx.AsyncClient | None = None,
-                 timeout: float = 10.0, retry: RetryPolicy | None = None,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        *,
+        secret: str | bytes,
+        client: httpx.AsyncClient | None = None,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.time,
+    ):
         if not secret:
             raise ValueError("a webhook channel needs a signing secret")
         self._secret = secret.encode() if isinstance(secret, str) else secret
@@ -99,15 +120,15 @@ class WebhookChannel:
             SIGNATURE_HEADER: sign(unit_secret(self._secret, notification.recipient).encode(), timestamp, body),
         }
         try:
-            response = await self._http().post(notification.address, content=body, headers=headers,
-                                               timeout=self._timeout)
+            response = await self._http().post(
+                notification.address, content=body, headers=headers, timeout=self._timeout
+            )
         except httpx.HTTPError as error:  # refused, reset, timed out: the endpoint may come back
             return DeliveryResult("failed", f"{type(error).__name__}: {error}")
         if response.is_success:
             return DeliveryResult("delivered", f"HTTP {response.status_code}")
         status = response.status_code
-        return DeliveryResult("failed", f"HTTP {status}",
-                              retryable=status in RETRYABLE_STATUSES or status >= 500)
+        return DeliveryResult("failed", f"HTTP {status}", retryable=status in RETRYABLE_STATUSES or status >= 500)
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
