@@ -118,7 +118,6 @@ TABLES: dict[str, tuple[str, list[str]]] = {
         "screening",
         ["report_id", "county", "rule_version", "risk_level", "decision", "decided_at"],
     ),
-    "screening_closed_referrals": ("screening", ["referral_id", "subject_hash", "kind", "unit", "closed_at"]),
     "routing_cases": (
         "routing",
         [

@@ -21,7 +21,6 @@ Audit entries are returned unchained: the chain is one sequential pass in trail 
 
 import bisect
 import hmac
-import inspect
 import json
 import operator
 import os
@@ -35,6 +34,7 @@ from typing import Any
 from pydantic_core import to_json, to_jsonable_python
 
 from bench import mix
+from safetynet.contracts.national_id import LETTER_CODES, check_digit
 from safetynet.contracts.report import TAIPEI, ReportSubmission
 from safetynet.intake.adapters.crypto import ReportCipher, split
 from safetynet.intake.domain.audit import Actor, Entry, personal_fields
@@ -93,11 +93,7 @@ class HistoryRows:
         # Re-reports: when each subject hash was last named, and the referrals closed for
         # it, within the 365-day window (pruned as time moves on).
         self.last_named: dict[str, datetime] = {}
-        self.closed: dict[str, list[Any]] = {}
         self.unit_keys: dict[str, str] = {}
-        # Screening's model is being reworked: pass the closed-referral history only if
-        # this version of decide() still takes it.
-        self.decide_takes_history = "closed_referrals" in inspect.signature(screening.decide).parameters
 
     def _client(self) -> str:
         return f"10.20.{self.rng.randint(0, 255)}.{self.rng.randint(1, 254)}"
@@ -106,11 +102,6 @@ class HistoryRows:
         """Forget what falls out of the repeat window (bounded memory over 2.5 years)."""
         edge = before - REPEAT_WINDOW
         self.last_named = {h: t for h, t in self.last_named.items() if t > edge}
-        self.closed = {
-            h: [c for c in cs if c.closed_at > edge]
-            for h, cs in self.closed.items()
-            if any(c.closed_at > edge for c in cs)
-        }
         for county in self.mix.seen:  # the mix keeps every subject it drew: cap it
             del self.mix.seen[county][:-20_000]
 
@@ -211,10 +202,7 @@ class HistoryRows:
                 **(submission.indicators.model_dump(exclude_none=True) if submission.indicators else {})
             ),
         )
-        history = [c for h in known for c in self.closed.get(h, ()) if c.closed_at >= edge]
-        decision = screening.decide(
-            inputs, directory=self.counties, **({"closed_referrals": history} if self.decide_takes_history else {})
-        )
+        decision = screening.decide(inputs, directory=self.counties)
         screened_at = received_at + timedelta(seconds=rng.uniform(0.05, 0.5))
         due = received_at + timedelta(
             seconds=self.counties.sla_seconds(county=county, risk_level=decision.risk_level, default=DEFAULT_SLA)
@@ -332,16 +320,6 @@ class HistoryRows:
                 referral.referral_id,
                 ["outcome"],
             )
-            for h in known:
-                if self.decide_takes_history:
-                    self.closed.setdefault(h, []).append(
-                        screening.ClosedReferral(
-                            subject_hash=h, kind=referral.kind, unit=referral.unit, closed_at=closed_at
-                        )
-                    )
-                out["screening_closed_referrals"].append(
-                    (referral.referral_id, h, referral.kind, referral.unit, closed_at)
-                )
         dispatched_at: datetime | None = None
         for changes, status in steps:
             for change in changes:
@@ -816,35 +794,7 @@ class Template:
         return "".join(out)
 
 
-_LETTER_CODES = {
-    "A": 10,
-    "B": 11,
-    "C": 12,
-    "D": 13,
-    "E": 14,
-    "F": 15,
-    "G": 16,
-    "H": 17,
-    "J": 18,
-    "K": 19,
-    "L": 20,
-    "M": 21,
-    "N": 22,
-    "P": 23,
-    "Q": 24,
-    "R": 25,
-    "S": 26,
-    "T": 27,
-    "U": 28,
-    "V": 29,
-    "X": 30,
-    "Y": 31,
-    "W": 32,
-    "Z": 33,
-    "I": 34,
-    "O": 35,
-}
-_LETTERS = sorted(_LETTER_CODES)
+_LETTERS = sorted(LETTER_CODES)
 
 
 class Stamper:
@@ -879,13 +829,11 @@ class Stamper:
         return self.templates[self.rng.randrange(lo, hi)] if hi > lo else None
 
     def _national_id(self) -> str:
-        """A valid random national ID (tests/support/scenarios.py's rule, faster)."""
+        """A valid random national ID."""
         n = self.rng.getrandbits(40)
         letter = _LETTERS[n % 26]
         body = f"{1 + (n >> 5) % 2}{(n >> 6) % 10_000_000:07d}"
-        code = _LETTER_CODES[letter]
-        total = code // 10 + (code % 10) * 9 + sum(map(operator.mul, map(int, body), (8, 7, 6, 5, 4, 3, 2, 1)))
-        return letter + body + str((10 - total % 10) % 10)
+        return letter + body + check_digit(letter, body)
 
     def _subject(self, seen: bool) -> tuple[str, str]:
         recent = self.recent

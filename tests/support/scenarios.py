@@ -8,43 +8,14 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-_LETTERS = {
-    "A": 10,
-    "B": 11,
-    "C": 12,
-    "D": 13,
-    "E": 14,
-    "F": 15,
-    "G": 16,
-    "H": 17,
-    "J": 18,
-    "K": 19,
-    "L": 20,
-    "M": 21,
-    "N": 22,
-    "P": 23,
-    "Q": 24,
-    "R": 25,
-    "S": 26,
-    "T": 27,
-    "U": 28,
-    "V": 29,
-    "X": 30,
-    "Y": 31,
-    "W": 32,
-    "Z": 33,
-    "I": 34,
-    "O": 35,
-}
+from safetynet.contracts.national_id import LETTER_CODES, check_digit
 
 
 def random_national_id(rng: random.Random) -> str:
     """A valid national ID: a letter, 1 or 2, seven digits, and the check digit."""
-    letter = rng.choice(sorted(_LETTERS))
-    digits = [rng.choice([1, 2])] + [rng.randrange(10) for _ in range(7)]
-    code = _LETTERS[letter]
-    total = code // 10 + (code % 10) * 9 + sum(d * w for d, w in zip(digits, (8, 7, 6, 5, 4, 3, 2, 1)))
-    return letter + "".join(map(str, digits)) + str((10 - total % 10) % 10)
+    letter = rng.choice(sorted(LETTER_CODES))
+    digits = "".join(map(str, [rng.choice([1, 2])] + [rng.randrange(10) for _ in range(7)]))
+    return letter + digits + check_digit(letter, digits)
 
 
 @dataclass(frozen=True)

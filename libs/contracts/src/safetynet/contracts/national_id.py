@@ -5,7 +5,7 @@ import re
 _FORMAT = re.compile(r"^[A-Z][1289][0-9]{8}$")
 
 # The letter stands for a two-digit area code; the order is historical, not alphabetical.
-_LETTER_CODES = {
+LETTER_CODES = {
     "A": 10,
     "B": 11,
     "C": 12,
@@ -45,9 +45,16 @@ def national_id_problem(value: str) -> str | None:
     """Return why a normalized national ID is invalid, or None when it is valid."""
     if not _FORMAT.fullmatch(value):
         return "must be one letter, then 1, 2, 8 or 9, then 8 digits"
-    code = _LETTER_CODES[value[0]]
-    total = code // 10 + (code % 10) * 9
-    total += sum(int(digit) * weight for digit, weight in zip(value[1:], _WEIGHTS))
-    if total % 10:
+    if _checksum(value[0], value[1:]) % 10:
         return "checksum does not match"
     return None
+
+
+def check_digit(letter: str, digits: str) -> str:
+    """The last digit that makes `letter` + `digits` (eight digits) a valid ID."""
+    return str((10 - _checksum(letter, digits) % 10) % 10)
+
+
+def _checksum(letter: str, digits: str) -> int:
+    code = LETTER_CODES[letter]
+    return code // 10 + (code % 10) * 9 + sum(int(digit) * weight for digit, weight in zip(digits, _WEIGHTS))

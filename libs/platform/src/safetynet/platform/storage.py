@@ -55,39 +55,44 @@ def dialect_name(executor: Any) -> str:
     return str(bind.dialect.name) if bind is not None else "sqlite"
 
 
-_IGNORING: dict[tuple[str, str, tuple[str, ...], str], TextClause] = {}
+# Built once per statement shape (table, dialect, columns, conflict target, action).
+_UPSERTS: dict[tuple[str, str, tuple[str, ...], str, bool], TextClause | TextualSelect] = {}
+
+
+def _upsert(executor: Any, table: Table, names: tuple[str, ...], conflict: str, *, lock: bool) -> Any:
+    """INSERT … ON CONFLICT (`conflict`) DO NOTHING, or with `lock` a no-op DO UPDATE that
+    returns (and locks) the row, as a typed text() statement on PostgreSQL and SQLite alike.
+
+    SQLAlchemy cannot cache its own ON CONFLICT construct ("no key": it is compiled anew
+    on every execution, which made the inbox claim the costliest statement of every
+    consumer). A typed text() statement is cached like any other."""
+    dialect = dialect_name(executor)
+    key = (table.fullname, dialect, names, conflict, lock)
+    statement = _UPSERTS.get(key)
+    if statement is None:
+        # SQLite has no schemas: the embedded mode's tables carry a service prefix instead.
+        target = table.fullname if dialect == "postgresql" else table.name
+        columns = _quoted(conflict.split(","))
+        action = (
+            f"DO UPDATE SET {columns} = excluded.{columns} RETURNING {_quoted(c.name for c in table.c)}"
+            if lock
+            else "DO NOTHING"
+        )
+        built = text(
+            f"INSERT INTO {target} ({_quoted(names)}) VALUES ({', '.join(':' + n for n in names)}) "
+            f"ON CONFLICT ({columns}) {action}"
+        ).bindparams(*(bindparam(n, type_=table.c[n].type) for n in names))
+        statement = _UPSERTS[key] = built.columns(*table.c) if lock else built
+    return statement
 
 
 def insert_ignoring_conflict(
     executor: Any, table: Table, values: dict[str, Any], *, conflict: str
 ) -> tuple[TextClause, dict[str, Any]]:
-    """INSERT … ON CONFLICT (`conflict`) DO NOTHING, on PostgreSQL and SQLite alike.
-
-    SQLAlchemy cannot cache its own ON CONFLICT construct ("no key": it is compiled anew
-    on every execution, which made the inbox claim the costliest statement of every
-    consumer). A typed text() statement is cached like any other; it is built once per
-    table, column set and dialect."""
-    dialect = dialect_name(executor)
-    names = tuple(sorted(values))
-    key = (table.fullname, dialect, names, conflict)
-    statement = _IGNORING.get(key)
-    if statement is None:
-        # SQLite has no schemas: the embedded mode's tables carry a service prefix instead.
-        target = table.fullname if dialect == "postgresql" else table.name
-        statement = text(
-            f"INSERT INTO {target} ({_quoted(names)}) VALUES ({', '.join(':' + n for n in names)}) "
-            f"ON CONFLICT ({_quoted(conflict.split(','))}) DO NOTHING"
-        ).bindparams(*(bindparam(n, type_=table.c[n].type) for n in names))
-        _IGNORING[key] = statement
+    """INSERT … ON CONFLICT (`conflict`) DO NOTHING (a comma-separated conflict target
+    is fine). The statement also serves an executemany of rows with the same keys."""
+    statement: TextClause = _upsert(executor, table, tuple(sorted(values)), conflict, lock=False)
     return statement, values
-
-
-def _quoted(names: Iterable[str]) -> str:
-    # Quoted, because a column may be named like a keyword (notify's timers have "index").
-    return ", ".join(f'"{n.strip()}"' for n in names)
-
-
-_LOCKING: dict[tuple[str, str, tuple[str, ...], str], TextualSelect] = {}
 
 
 def insert_or_lock(
@@ -96,24 +101,14 @@ def insert_or_lock(
     """INSERT … ON CONFLICT (`conflict`) DO UPDATE (a no-op) RETURNING the row: the row,
     created with `values` if missing, locked until the transaction ends, in one round
     trip instead of an insert and a SELECT … FOR UPDATE. (On SQLite the transaction
-    already holds the database's write lock.)"""
-    dialect = dialect_name(executor)
-    names = tuple(sorted(values))
-    key = (table.fullname, dialect, names, conflict)
-    statement = _LOCKING.get(key)
-    if statement is None:
-        target = table.fullname if dialect == "postgresql" else table.name
-        statement = (
-            text(
-                f"INSERT INTO {target} ({_quoted(names)}) VALUES ({', '.join(':' + n for n in names)}) "
-                f"ON CONFLICT ({_quoted([conflict])}) DO UPDATE SET {_quoted([conflict])} = excluded.{_quoted([conflict])} "
-                f"RETURNING {_quoted(c.name for c in table.c)}"
-            )
-            .bindparams(*(bindparam(n, type_=table.c[n].type) for n in names))
-            .columns(*table.c)
-        )
-        _LOCKING[key] = statement
+    already holds the database's write lock.) `conflict` is a single column."""
+    statement: TextualSelect = _upsert(executor, table, tuple(sorted(values)), conflict, lock=True)
     return statement, values
+
+
+def _quoted(names: Iterable[str]) -> str:
+    # Quoted, because a column may be named like a keyword (notify's timers have "index").
+    return ", ".join(f'"{n.strip()}"' for n in names)
 
 
 def _plain_loopback(url: str) -> bool:

@@ -36,8 +36,7 @@ class BatchTransaction:
         self.connection: AsyncConnection | None = None
         self.tainted = False
         self._after_commit: list[Callable[[], None]] = []
-        self._event_ids = list(event_ids)
-        self._batch_ids = set(event_ids)
+        self._event_ids = set(event_ids)
         self._new: dict[Table, set[str]] = {}  # per inbox: the batch's events not seen before
         # Rows written just before the batch commits, one executemany per table, in order.
         self._deferred: dict[Table, list[dict[str, Any]]] = {}
@@ -62,11 +61,11 @@ class BatchTransaction:
     async def claim(self, inbox: Table, event_id: str) -> bool:
         """Claim `event_id` in this transaction; the first claim claims the whole batch."""
         assert self.connection is not None
-        if event_id not in self._batch_ids:
+        if event_id not in self._event_ids:
             return await claim(self.connection, inbox, event_id)
         new = self._new.get(inbox)
         if new is None:
-            new = self._new[inbox] = await claim_many(self.connection, inbox, self._event_ids)
+            new = self._new[inbox] = await claim_many(self.connection, inbox, sorted(self._event_ids))
         if event_id in new:
             new.discard(event_id)  # the same event twice in a batch: only the first is new
             return True
