@@ -7,7 +7,8 @@
 - `sla`: the deadline from the accepted time and the SLA length (intake, screening), and
   the 24-hour dispatch target (KPIs);
 - `risk_lights` and `destination_kinds`: the order lists and queues follow;
-- `tipvda`: the high-danger threshold (screening's red light, the high-danger list).
+- `tipvda`: the high-danger threshold (screening's red light, the high-danger list);
+- `outcomes`: the close and reject vocabulary (API, routing, read model, KPIs, console).
 
 Pure: no I/O, no service, only `safetynet.contracts` for the vocabulary.
 """

@@ -1,0 +1,22 @@
+"""rule versions and replay results (issue 13)
+
+Revision ID: c13a3ruleset
+Revises: c13a2subject
+Create Date: 2026-12-07 16:30:00
+"""
+from alembic import op
+import sqlalchemy as sa
+from safetynet.platform.migrations import schema_for
+
+revision = 'c13a3ruleset'
+down_revision = 'c13a2subject'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
