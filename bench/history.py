@@ -111,6 +111,12 @@ TABLES: dict[str, tuple[str, list[str]]] = {
             "routing_seq",
             "sla",
             "updated_at",
+            "county",  # then the lists' columns (history_rows.LIST_COLUMNS)
+            "due_at",
+            "sla_state",
+            "queue",
+            "risk_rank",
+            "kinds",
         ],
     ),
     "intake_referral_index": ("intake", ["referral_id", "report_id", "unit"]),

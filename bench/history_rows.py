@@ -38,7 +38,9 @@ from safetynet.contracts.national_id import LETTER_CODES, check_digit
 from safetynet.contracts.report import TAIPEI, ReportSubmission
 from safetynet.intake.adapters.crypto import ReportCipher, split
 from safetynet.intake.domain.audit import Actor, Entry, personal_fields
+from safetynet.intake.domain.listing import list_columns
 from safetynet.intake.domain.subjects import subject_hash
+from safetynet.intake.domain.views import ReportView
 from safetynet.notify.adapters.directory import UnitDirectory
 from safetynet.notify.domain import escalation_notifications, referral_notifications
 from safetynet.notify.domain.sla import SlaPolicy
@@ -303,9 +305,7 @@ class HistoryRows:
                 continue
             steps.append(
                 (
-                    case.close(
-                        referral_id=referral.referral_id, outcome="結案：已完成處遇評估", actor=actor, at=closed_at
-                    ),
+                    case.close(referral_id=referral.referral_id, outcome="opened", actor=actor, at=closed_at),
                     case.status,
                 )
             )
@@ -468,6 +468,8 @@ class HistoryRows:
                 case.seq,
                 _j(sla),
                 max(case.updated_at, dispatched_at or received_at),
+                county,
+                *_list_columns(report_id, case.status, decision.risk_level, case.destinations, view_referrals, sla),
             )
         )
         return {
@@ -502,7 +504,7 @@ class HistoryRows:
                 asked,
                 f"requested_{name}",
                 actor.label,
-                "outcome: 結案：已完成處遇評估" if fields else None,
+                "outcome: opened" if fields else None,
             )
         )
         out["audit_stage"].append(
@@ -794,6 +796,24 @@ class Template:
         return "".join(out)
 
 
+def _list_columns(
+    report_id: str, status: str, risk_level: str, destinations: Any, referrals: Any, sla: dict[str, Any]
+) -> tuple[Any, ...]:
+    """The view's list columns as intake's projection writes them (domain/listing.py),
+    in the order of history.TABLES (the county is the report's, written beside)."""
+    view = ReportView(
+        report_id=report_id,
+        sla=sla,  # type: ignore[arg-type]  # the view's own JSON document
+        status=status,
+        risk_level=risk_level,
+        destinations=to_jsonable_python(destinations),
+        referrals=referrals,
+    )
+    columns = list_columns(view)
+    return tuple(columns[name] for name in LIST_COLUMNS)
+
+
+LIST_COLUMNS = ("due_at", "sla_state", "queue", "risk_rank", "kinds")
 _LETTERS = sorted(LETTER_CODES)
 
 

@@ -54,7 +54,9 @@ async def test_confirm_acknowledge_close_walks_the_whole_lifecycle(tmp_path):
         assert report["sla"]["closed_at"] is not None
 
         closed = await system.client.post(
-            f"/v1/referrals/{referral['referral_id']}/close", headers=unit, json={"outcome": "開案服務 / case opened"}
+            f"/v1/referrals/{referral['referral_id']}/close",
+            headers=unit,
+            json={"outcome": "opened", "note": "開案服務 / case opened"},
         )
         assert closed.status_code == 202, closed.text
         report = await system.wait_for(rid, dispatcher, status_is("closed"))
@@ -125,7 +127,9 @@ async def test_a_rejected_referral_goes_back_to_the_queue_until_reassigned(tmp_p
         [first] = report["referrals"]
 
         rejected = await system.client.post(
-            f"/v1/referrals/{first['referral_id']}/reject", headers=竹北, json={"reason": "非本轄 / not our district"}
+            f"/v1/referrals/{first['referral_id']}/reject",
+            headers=竹北,
+            json={"reason": "wrong_district", "note": "非本轄 / not our district"},
         )
         assert rejected.status_code == 202, rejected.text
         report = await system.wait_for(rid, dispatcher, status_is("awaiting_review"))
@@ -165,7 +169,7 @@ async def test_roles_and_scopes_of_actions(tmp_path):
             await system.client.post(f"/v1/reports/{report['report_id']}/confirm", headers=dispatcher)
         ).status_code == 409
         assert (
-            await system.client.post(f"/v1/referrals/{referral}/close", headers=dispatcher, json={"outcome": "x"})
+            await system.client.post(f"/v1/referrals/{referral}/close", headers=dispatcher, json={"outcome": "opened"})
         ).status_code == 403
         assert (await system.client.post("/v1/referrals/nope/acknowledge", headers=dispatcher)).status_code == 404
         # A dispatcher may record the unit's acknowledgement, e.g. after a phone call.
@@ -176,12 +180,9 @@ async def test_roles_and_scopes_of_actions(tmp_path):
 
 
 async def test_a_re_report_right_after_closure_goes_back_to_the_same_unit(tmp_path):
-    # Screening never hears of the closure (routing, which owns closures, applies the
-    # re-report rule): the rule must hold whatever the timing, since the closure was
-    # committed first.
-    from safetynet.screening.service_layer.messagebus import EVENT_HANDLERS
-
-    assert "ReferralClosed" not in EVENT_HANDLERS
+    # Routing, which owns closures, applies the re-report rule (screening learns closures
+    # only as outcomes for replay, and decides without them): the rule must hold whatever
+    # the timing, since the closure was committed first.
     async with embedded_system(tmp_path) as system:
         agency = await system.key("agency", county="南投縣")
         dispatcher = await system.key("dispatcher", county="南投縣")
@@ -194,7 +195,7 @@ async def test_a_re_report_right_after_closure_goes_back_to_the_same_unit(tmp_pa
         referral = report["referrals"][0]["referral_id"]
         await system.client.post(f"/v1/referrals/{referral}/acknowledge", headers=unit)
         await system.wait_for(rid, dispatcher, status_is("acknowledged"))
-        await system.client.post(f"/v1/referrals/{referral}/close", headers=unit, json={"outcome": "結案"})
+        await system.client.post(f"/v1/referrals/{referral}/close", headers=unit, json={"outcome": "opened"})
         await system.wait_for(rid, dispatcher, status_is("closed"))  # committed by routing
 
         again = await post(system, ELDER, agency, dispatcher, body=body)

@@ -290,7 +290,7 @@ async def _full_run(system: Any, people: list[Person]) -> None:
     closed = await client.post(
         f"/v1/referrals/{referral}/close",
         headers=protection,
-        json={"outcome": f"已聯繫{people[0].name}，電話{people[0].phone}"},
+        json={"outcome": "opened", "note": f"已聯繫{people[0].name}，電話{people[0].phone}"},
     )
     assert closed.status_code == 202, closed.text
     await system.wait_for(red_id, dispatcher, status_is("closed"))
@@ -322,7 +322,7 @@ async def _full_run(system: Any, people: list[Person]) -> None:
     rejected = await client.post(
         f"/v1/referrals/{green_referral}/reject",
         headers=welfare,
-        json={"reason": f"{people[2].name}已搬到頭份，{people[2].phone}"},
+        json={"reason": "wrong_district", "note": f"{people[2].name}已搬到頭份，{people[2].phone}"},
     )
     assert rejected.status_code == 202, rejected.text
     await system.wait_for(green_id, dispatcher, status_is("awaiting_review"))

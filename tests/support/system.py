@@ -54,12 +54,16 @@ class EmbeddedSystem:
         """Poll GET until `until(body)` holds; fail with the last body otherwise."""
         deadline = asyncio.get_running_loop().time() + timeout
         body: dict[str, Any] = {}
+        # Back off to one poll a second: the key's rate limit (120/min, refilled at 2/s)
+        # must still have room for the test's own requests after a long wait on a busy machine.
+        pause = 0.05
         while asyncio.get_running_loop().time() < deadline:
             response = await self.client.get(f"/v1/reports/{report_id}", headers=headers)
             body = response.json()
             if response.status_code == 200 and until(body):
                 return body
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(pause)
+            pause = min(pause * 1.5, 1.0)
         raise AssertionError(f"timed out waiting on {report_id}: {body}")
 
 

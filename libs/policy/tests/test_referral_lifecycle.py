@@ -7,6 +7,7 @@ from safetynet.policy.referral_lifecycle import (
     DISPATCHED,
     ENDED,
     LIVE,
+    LIVE_STATUSES,
     REFERRAL_STATUSES,
     TERMINAL,
     TRANSITIONS,
@@ -28,11 +29,15 @@ EXPECTED = {
     ("close", "acknowledged"): "closed",
     ("reassign", "assigned"): "reassigned",
     ("reassign", "rejected"): "reassigned",
+    # Long-term care households (decision model v1.1 rule 2)
+    ("long_term_care", "acknowledged"): "long_term_care",
+    ("long_term_care", "long_term_care"): "long_term_care",  # renewed, with a new review date
+    ("close", "long_term_care"): "closed",
 }
 
 
-@pytest.mark.parametrize("action", ["acknowledge", "reject", "close", "reassign"])
-@pytest.mark.parametrize("status", ["assigned", "acknowledged", "rejected", "closed", "reassigned"])
+@pytest.mark.parametrize("action", ["acknowledge", "reject", "close", "reassign", "long_term_care"])
+@pytest.mark.parametrize("status", ["assigned", "acknowledged", "rejected", "closed", "reassigned", "long_term_care"])
 def test_every_action_from_every_status(action: ReferralAction, status: str) -> None:
     expected = EXPECTED.get((action, status))
     assert allows(action, status) is (expected is not None)
@@ -46,18 +51,21 @@ def test_every_action_from_every_status(action: ReferralAction, status: str) -> 
 
 
 def test_a_refusal_says_what_the_referral_is_and_what_the_action_needs() -> None:
-    assert refusal("close", "assigned", referral_id="R1") == "referral R1 is assigned, not acknowledged"
+    assert (
+        refusal("close", "assigned", referral_id="R1") == "referral R1 is assigned, not acknowledged or long_term_care"
+    )
     assert refusal("reassign", "closed") == "the referral is closed, not assigned or rejected"
 
 
 def test_the_status_sets() -> None:
-    assert set(REFERRAL_STATUSES) == {"assigned", "acknowledged", "rejected", "closed", "reassigned"}
+    assert set(REFERRAL_STATUSES) == {"assigned", "acknowledged", "rejected", "closed", "reassigned", "long_term_care"}
     assert {"rejected", "reassigned"} == ENDED
-    assert {"assigned", "acknowledged", "closed"} == LIVE
-    assert {"acknowledged", "closed"} == DISPATCHED
+    assert {"assigned", "acknowledged", "closed", "long_term_care"} == LIVE
+    assert {"assigned", "acknowledged", "long_term_care"} == LIVE_STATUSES  # open cases (v1.1 rule 1)
+    assert {"acknowledged", "closed", "long_term_care"} == DISPATCHED
     assert {"assigned", "rejected"} == AWAITING_ACTION
     assert {"closed", "reassigned"} == TERMINAL  # an acknowledged referral belongs to its unit until closed
-    assert set(TRANSITIONS) == {"acknowledge", "reject", "close", "reassign"}
+    assert set(TRANSITIONS) == {"acknowledge", "reject", "close", "reassign", "long_term_care"}
 
 
 P, W = Slot("protection", "苗栗縣/protection"), Slot("welfare_center", "苗栗縣/welfare_center/頭份區")
@@ -81,6 +89,10 @@ def ref(d: Slot, status: str) -> ReferralState:
         ([P, W], [ref(P, "acknowledged"), ref(W, "closed")], "acknowledged"),
         ([P], [ref(P, "reassigned"), ref(P, "acknowledged")], "acknowledged"),  # the successor counts
         ([P, W], [ref(P, "closed"), ref(W, "closed")], "closed"),
+        # A long-term care household counts as acknowledged (the SLA is met), never as closed.
+        ([W], [ref(W, "long_term_care")], "acknowledged"),
+        ([P, W], [ref(P, "closed"), ref(W, "long_term_care")], "acknowledged"),
+        ([P, W], [ref(P, "assigned"), ref(W, "long_term_care")], "assigned"),
     ],
 )
 def test_report_status_follows_the_referrals(

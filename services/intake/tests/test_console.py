@@ -109,11 +109,14 @@ async def test_the_session_cookie_is_secure_over_https(intake, keys):
 
 async def test_sign_in_refuses_other_roles_unknown_keys_and_forged_forms(client, keys, mint_key):
     unit = await mint_key(role="unit", name="苗栗家防", county="苗栗縣", unit="苗栗縣/protection")
-    for secret, status in ((keys.police.secret, 403), (unit.secret, 403), ("sn_not-a-key", 401)):
+    admin = await mint_key(role="admin", name="苗栗管理者", county="苗栗縣")
+    for secret, status in ((keys.police.secret, 403), (admin.secret, 403), ("sn_not-a-key", 401)):
         response = await sign_in(client, secret)
         assert response.status_code == status
         assert not any(c.startswith("sn_console_session=") for c in response.headers.get_list("set-cookie"))
-    assert "不是派案人員或督導的金鑰" in (await sign_in(client, keys.police.secret)).text
+    assert "不是派案人員、督導或派案單位的金鑰" in (await sign_in(client, keys.police.secret)).text
+    # A unit signs in too, to its inbox (test_console_units.py).
+    assert (await sign_in(client, unit.secret)).headers["location"] == "/console/inbox"
     # A cross-site form post carries neither the sign-in cookie nor its token (login CSRF).
     client.cookies.clear()
     forged = await client.post("/console/sign-in", data={"key": keys.dispatcher_miaoli.secret, "signin_token": "x"})
@@ -329,7 +332,9 @@ async def test_reassign_a_rejected_referral_through_the_form(tmp_path):
             data={"csrf_token": token, "unit": "新竹縣/welfare_center/竹北", "reason": "住竹北市"},
         )
         referral = (await system.wait_for(rid, dispatcher, status_is("assigned")))["referrals"][0]["referral_id"]
-        await system.client.post(f"/v1/referrals/{referral}/reject", headers=竹北, json={"reason": "非本轄"})
+        await system.client.post(
+            f"/v1/referrals/{referral}/reject", headers=竹北, json={"reason": "wrong_district", "note": "非本轄"}
+        )
         await system.wait_for(rid, dispatcher, status_is("awaiting_review"))
         page = (await system.client.get(f"/console/reports/{rid}")).text
         assert "請在下方改派" in page and 'id="change-button"' not in page and 'id="confirm-button"' not in page

@@ -25,12 +25,14 @@ OPERATIONS = {
     ("post", "/v1/referrals/{referral_id}/acknowledge"): "acknowledge_referral",
     ("post", "/v1/referrals/{referral_id}/reject"): "reject_referral",
     ("post", "/v1/referrals/{referral_id}/close"): "close_referral",
+    ("post", "/v1/referrals/{referral_id}/long-term-care"): "place_in_long_term_care",
 }
 ACTION_BODIES: dict[str, type[BaseModel]] = {
     "/v1/reports/{report_id}/destinations": actions.ChangeDestinations,
     "/v1/referrals/{referral_id}/reassign": actions.Reassign,
     "/v1/referrals/{referral_id}/reject": actions.Reject,
     "/v1/referrals/{referral_id}/close": actions.Close,
+    "/v1/referrals/{referral_id}/long-term-care": actions.LongTermCare,
 }
 
 

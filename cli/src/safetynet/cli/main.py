@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from safetynet.cli.rules_args import add_rules_parser
 from safetynet.cli.services import SERVICE_NAMES
 from safetynet.cli.telemetry import setup_logging
 
@@ -28,6 +29,7 @@ COMMAND_MODULES = {
     "crypto": "crypto",
     "retention": "retention",
     "contracts": "schemas",
+    "rules": "rules",
 }
 
 # Distinct defaults, so the four services started by hand on one host do not collide.
@@ -129,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     export = contracts.add_parser("export", help="write the JSON Schemas of the report and every event")
     export.add_argument("--out", default="docs/schemas")
+    add_rules_parser(sub)
     return parser
 
 

@@ -56,6 +56,7 @@ async def test_one_notification_per_referral_even_when_delivered_twice(harness) 
         "detail": "attempt 1: recorded",
         "attempt": 1,
         "dead_lettered": False,
+        "notice": None,  # a referral notification, not an early-intervention notice
     }
 
 

@@ -109,7 +109,7 @@ async def close_a_referral(
             report_id=report_id,
             county=county,
             referral_id=referral_id,
-            outcome="結案",
+            outcome="opened",
             at=closed_at,
         )
     )

@@ -241,7 +241,9 @@ async def test_the_referral_lifecycle_through_the_database(engine, handle) -> No
         return last.status, last.seq
 
     assert await status_after(command("AcknowledgeReferral", UNIT, referral_id=p, minutes=20)) == ("assigned", 2)
-    assert await status_after(command("RejectReferral", UNIT, referral_id=w, reason="非本中心轄區", minutes=30)) == (
+    assert await status_after(
+        command("RejectReferral", UNIT, referral_id=w, reason="wrong_district", note="已遷居苗栗", minutes=30)
+    ) == (
         "awaiting_review",
         3,
     )
@@ -250,18 +252,24 @@ async def test_the_referral_lifecycle_through_the_database(engine, handle) -> No
     ) == ("assigned", 4)
     new = [e for e in await outbox(engine) if e.type == "ReferralAssigned"][-1].payload["referral_id"]
     assert await status_after(command("AcknowledgeReferral", UNIT, referral_id=new, minutes=50)) == ("acknowledged", 5)
-    assert await status_after(command("CloseReferral", UNIT, referral_id=p, outcome="開案服務", minutes=60)) == (
+    assert await status_after(command("CloseReferral", UNIT, referral_id=p, outcome="opened", minutes=60)) == (
         "acknowledged",
         6,
     )
-    assert await status_after(command("CloseReferral", UNIT, referral_id=new, outcome="轉介完成", minutes=70)) == (
-        "closed",
-        7,
-    )
+    assert await status_after(
+        command("CloseReferral", UNIT, referral_id=new, outcome="not_opened", reason="referred_elsewhere", minutes=70)
+    ) == ("closed", 7)
 
     referrals = {r.referral_id: r for r in await rows(engine, orm.referrals)}
     assert {k: v.status for k, v in referrals.items()} == {p: "closed", w: "reassigned", new: "closed"}
-    assert (referrals[w].reason, referrals[new].unit, referrals[new].outcome) == ("已遷居", W_MIAOLI, "轉介完成")
+    assert (referrals[w].reason, referrals[new].unit, referrals[new].outcome) == ("已遷居", W_MIAOLI, "not_opened")
+    # The codes are stored, and a rejection keeps its code after the reassignment.
+    assert (referrals[new].outcome_reason, referrals[p].outcome, referrals[p].outcome_reason) == (
+        "referred_elsewhere",
+        "opened",
+        None,
+    )
+    assert (referrals[w].outcome_reason, referrals[w].note) == ("wrong_district", "已遷居苗栗")
     assert (referrals[p].assigned_at, referrals[p].updated_at) == (opened_at, ACTED + timedelta(minutes=60))
     assert (referrals[new].assigned_at, referrals[w].updated_at) == ((ACTED + timedelta(minutes=40),) * 2)
     types = [e.type for e in await outbox(engine)]
@@ -278,7 +286,20 @@ async def test_the_referral_lifecycle_through_the_database(engine, handle) -> No
         "ReferralClosed",
     ]
     rejected = validated(next(e for e in await outbox(engine) if e.type == "ReferralRejected"))
-    assert (rejected.status, rejected.detail, rejected.actor) == ("rejected", "非本中心轄區", "unit:林社工")
+    assert (rejected.status, rejected.detail, rejected.actor) == (
+        "rejected",
+        "wrong_district — 已遷居苗栗",
+        "unit:林社工",
+    )
+    assert (rejected.outcome, rejected.outcome_reason, rejected.note) == (None, "wrong_district", "已遷居苗栗")
+    closed = validated([e for e in await outbox(engine) if e.type == "ReferralClosed"][-1])
+    assert (closed.outcome, closed.outcome_reason, closed.note) == ("not_opened", "referred_elsewhere", None)
+    snapshot = validated((await outbox(engine))[-1])
+    assert {r.referral_id: (r.outcome, r.outcome_reason) for r in snapshot.referrals} == {
+        p: ("opened", None),
+        w: (None, "wrong_district"),
+        new: ("not_opened", "referred_elsewhere"),
+    }
 
 
 @pytest.mark.parametrize(
@@ -295,7 +316,13 @@ async def test_the_referral_lifecycle_through_the_database(engine, handle) -> No
             command("ChangeDestinations", destinations=[{"kind": "protection", "unit": "苗栗縣/nowhere"}], reason="r"),
             "every destination already has a referral",
         ),
-        (command("CloseReferral", UNIT, referral_id="FIRST", outcome="done"), "is assigned, not acknowledged"),
+        (command("CloseReferral", UNIT, referral_id="FIRST", outcome="opened"), "is assigned, not acknowledged"),
+        # A code outside the vocabulary is refused like any other invalid command.
+        (command("RejectReferral", UNIT, referral_id="FIRST", reason="非本轄"), "reason is not a reason for rejecting"),
+        (
+            command("RejectReferral", UNIT, referral_id="FIRST", reason="other", note=" "),
+            "note is required when the reason is other",
+        ),
     ],
 )
 async def test_an_invalid_command_is_answered_and_changes_nothing(engine, handle, envelope, reason) -> None:
@@ -380,4 +407,5 @@ def test_every_command_type_has_a_handler() -> None:
         "AcknowledgeReferral",
         "RejectReferral",
         "CloseReferral",
+        "PlaceInLongTermCare",
     }

@@ -177,9 +177,9 @@ def _act(case: Case, action: str, referral_id: str = "ref-1") -> list[domain.Eve
     if action == "acknowledge":
         return case.acknowledge(referral_id=referral_id, actor=UNIT, at=T2)
     if action == "reject":
-        return case.reject(referral_id=referral_id, reason="不屬本中心轄區", actor=UNIT, at=T2)
+        return case.reject(referral_id=referral_id, reason="wrong_district", actor=UNIT, at=T2)
     if action == "close":
-        return case.close(referral_id=referral_id, outcome="已開案服務", actor=UNIT, at=T2)
+        return case.close(referral_id=referral_id, outcome="opened", actor=UNIT, at=T2)
     return case.reassign(
         referral_id=referral_id,
         unit=W_MIAOLI,
@@ -224,27 +224,84 @@ def test_every_referral_transition(start: str, action: str) -> None:
 def test_reject_records_the_reason_and_sends_the_report_back_to_review() -> None:
     case = opened(P, W, urgent=True)
     assert case.status == "assigned"
-    changes = case.reject(referral_id="ref-2", reason="不屬本中心轄區", actor=UNIT, at=T1)
+    changes = case.reject(referral_id="ref-2", reason="wrong_district", note=" 住竹南 ", actor=UNIT, at=T1)
     assert case.status == "awaiting_review"
-    assert case.referral("ref-2").reason == "不屬本中心轄區"
-    assert changes[0].detail == "不屬本中心轄區" and changes[0].actor.label == "unit:林社工"
+    rejected = case.referral("ref-2")
+    assert (rejected.reason, rejected.outcome_reason, rejected.note, rejected.outcome) == (
+        "wrong_district",
+        "wrong_district",
+        "住竹南",
+        None,
+    )
+    assert changes[0].detail == "wrong_district — 住竹南" and changes[0].actor.label == "unit:林社工"
+    assert changes[0].referral.outcome_reason == "wrong_district"
 
 
-def test_close_records_the_outcome() -> None:
+def test_a_rejections_code_survives_the_reassignment() -> None:
+    case = opened(P, W, urgent=True)
+    case.reject(referral_id="ref-2", reason="not_our_remit", actor=UNIT, at=T1)
+    case.reassign(
+        referral_id="ref-2",
+        unit=W_MIAOLI,
+        reason="個案已遷居",
+        actor=DISPATCHER,
+        at=T2,
+        units=UNITS,
+        new_id=lambda: "n",
+    )
+    old = case.referral("ref-2")
+    assert (old.status, old.reason, old.outcome_reason) == ("reassigned", "個案已遷居", "not_our_remit")
+
+
+@pytest.mark.parametrize(
+    ("outcome", "reason", "note", "detail"),
+    [
+        ("opened", None, None, "opened"),
+        ("opened", "already_in_service", None, "opened: already_in_service"),
+        ("not_opened", "declined", "案母拒絕", "not_opened: declined — 案母拒絕"),
+        ("not_opened", "other", "已轉長照", "not_opened: other — 已轉長照"),
+    ],
+)
+def test_close_records_the_outcome_its_reason_and_note(
+    outcome: str, reason: str | None, note: str | None, detail: str
+) -> None:
     case = with_referrals([P], [(P, "acknowledged")])
-    case.close(referral_id="ref-1", outcome="已開案服務", actor=UNIT, at=T1)
-    assert case.referral("ref-1").outcome == "已開案服務"
+    [change] = case.close(referral_id="ref-1", outcome=outcome, reason=reason, note=note, actor=UNIT, at=T1)
+    closed = case.referral("ref-1")
+    assert (closed.outcome, closed.outcome_reason, closed.note) == (outcome, reason, note)
+    assert change.detail == detail and change.referral.outcome == outcome
     assert case.status == "closed"
 
 
-@pytest.mark.parametrize("blank", ["", "   "])
-def test_reject_and_close_need_written_text(blank: str) -> None:
-    case = with_referrals([P, M], [(P, "assigned"), (M, "acknowledged")])
-    with pytest.raises(domain.InvalidTransition, match="reason"):
-        case.reject(referral_id="ref-1", reason=blank, actor=UNIT, at=T1)
-    with pytest.raises(domain.InvalidTransition, match="outcome"):
-        case.close(referral_id="ref-2", outcome=blank, actor=UNIT, at=T1)
-    assert statuses(case) == {"ref-1": "assigned", "ref-2": "acknowledged"}
+@pytest.mark.parametrize(
+    ("outcome", "reason", "note", "field"),
+    [
+        ("結案", None, None, "outcome"),  # free text is no longer an outcome
+        ("", None, None, "outcome"),
+        ("not_opened", None, None, "reason"),  # not opened: say why
+        ("not_opened", "wrong_district", None, "reason"),  # a reason for rejecting, not closing
+        ("opened", "nonsense", None, "reason"),
+        ("not_opened", "other", "   ", "note"),  # other: explain
+    ],
+)
+def test_close_refuses_what_the_vocabulary_does_not_allow(
+    outcome: str, reason: str | None, note: str | None, field: str
+) -> None:
+    case = with_referrals([P], [(P, "acknowledged")])
+    with pytest.raises(domain.InvalidOutcome, match=f"^{field} "):
+        case.close(referral_id="ref-1", outcome=outcome, reason=reason, note=note, actor=UNIT, at=T1)
+    assert statuses(case) == {"ref-1": "acknowledged"} and case.referral("ref-1").outcome is None
+
+
+@pytest.mark.parametrize(
+    ("reason", "note", "field"),
+    [("非本轄", None, "reason"), ("", None, "reason"), ("assessed_no_need", None, "reason"), ("other", "", "note")],
+)
+def test_reject_refuses_what_the_vocabulary_does_not_allow(reason: str, note: str | None, field: str) -> None:
+    case = with_referrals([P], [(P, "assigned")])
+    with pytest.raises(domain.InvalidOutcome, match=f"^{field} "):
+        case.reject(referral_id="ref-1", reason=reason, note=note, actor=UNIT, at=T1)
+    assert statuses(case) == {"ref-1": "assigned"} and case.referral("ref-1").reason is None
 
 
 def test_unknown_referral() -> None:
@@ -258,7 +315,7 @@ def test_unknown_referral() -> None:
 
 def test_reassign_after_reject_supersedes_the_old_referral_with_a_new_one() -> None:
     case = opened(P, W, urgent=True)
-    case.reject(referral_id="ref-2", reason="不屬本中心轄區", actor=UNIT, at=T1)
+    case.reject(referral_id="ref-2", reason="wrong_district", actor=UNIT, at=T1)
     changes = case.reassign(
         referral_id="ref-2",
         unit=W_MIAOLI,
@@ -298,7 +355,7 @@ def test_reassign_to_the_same_unit_is_allowed_only_after_a_rejection() -> None:
             units=UNITS,
             new_id=lambda: "ref-2",
         )
-    case.reject(referral_id="ref-1", reason="資料不足", actor=UNIT, at=T1)
+    case.reject(referral_id="ref-1", reason="insufficient_information", actor=UNIT, at=T1)
     case.reassign(
         referral_id="ref-1",
         unit=PROTECTION,
@@ -441,7 +498,7 @@ def test_change_is_refused_once_every_destination_is_referred() -> None:
     case = opened(P, urgent=True)
     with pytest.raises(domain.InvalidTransition, match="every destination already has a referral"):
         case.change(destinations=(P, M), reason="r", actor=DISPATCHER, at=T1, units=UNITS, new_id=ids())
-    case.reject(referral_id="ref-1", reason="r", actor=UNIT, at=T1)
+    case.reject(referral_id="ref-1", reason="duplicate", actor=UNIT, at=T1)
     # Back in review, but for a rejection: that is for a reassignment, not a change.
     with pytest.raises(domain.InvalidTransition, match="reassign the rejected one"):
         case.change(destinations=(P, M), reason="r", actor=DISPATCHER, at=T2, units=UNITS, new_id=ids())
@@ -478,7 +535,9 @@ def test_a_case_from_opening_to_closure() -> None:
     steps = [
         (domain.AcknowledgeReferral(report_id="r-1", county=MIAOLI, actor=UNIT, referral_id="ref-1"), "assigned"),
         (
-            domain.RejectReferral(report_id="r-1", county=MIAOLI, actor=UNIT, referral_id="ref-2", reason="非精神疾病"),
+            domain.RejectReferral(
+                report_id="r-1", county=MIAOLI, actor=UNIT, referral_id="ref-2", reason="not_our_remit"
+            ),
             "awaiting_review",
         ),
         (
@@ -494,11 +553,11 @@ def test_a_case_from_opening_to_closure() -> None:
         ),
         (domain.AcknowledgeReferral(report_id="r-1", county=MIAOLI, actor=UNIT, referral_id="ref-3"), "acknowledged"),
         (
-            domain.CloseReferral(report_id="r-1", county=MIAOLI, actor=UNIT, referral_id="ref-1", outcome="結案"),
+            domain.CloseReferral(report_id="r-1", county=MIAOLI, actor=UNIT, referral_id="ref-1", outcome="opened"),
             "acknowledged",
         ),
         (
-            domain.CloseReferral(report_id="r-1", county=MIAOLI, actor=UNIT, referral_id="ref-3", outcome="結案"),
+            domain.CloseReferral(report_id="r-1", county=MIAOLI, actor=UNIT, referral_id="ref-3", outcome="opened"),
             "closed",
         ),
     ]

@@ -958,6 +958,12 @@ def test_reason_catalogue_is_complete_and_bilingual() -> None:
         "DIRECT_EARLIER_REPORT",
         "REVIEW_NO_DESTINATION",
         "REVIEW_UNIT_NOT_MAPPED",
+        # decision model v1.1 (only under a version that switches its rule on)
+        "BSRS5_SUICIDE",
+        "BSRS5_SEVERE",
+        "BSRS5_MODERATE",
+        "MH_LOW_SCREEN",
+        "EARLY_INTERVENTION",
     }
     assert set(REASON_TEXTS) == expected
     for code, text in REASON_TEXTS.items():

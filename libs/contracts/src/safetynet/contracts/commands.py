@@ -8,7 +8,7 @@ wrong state, wrong county, unknown unit): an invalid command changes nothing.
 The time of a command is its envelope's `occurred_at`: when the person acted.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -17,6 +17,8 @@ from safetynet.contracts.events import DestinationRef
 
 # A written reason or outcome: blank text ("   ") is no reason at all.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+# A unit's free-text note beside a reason code: optional, so blank is simply no note.
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 
 
 class _Payload(BaseModel):
@@ -61,13 +63,34 @@ class AcknowledgeReferral(_Command):
 
 
 class RejectReferral(_Command):
+    """`reason` is a code of the outcome vocabulary (safetynet.policy.outcomes, on_reject);
+    routing refuses another with CommandRejected. `note`: the unit's free text."""
+
     referral_id: str
     reason: Text
+    note: Note | None = None
 
 
 class CloseReferral(_Command):
+    """`outcome` is `opened` (開案) or `not_opened`; `reason` a code of the outcome
+    vocabulary (on_close), required when not opened; `note` the unit's free text.
+    Routing refuses what the vocabulary does not allow, with CommandRejected."""
+
     referral_id: str
     outcome: Text
+    reason: Text | None = None
+    note: Note | None = None
+
+
+class PlaceInLongTermCare(_Command):
+    """A welfare center keeps an acknowledged referral as a long-term care household
+    (長期關懷戶) until `review_on` (at most 12 months ahead: safetynet.policy
+    .referral_lifecycle); sent again on a referral in long-term care, it renews it with a
+    new review date. `note`: the unit's free text."""
+
+    referral_id: str
+    review_on: date
+    note: Note | None = None
 
 
 class CommandRejected(_Payload):
@@ -88,6 +111,7 @@ COMMAND_TYPES: dict[str, type[_Command]] = {
     "AcknowledgeReferral": AcknowledgeReferral,
     "RejectReferral": RejectReferral,
     "CloseReferral": CloseReferral,
+    "PlaceInLongTermCare": PlaceInLongTermCare,
 }
 
 # Routing's answer to a command it could not apply, on topics.REFERRALS.

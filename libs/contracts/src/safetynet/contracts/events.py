@@ -4,7 +4,7 @@ Events carry only what consumers need: ids, subject hashes, ages, categories and
 indicators. Names, raw national IDs and narratives never leave intake.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -19,6 +19,7 @@ from safetynet.contracts.report import (
     RiskLevel,
     Role,
 )
+from safetynet.contracts.rule_replays import REPLAY_EVENT_TYPES
 
 
 class _Payload(BaseModel):
@@ -47,7 +48,9 @@ class ReportReceived(_Payload):
     indicators: Indicators = Indicators()
 
 
-ReferralStatus = Literal["assigned", "acknowledged", "rejected", "closed", "reassigned"]
+# long_term_care (長期關懷戶, decision model v1.1 rule 2): a welfare center keeps an
+# acknowledged referral open, with a review date, instead of closing it.
+ReferralStatus = Literal["assigned", "acknowledged", "rejected", "closed", "reassigned", "long_term_care"]
 
 
 class ReasonCode(_Payload):
@@ -73,6 +76,12 @@ class ReportScreened(_Payload):
     reasons: list[ReasonCode]
     recommended: list[DestinationRef]
     subject_hashes: list[str]
+    # The v1.1 switches of the deciding version that routing applies (open_case_link,
+    # long_term_care): routing links to an open case only when "open_case_link" is listed.
+    routing_rules: list[str] = []
+    # The report's categories, for consumers that act on the decision alone (notify's
+    # early-intervention notice, v1.1 rule 4). Empty from producers older than the field.
+    categories: list[Category] = []
 
 
 class ReferralChanged(_Payload):
@@ -89,6 +98,17 @@ class ReferralChanged(_Payload):
     actor: str
     detail: str | None = None
     subject_hashes: list[str] = []
+    # The unit's answer (safetynet.policy.outcomes): on ReferralClosed, `outcome` (opened
+    # or not_opened) and its reason code; on ReferralRejected, the rejection's reason code.
+    # A rejected referral keeps its code after a reassignment. None from older producers.
+    outcome: str | None = None
+    outcome_reason: str | None = None
+    note: str | None = None
+    # In long-term care: the date the unit next reviews the household (Taipei calendar day).
+    review_on: date | None = None
+    # Decision model v1.1 rule 1 (併案): the open referral this one is linked to, when it
+    # went to the unit already holding a live referral of its kind for a subject.
+    linked_to: str | None = None
 
 
 class ReferralSnapshot(_Payload):
@@ -101,6 +121,11 @@ class ReferralSnapshot(_Payload):
     updated_at: datetime
     reason: str | None = None
     outcome: str | None = None
+    # As on ReferralChanged: the close or reject reason code, and the unit's note.
+    outcome_reason: str | None = None
+    note: str | None = None
+    review_on: date | None = None  # as on ReferralChanged
+    linked_to: str | None = None  # as on ReferralChanged
 
 
 class ReportStatusChanged(_Payload):
@@ -137,6 +162,10 @@ class NotificationSent(_Payload):
     # letter, until an operator replays it). None from producers older than these fields.
     attempt: int | None = None
     dead_lettered: bool | None = None
+    # What was sent: None (a referral notification, as before) or "early_intervention"
+    # (the v1.1 rule 4 notice to a prosecutor's office or police unit, named in `unit`;
+    # `referral_id` is then "").
+    notice: Literal["early_intervention"] | None = None
 
 
 # Envelope type -> payload model. The type string is the contract: renaming one is a
@@ -149,6 +178,8 @@ EVENT_TYPES: dict[str, type[BaseModel]] = {
     "ReferralRejected": ReferralChanged,
     "ReferralClosed": ReferralChanged,
     "ReferralReassigned": ReferralChanged,
+    # A welfare center put (or kept, with a new review date) a referral in long-term care.
+    "ReferralInLongTermCare": ReferralChanged,
     "ReportStatusChanged": ReportStatusChanged,
     "NotificationSent": NotificationSent,
 }
@@ -180,3 +211,6 @@ EVENT_TYPES.update(
         "SlaRescheduled": SlaChanged,
     }
 )
+
+# The console's what-if replay of a candidate rule version (issue 13): its own module.
+EVENT_TYPES.update(REPLAY_EVENT_TYPES)

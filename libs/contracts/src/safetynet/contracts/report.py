@@ -64,6 +64,7 @@ Injury = Literal["none", "minor", "severe"]
 RiskLevel = Literal["red", "orange", "yellow", "green"]
 DestinationKind = Literal["protection", "welfare_center", "mental_health", "youth_counseling"]
 ReportStatus = Literal["received", "awaiting_review", "assigned", "acknowledged", "closed"]
+Channel = Literal["hotline_113", "phone", "walk_in"]
 
 ShortText = Annotated[StrictStr, Field(max_length=200)]
 
@@ -110,6 +111,10 @@ class Source(_Strict):
     reporter_name: ShortText | None = None
     reporter_phone: Annotated[StrictStr, Field(max_length=40)] | None = None
     mandated_reporter: StrictBool | None = None
+    # How the report reached the center when a dispatcher keyed it in at the console: a
+    # call to the 113 hotline, another phone line, or in person. Partner systems leave it
+    # out (the API refuses it): their reports come through the API.
+    channel: Channel | None = None
 
 
 class Subject(_Strict):
@@ -155,6 +160,24 @@ class Household(_Strict):
     children_under_18: Annotated[StrictInt, Field(ge=0, le=50)] | None = None
 
 
+Bsrs5Item = Annotated[StrictInt, Field(ge=0, le=4)]
+
+
+class Bsrs5(_Strict):
+    """The Brief Symptom Rating Scale (BSRS-5, 簡式健康量表 / 心情溫度計), as scored.
+
+    `items`: sleep difficulty, tension, irritability, low mood, feeling inferior, in that
+    order (exactly five, each 0–4); `suicide`: the extra item, suicidal thoughts (0–4).
+    Strict like every indicator: "3" or 3.0 is a 422 naming the item."""
+
+    items: Annotated[list[Bsrs5Item], Field(min_length=5, max_length=5)]
+    suicide: Bsrs5Item
+
+    @property
+    def total(self) -> int:
+        return sum(self.items)
+
+
 class Indicators(_Strict):
     tipvda_score: Annotated[StrictInt, Field(ge=0, le=15)] | None = None
     injury: Injury | None = None
@@ -166,6 +189,9 @@ class Indicators(_Strict):
     suspected_mental_illness: StrictBool | None = None
     youth_law_violation: StrictBool | None = None
     economic_hardship: StrictBool | None = None
+    # Decision model v1.1 (rule 3): scored by the reporter where suspected mental illness is
+    # screened; optional, and without it nothing in the decision changes.
+    bsrs5: Bsrs5 | None = None
 
 
 class ReportSubmission(_Strict):

@@ -13,6 +13,7 @@ from typing import cast
 from pydantic import BaseModel, ConfigDict, Field
 
 from safetynet.contracts.report import DestinationKind, RiskLevel
+from safetynet.platform.county_contacts import EarlyInterventionContacts
 
 PACKAGED_COUNTY_DATA = Path(__file__).with_name("county_data")
 DEFAULT_RETENTION_DAYS = 3 * 365
@@ -44,6 +45,9 @@ class County(BaseModel):
     # Personal data of a report is purged this long after its last referral closed
     # (`safetynet retention run`). Child-protection cases last about 3 years (002).
     retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1, le=36500)
+    # Whom a severe child-abuse case is told at once (v1.1 rule 4); None: nobody is
+    # designated, and such a case is only on the network-meeting list.
+    early_intervention: EarlyInterventionContacts | None = None
 
     @cached_property
     def center_by_township(self) -> dict[str, WelfareCenter]:
@@ -67,7 +71,7 @@ class CountyDirectory:
         files = sorted(root.glob("*.json"))
         if not files:
             raise ValueError(f"no county files (*.json) in {root}")
-        return cls([County.model_validate(json.loads(f.read_text("utf-8"))) for f in files])
+        return cls([_read(f) for f in files])
 
     @property
     def counties(self) -> list[str]:
@@ -104,11 +108,25 @@ class CountyDirectory:
         by_risk = cast("Mapping[str, int]", policy.by_risk_seconds)
         return by_risk.get(risk_level, base)
 
+    def early_intervention(self, county: str) -> EarlyInterventionContacts | None:
+        """Whom `county` tells of a severe child-abuse case (None: nobody designated)."""
+        data = self._counties.get(county)
+        return data.early_intervention if data else None
+
     def retention_days(self, county: str) -> int:
         """How long `county` keeps personal data after a report's last closure (the
         default for a county no longer configured)."""
         data = self._counties.get(county)
         return data.retention_days if data else DEFAULT_RETENTION_DAYS
+
+
+def _read(file: Path) -> County:
+    """One county file; a malformed one fails naming the file, so the operator knows
+    which of the folder's files to fix."""
+    try:
+        return County.model_validate(json.loads(file.read_text("utf-8")))
+    except ValueError as error:  # pydantic's ValidationError is one
+        raise ValueError(f"county file {file}: {error}") from error
 
 
 def _kinds(county: County) -> list[tuple[str, Unit]]:

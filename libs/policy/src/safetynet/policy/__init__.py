@@ -7,8 +7,12 @@
 - `sla`: the deadline from the accepted time and the SLA length (intake, screening), and
   the 24-hour dispatch target (KPIs);
 - `risk_lights` and `destination_kinds`: the order lists and queues follow;
-- `tipvda`: the high-danger threshold (screening's red light, the high-danger list);
-- `outcomes`: the close and reject vocabulary (API, routing, read model, KPIs, console).
+- `tipvda`: the high-danger threshold (the high-danger list; screening's red light under v1);
+- `long_term_care`: the review date of a long-term care household (API, console, routing,
+  notify's reminder);
+- `outcomes`: the close and reject vocabulary (API, routing, read model, KPIs, console);
+- `destination_reasons`: which decision reason code asked for which destination kind
+  (screening's rules, intake's learning KPIs).
 
 Pure: no I/O, no service, only `safetynet.contracts` for the vocabulary.
 """

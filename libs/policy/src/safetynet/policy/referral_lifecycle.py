@@ -21,7 +21,9 @@ from safetynet.contracts.report import ReportStatus
 REFERRAL_STATUSES: tuple[str, ...] = get_args(ReferralStatus)
 REPORT_STATUSES: tuple[str, ...] = get_args(ReportStatus)
 
-ReferralAction = Literal["acknowledge", "reject", "close", "reassign"]
+# `long_term_care` puts an acknowledged referral in long-term care, or renews one there
+# with a new review date (DOMAIN.md, decision model v1.1 rule 2).
+ReferralAction = Literal["acknowledge", "reject", "close", "reassign", "long_term_care"]
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,11 @@ TRANSITIONS: Mapping[ReferralAction, Transition] = MappingProxyType(
     {
         "acknowledge": Transition(starts_from=("assigned",), ends_in="acknowledged"),
         "reject": Transition(starts_from=("assigned",), ends_in="rejected"),
-        "close": Transition(starts_from=("acknowledged",), ends_in="closed"),
+        "close": Transition(starts_from=("acknowledged", "long_term_care"), ends_in="closed"),
         # An acknowledged referral belongs to its unit: it ends with an outcome, not a move.
         "reassign": Transition(starts_from=("assigned", "rejected"), ends_in="reassigned"),
+        # A long-term care household stays with its unit; renewing keeps it there.
+        "long_term_care": Transition(starts_from=("acknowledged", "long_term_care"), ends_in="long_term_care"),
     }
 )
 
@@ -46,8 +50,12 @@ TRANSITIONS: Mapping[ReferralAction, Transition] = MappingProxyType(
 # access to the report, nor is a unit that still has to acknowledge.
 ENDED: frozenset[str] = frozenset({"rejected", "reassigned"})
 LIVE: frozenset[str] = frozenset(REFERRAL_STATUSES) - ENDED
-# A live referral in one of these has been dispatched: its unit took it.
-DISPATCHED: frozenset[str] = frozenset({"acknowledged", "closed"})
+# A live referral in one of these has been dispatched: its unit took it. A referral in
+# long-term care was acknowledged first and is still its unit's: it counts as acknowledged.
+DISPATCHED: frozenset[str] = frozenset({"acknowledged", "closed", "long_term_care"})
+# An open case: a unit holds the referral and its work on it is not over (DOMAIN.md v1.1
+# rule 1, "assigned, acknowledged or in long-term care"). LIVE above also keeps closed ones.
+LIVE_STATUSES: frozenset[str] = frozenset({"assigned", "acknowledged", "long_term_care"})
 # Replaced by another referral. A rejected one still stands for its destination until a
 # dispatcher reassigns it, so a destination behind it is not waiting for a new referral.
 SUPERSEDED: frozenset[str] = frozenset({"reassigned"})

@@ -11,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from safetynet.notify.adapters import orm
 from safetynet.notify.adapters.channels import EmailChannel, NotificationChannel, RecordingChannel, WebhookChannel
 from safetynet.notify.adapters.directory import UnitDirectory
+from safetynet.notify.adapters.early_intervention_contacts import EarlyInterventionDirectory
 from safetynet.notify.domain import SlaPolicy
 from safetynet.notify.entrypoints.consumers import consumer_loop
 from safetynet.notify.entrypoints.loops import DeliveryWorker, SlaScheduler
 from safetynet.notify.service_layer.messagebus import Dependencies
 from safetynet.notify.service_layer.unit_of_work import NotifyUnitOfWork
 from safetynet.notify.settings import NotifySettings
+from safetynet.platform.counties import CountyDirectory
 from safetynet.platform.messaging.broker import Broker
 from safetynet.platform.messaging.outbox import OutboxRelay
 from safetynet.platform.messaging.runtime import ServiceRuntime
@@ -53,6 +55,7 @@ def bootstrap(
     channels: Mapping[str, NotificationChannel] | None = None,
     clock: Callable[[], datetime] | None = None,
     tick_seconds: float = 1.0,
+    counties: CountyDirectory | None = None,
 ) -> ServiceRuntime:
     """The notify service: its consumer, the SLA scheduler, the delivery worker and
     the outbox relay. The unit directory is SAFETYNET_NOTIFY_DIRECTORY's (the packaged
@@ -60,11 +63,14 @@ def bootstrap(
     adapters, by default those the settings configure (`channels_from`)."""
     directory = directory or UnitDirectory.load(settings.notify_directory)
     channels = dict(channels) if channels is not None else channels_from(settings)
-    if missing := sorted(directory.channel_names() - set(channels)):
+    # Loaded (and so validated) at start: a malformed contact stops the service here.
+    early_intervention = EarlyInterventionDirectory(counties or CountyDirectory.load(settings.county_data))
+    if missing := sorted((directory.channel_names() | early_intervention.channel_names()) - set(channels)):
         # Not fatal (the rest of the directory works), but every notification on these
         # channels is dead-lettered at once as "not configured" until it is set up.
         log.warning(
-            "notify: the unit directory uses channels that are not configured: %s "
+            "notify: the unit directory or the county files' early-intervention contacts use channels "
+            "that are not configured: %s "
             "(webhook needs SAFETYNET_WEBHOOK_SECRET, email SAFETYNET_SMTP_URL)",
             ", ".join(missing),
         )
@@ -81,7 +87,13 @@ def bootstrap(
         uow_factory=uow_factory, policy=policy, directory=directory, clock=clock, interval=tick_seconds
     )
     consumer = consumer_loop(
-        dependencies=Dependencies(uow_factory=uow_factory, policy=policy, directory=directory, clock=clock),
+        dependencies=Dependencies(
+            uow_factory=uow_factory,
+            policy=policy,
+            directory=directory,
+            clock=clock,
+            early_intervention=early_intervention,
+        ),
         broker=broker,
         engine=engine,
     )

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
-from safetynet.platform.settings import DEFAULT_SLA_SECONDS, PlatformSettings, SlaSeconds
+from safetynet.platform.settings import DEFAULT_SLA_SECONDS, CountyDataFolder, PlatformSettings, SlaSeconds
 
 
 class NotifySettings(PlatformSettings):
@@ -25,6 +25,8 @@ class NotifySettings(PlatformSettings):
     smtp_url: str | None = Field(default=None, repr=False)
     smtp_sender: str = "safetynet@localhost"
     notify_max_attempts: int = Field(default=5, ge=1, le=50)
+    # The county files: their early_intervention contacts are whom v1.1 rule 4 tells.
+    county_data: CountyDataFolder = None
 
     @field_validator("sla_warn_seconds", mode="before")
     @classmethod

@@ -96,6 +96,10 @@ def referrals(snapshots: Iterable[events.ReferralSnapshot]) -> list[Referral]:
             updated_at=_time(r.updated_at),
             reason=r.reason,
             outcome=r.outcome,
+            outcome_reason=r.outcome_reason,
+            note=r.note,
+            review_on=r.review_on.isoformat() if r.review_on else None,
+            linked_to=r.linked_to,
         )
         for r in snapshots
     ]

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.intake.adapters import orm
 from safetynet.intake.adapters.crypto import SEALED_COLUMNS, ReportCipher
+from safetynet.intake.domain.follow_ups import LongTermCarePeriod
 from safetynet.intake.domain.high_danger import HIGH_DANGER_TIPVDA, MonthReport, tipvda_score
 from safetynet.intake.domain.kpis import ClosedReferral, KpiReport, NamingReport
 
@@ -96,6 +97,31 @@ class KpiQueries:
                                 subject_hashes=frozenset(named[row.report_id]),
                             )
                         )
+        return out
+
+    async def long_term_care(self, subject_hashes: Iterable[str], *, before: datetime) -> list[LongTermCarePeriod]:
+        """Long-term care periods begun before `before` of reports naming one of
+        `subject_hashes`; each carries the hashes it was found by."""
+        s, t = orm.subject_index.c, orm.long_term_care.c
+        named: dict[str, set[str]] = {}
+        for chunk in _chunks(subject_hashes):
+            for row in await self._session.execute(
+                select(s.report_id, s.subject_hash).where(s.subject_hash.in_(chunk), s.received_at < before)
+            ):
+                named.setdefault(row.report_id, set()).add(row.subject_hash)
+        out = []
+        for chunk in _chunks(named):
+            for row in await self._session.execute(
+                select(t.report_id, t.since, t.until).where(t.report_id.in_(chunk), t.since < before)
+            ):
+                out.append(
+                    LongTermCarePeriod(
+                        report_id=row.report_id,
+                        since=row.since,
+                        until=row.until,
+                        subject_hashes=frozenset(named[row.report_id]),
+                    )
+                )
         return out
 
     async def naming_reports(

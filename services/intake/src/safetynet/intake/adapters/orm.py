@@ -8,12 +8,15 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
+from safetynet.intake.domain.listing import OPEN_STATUSES
 from safetynet.platform.messaging.outbox import inbox_table, outbox_table
 from safetynet.platform.storage import JsonDocument, UtcDateTime
 
@@ -76,6 +79,7 @@ subject_index = Table(
     Column("report_id", String(36), nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Index("ix_intake_subject_index_hash", "subject_hash", "received_at"),
+    Index("ix_intake_subject_index_report", "report_id"),  # a report's subjects: its history
 )
 
 idempotency_keys = Table(
@@ -89,6 +93,11 @@ idempotency_keys = Table(
     Column("response", JsonDocument, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+# The partial indexes' predicates: the list queries repeat them word for word, so the
+# planner can prove a query's rows are all in the index.
+QUEUED = "queue IS NOT NULL"
+SLA_OPEN = f"sla_state = 'open' AND status IN ({', '.join(repr(s) for s in OPEN_STATUSES)})"
 
 # The read model behind GET /v1/reports/{id}, projected from the other services' events.
 report_views = Table(
@@ -107,6 +116,32 @@ report_views = Table(
     Column("routing_seq", Integer, nullable=False),
     Column("sla", JsonDocument, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The lists' columns (domain/listing.py), written with the view by the projection so
+    # the queue and the open SLAs are index range scans in SQL (issue 10). NULL only on
+    # rows written around the projection: no list shows those.
+    Column("county", String(20), nullable=True),
+    Column("due_at", UtcDateTime, nullable=True),
+    Column("sla_state", String(10), nullable=True),
+    Column("queue", String(20), nullable=True),
+    Column("risk_rank", SmallInteger, nullable=True),
+    Column("kinds", String(200), nullable=True),
+    Index(
+        "ix_intake_report_views_queue",
+        "county",
+        "due_at",
+        "risk_rank",
+        "report_id",
+        postgresql_where=text(QUEUED),
+        sqlite_where=text(QUEUED),
+    ),
+    Index(
+        "ix_intake_report_views_open_sla",
+        "county",
+        "due_at",
+        "report_id",
+        postgresql_where=text(SLA_OPEN),
+        sqlite_where=text(SLA_OPEN),
+    ),
 )
 
 timeline = Table(
@@ -131,7 +166,50 @@ referral_index = Table(
     Column("referral_id", String(36), primary_key=True),
     Column("report_id", String(36), nullable=False),
     Column("unit", String(100), nullable=False),
+    # Rule 1 (併案): the open referral of an earlier report this one was linked to.
+    Column("linked_to", String(36), nullable=True),
     Index("ix_intake_referral_index_unit", "unit"),
+    Index("ix_intake_referral_index_linked_to", "linked_to"),
+)
+
+# When each referral was in long-term care (長期關懷戶, issue 14), from routing's events:
+# a report naming its subjects meanwhile is a follow-up in the KPIs (domain/follow_ups.py).
+# `until`: when it was closed; None while it is still in long-term care.
+long_term_care = Table(
+    "intake_long_term_care",
+    metadata,
+    Column("referral_id", String(36), primary_key=True),
+    Column("report_id", String(36), nullable=False),
+    Column("since", UtcDateTime, nullable=False),
+    Column("until", UtcDateTime, nullable=True),
+    Index("ix_intake_long_term_care_report", "report_id"),
+)
+
+# The learning KPIs' record of each referral (domain/referral_outcomes.py): where it went
+# and why, when its unit answered, how it ended; with its report's county, received time
+# and source, so the KPIs of a county and period read one table. No personal data, and no
+# note (free text can name people: the report view keeps it).
+referral_outcomes = Table(
+    "intake_referral_outcomes",
+    metadata,
+    Column("referral_id", String(36), primary_key=True),
+    Column("report_id", String(36), nullable=False),
+    Column("county", String(20), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("agency_type", String(40), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("unit", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("reason_codes", JsonDocument, nullable=False),  # [code], the rules that asked for the kind
+    Column("assigned_at", UtcDateTime, nullable=False),
+    Column("acknowledged_at", UtcDateTime, nullable=True),
+    Column("rejected_at", UtcDateTime, nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("outcome", String(20), nullable=True),
+    Column("outcome_reason", String(40), nullable=True),
+    Column("rejection_reason", String(40), nullable=True),
+    Index("ix_intake_referral_outcomes_period", "county", "received_at"),
+    Index("ix_intake_referral_outcomes_report", "report_id"),
 )
 
 # The audit trail (domain/audit.py): append-only and hash-chained. On PostgreSQL a trigger
@@ -175,6 +253,44 @@ console_sessions = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("ended_at", UtcDateTime, nullable=True),
     Index("ix_intake_console_sessions_key", "key_id"),
+)
+
+# What-if replays of a candidate rule version asked for in the console (issue 13): the
+# request, and screening's answer once ReplayCompleted arrives.
+rule_replays = Table(
+    "intake_rule_replays",
+    metadata,
+    Column("replay_id", String(36), primary_key=True),
+    Column("county", String(20), nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("requested_key_id", String(36), nullable=False),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("first_day", String(10), nullable=False),  # YYYY-MM-DD, Asia/Taipei
+    Column("last_day", String(10), nullable=False),
+    Column("candidate_version", String(60), nullable=True),
+    Column("candidate", JsonDocument, nullable=False),
+    Column("status", String(10), nullable=False),  # requested | done | failed
+    Column("error", String(2000), nullable=True),
+    Column("summary", JsonDocument, nullable=True),
+    Column("completed_at", UtcDateTime, nullable=True),
+    Index("ix_intake_rule_replays_county", "county", "requested_at"),
+)
+
+# Severe child-abuse cases told to prosecutors and police (v1.1 rule 4, issue 14): one row
+# per report screening marked EARLY_INTERVENTION, kept by the projection of the decision and
+# of notify's NotificationSent; the month's network-meeting list and the KPI "time from
+# receipt to notice" read it. `notices` maps each recipient notify reported on to the time
+# of its first successful delivery (null until then).
+early_interventions = Table(
+    "intake_early_interventions",
+    metadata,
+    Column("report_id", String(36), primary_key=True),
+    Column("county", String(20), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("flagged_at", UtcDateTime, nullable=True),  # the decision; null if a notice came first
+    Column("notices", JsonDocument, nullable=False),
+    Column("notified_at", UtcDateTime, nullable=True),  # every recipient told; null until then
+    Index("ix_intake_early_interventions_period", "county", "received_at"),
 )
 
 outbox = outbox_table(metadata, "intake")

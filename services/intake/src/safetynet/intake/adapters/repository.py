@@ -2,7 +2,7 @@
 
 import zlib
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from safetynet.intake.adapters import orm
 from safetynet.intake.adapters.crypto import SEALED_COLUMNS, ReportCipher
 from safetynet.intake.domain.access import Principal, ReportOwnership, StoredKey
-from safetynet.intake.domain.reports import AcceptedBody, IdempotentReply, NewReport, ReportFacts, StoredReport
+from safetynet.intake.domain.case_links import CaseLink, CaseLinks
+from safetynet.intake.domain.listing import list_columns
+from safetynet.intake.domain.reports import AcceptedBody, IdempotentReply, NewReport, StoredReport
 from safetynet.intake.domain.timeline import NewEntry, TimelineEntry
 from safetynet.intake.domain.views import Referral, ReportView
 from safetynet.platform.messaging.uow import insert_soon
@@ -41,10 +43,16 @@ _SUBJECTS_SEEN = (
         orm.subject_index.c.received_at > bindparam("window_start"),
     )
 )
+# The view's own columns (the lists' columns are derived from them: domain/listing.py).
+_VIEW_COLUMNS = tuple(orm.report_views.c[f.name] for f in fields(ReportView))
+_VIEW = select(*_VIEW_COLUMNS).where(orm.report_views.c.report_id == bindparam("report_id"))
 _VIEW_WITH_RECEIVED_AT = (
-    select(orm.report_views, orm.reports.c.received_at)
+    select(*_VIEW_COLUMNS, orm.reports.c.received_at)
     .join(orm.reports, orm.reports.c.report_id == orm.report_views.c.report_id)
     .where(orm.report_views.c.report_id == bindparam("report_id"))
+)
+_ADD_VIEW = orm.report_views.insert().values(
+    county=select(orm.reports.c.county).where(orm.reports.c.report_id == bindparam("view_report_id")).scalar_subquery()
 )
 _SAVE_VIEW = orm.report_views.update().where(orm.report_views.c.report_id == bindparam("view_report_id"))
 
@@ -236,14 +244,8 @@ class ViewRepository:
         self._session = session
 
     async def get(self, report_id: str) -> ReportView | None:
-        row = (
-            await self._session.execute(select(orm.report_views).where(orm.report_views.c.report_id == report_id))
-        ).first()
-        if row is None:
-            return None
-        values = dict(row._mapping)
-        values.pop("updated_at")
-        return ReportView(**values)
+        row = (await self._session.execute(_VIEW, {"report_id": report_id})).first()
+        return ReportView(**row._mapping) if row else None
 
     async def get_with_received_at(self, report_id: str) -> tuple[ReportView, datetime] | None:
         """The view and when its report was received, in one round trip."""
@@ -251,14 +253,15 @@ class ViewRepository:
         if row is None:
             return None
         values = dict(row._mapping)
-        values.pop("updated_at")
         received_at = values.pop("received_at")
         return ReportView(**values), received_at
 
     async def save(self, view: ReportView, *, new: bool = False) -> None:
-        values = {**asdict(view), "updated_at": datetime.now(UTC)}
+        """The view, with the lists' columns derived from it in the same statement; a new
+        one takes its report's county (stored just before, in the same transaction)."""
+        values = {**asdict(view), **list_columns(view), "updated_at": datetime.now(UTC)}
         if new:
-            await self._session.execute(orm.report_views.insert(), values)
+            await self._session.execute(_ADD_VIEW, {**values, "view_report_id": view.report_id})
         else:
             await self._session.execute(_SAVE_VIEW, {**values, "view_report_id": view.report_id})
 
@@ -266,9 +269,42 @@ class ViewRepository:
         """Remember which report and unit each referral belongs to (idempotent)."""
         if not referrals:
             return
-        rows = [dict(referral_id=r["referral_id"], report_id=report_id, unit=r["unit"]) for r in referrals]
+        rows = [
+            dict(referral_id=r["referral_id"], report_id=report_id, unit=r["unit"], linked_to=r.get("linked_to"))
+            for r in referrals
+        ]
         statement, _ = insert_ignoring_conflict(self._session, orm.referral_index, rows[0], conflict="referral_id")
         await self._session.execute(statement, rows)
+
+    async def case_links(self, referrals: list[Referral]) -> CaseLinks:
+        """The links of rule 1 (併案) both ways, for a report with these referrals: to the
+        open referrals its own were linked to, and from later reports linked to its own."""
+        t = orm.referral_index.c
+        own = [r["referral_id"] for r in referrals]
+        linked = {r["referral_id"]: r["linked_to"] for r in referrals if r.get("linked_to")}
+        linked_to: list[CaseLink] = []
+        if linked:
+            rows = await self._session.execute(
+                select(t.referral_id, t.report_id).where(t.referral_id.in_(linked.values()))
+            )
+            report_of = {row.referral_id: row.report_id for row in rows}
+            linked_to = [
+                CaseLink(referral_id=mine, other_report_id=report_of[theirs], other_referral_id=theirs)
+                for mine, theirs in linked.items()
+                if theirs in report_of  # an open case of a report this intake never accepted: not shown
+            ]
+        rows = (
+            await self._session.execute(
+                select(t.referral_id, t.report_id, t.linked_to).where(t.linked_to.in_(own)).order_by(t.report_id)
+            )
+            if own
+            else []
+        )
+        linked_from = [
+            CaseLink(referral_id=row.linked_to, other_report_id=row.report_id, other_referral_id=row.referral_id)
+            for row in rows
+        ]
+        return CaseLinks(linked_to=linked_to, linked_from=linked_from)
 
     async def report_of_referral(self, referral_id: str) -> str | None:
         t = orm.referral_index.c
@@ -279,27 +315,6 @@ class ViewRepository:
         t = orm.referral_index.c
         row = (await self._session.execute(select(t.report_id, t.unit).where(t.referral_id == referral_id))).first()
         return (row.report_id, row.unit) if row else None
-
-    async def open_reports(self, county: str) -> list[tuple[ReportView, ReportFacts]]:
-        """Reports of `county` that still wait on a dispatcher or a unit."""
-        v, r = orm.report_views.c, orm.reports.c
-        rows = await self._session.execute(
-            select(orm.report_views, r.county, r.township, r.categories, r.received_at)
-            .join(orm.reports, r.report_id == v.report_id)
-            .where(r.county == county, v.status.in_(("received", "awaiting_review", "assigned")))
-        )
-        out = []
-        for row in rows:
-            values = dict(row._mapping)
-            facts = ReportFacts(
-                county=values.pop("county"),
-                township=values.pop("township"),
-                categories=values.pop("categories"),
-                received_at=values.pop("received_at"),
-            )
-            values.pop("updated_at")
-            out.append((ReportView(**values), facts))
-        return out
 
     async def add_timeline(
         self, *, report_id: str, event_id: str, at: datetime, event: str, actor: str, detail: str | None = None

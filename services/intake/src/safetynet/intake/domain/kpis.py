@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import NotRequired, TypedDict, get_args
 
 from safetynet.contracts.report import PROTECTION_CATEGORIES, TAIPEI, AgencyType, Category, RiskLevel
+from safetynet.intake.domain.follow_ups import LongTermCarePeriod, follow_ups
 from safetynet.policy.repeat_window import within_repeat_window
 from safetynet.policy.sla import dispatched_on_time
 
@@ -172,10 +173,13 @@ def dispatch_rate(reports: Iterable[KpiReport], *, now: datetime) -> Rate:
     return Rate(numerator, denominator, pending=pending)
 
 
-def protection_rereport_rate(reports: Iterable[KpiReport], closed: Iterable[ClosedReferral]) -> Rate:
+def protection_rereport_rate(
+    reports: Iterable[KpiReport], closed: Iterable[ClosedReferral], follow_ups: frozenset[str] = frozenset()
+) -> Rate:
     """Protection reports naming a subject whose protection referral (on another report) was
     closed inside the repeat window before this report was received (strictly before, less
-    than 365×24 h: safetynet.policy.repeat_window)."""
+    than 365×24 h: safetynet.policy.repeat_window). A follow-up of a long-term care
+    household (`follow_ups`, follow_ups.py) is never a re-report; it stays a protection report."""
     by_subject: dict[str, list[ClosedReferral]] = {}
     for c in closed:
         if c.kind == "protection":
@@ -186,7 +190,7 @@ def protection_rereport_rate(reports: Iterable[KpiReport], closed: Iterable[Clos
         if not r.protection:
             continue
         denominator += 1
-        if any(
+        if r.report_id not in follow_ups and any(
             c.report_id != r.report_id and within_repeat_window(c.closed_at, r.received_at)
             for h in r.subject_hashes
             for c in by_subject.get(h, ())
@@ -239,12 +243,18 @@ def counts(reports: Iterable[KpiReport]) -> Counts:
 
 
 def compute(
-    reports: list[KpiReport], *, closed: Iterable[ClosedReferral], naming: Iterable[NamingReport], now: datetime
+    reports: list[KpiReport],
+    *,
+    closed: Iterable[ClosedReferral],
+    naming: Iterable[NamingReport],
+    now: datetime,
+    long_term_care: Iterable[LongTermCarePeriod] = (),
 ) -> Indicators:
+    followed = follow_ups(((r.report_id, r.received_at, r.subject_hashes) for r in reports), long_term_care)
     return {
         "reports": len(reports),
         "dispatch_within_24h": dispatch_rate(reports, now=now).as_dict(),
-        "protection_rereport": protection_rereport_rate(reports, closed).as_dict(),
+        "protection_rereport": protection_rereport_rate(reports, closed, followed).as_dict(),
         "vulnerable_family_to_protection_90d": vulnerable_to_protection_rate(reports, naming, now=now).as_dict(),
         "counts": counts(reports),
     }

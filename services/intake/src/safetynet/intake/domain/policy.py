@@ -9,8 +9,10 @@ Roles
   times, SLA, destination kinds: no personal data, so those reads are not audited).
 - dispatcher: the county's dispatch desk: every report of the county, the queue, the
   actions, KPIs, the high-danger list, the console.
-- supervisor: a dispatcher, plus the county's audit trail.
-- unit: a destination unit: the reports referred to it, and actions on its own referrals.
+- supervisor: a dispatcher, plus the county's audit trail and the rule page (a candidate
+  rule version tried on the county's history).
+- unit: a destination unit: the reports referred to it, and actions on its own referrals;
+  in the console, its inbox (and nothing of the dispatch pages).
 - admin: the county's oversight (data protection) officer: reads any report of its
   county (each read is audited), the ops view and the audit trail; no dispatch action and
   no dispatch tool (queue, KPIs, high-danger list, console). Keys are administered with
@@ -54,6 +56,9 @@ DISPATCH: tuple[Role, ...] = ("dispatcher", "supervisor")
 COUNTY_STAFF: tuple[Role, ...] = ("dispatcher", "supervisor", "admin")
 READERS: tuple[Role, ...] = ("agency", "dispatcher", "unit", "supervisor", "admin")
 AUDITORS: tuple[Role, ...] = ("supervisor", "admin")
+SUPERVISORS: tuple[Role, ...] = ("supervisor",)
+UNIT: tuple[Role, ...] = ("unit",)
+CONSOLE: tuple[Role, ...] = (*DISPATCH, "unit")  # who may sign in to the console
 PUBLIC = Rule((), "public")
 
 # (method, path template) -> rule. HEAD follows GET.
@@ -61,6 +66,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     # The partner API
     ("POST", "/v1/reports"): Rule(AGENCY, "key"),
     ("GET", "/v1/reports/{report_id}"): Rule(READERS, "record"),
+    ("GET", "/v1/reports/{report_id}/history"): Rule(DISPATCH, "record"),  # the subjects' other reports
     # Dispatcher and unit actions (domain/actions.py checks the report's state)
     ("POST", "/v1/reports/{report_id}/confirm"): Rule(DISPATCH, "record"),
     ("POST", "/v1/reports/{report_id}/destinations"): Rule(DISPATCH, "record"),
@@ -68,27 +74,47 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/referrals/{referral_id}/acknowledge"): Rule(("unit", *DISPATCH), "record"),
     ("POST", "/v1/referrals/{referral_id}/reject"): Rule(("unit",), "record"),
     ("POST", "/v1/referrals/{referral_id}/close"): Rule(("unit",), "record"),
+    ("POST", "/v1/referrals/{referral_id}/long-term-care"): Rule(UNIT, "record"),  # issue 14
     # County tools
     ("GET", "/v1/queue"): Rule(DISPATCH, "county"),
     ("GET", "/v1/kpis"): Rule(DISPATCH, "county_param"),
+    ("GET", "/v1/kpis/outcomes"): Rule(DISPATCH, "county_param"),  # the learning KPIs (issue 13)
     ("GET", "/v1/high-danger"): Rule(DISPATCH, "county_param"),
+    ("GET", "/v1/network-meeting"): Rule(DISPATCH, "county_param"),  # early intervention (issue 14)
     ("GET", "/v1/ops/slas"): Rule(COUNTY_STAFF, "county"),
     ("GET", "/v1/audit"): Rule(AUDITORS, "county"),
-    # The console (dispatch staff only)
+    # The console (dispatch staff's pages)
     ("GET", "/console/sign-in"): PUBLIC,
     ("POST", "/console/sign-in"): PUBLIC,  # checks the key in the form itself, as the API would
-    ("POST", "/console/sign-out"): Rule(DISPATCH, "key", "page"),
+    ("POST", "/console/sign-out"): Rule(CONSOLE, "key", "page"),
     ("GET", "/console"): Rule(DISPATCH, "county", "page"),
     ("GET", "/console/queue"): Rule(DISPATCH, "county", "fragment"),
     ("GET", "/console/ops"): Rule(DISPATCH, "county", "page"),
     ("GET", "/console/kpis"): Rule(DISPATCH, "county", "page"),
+    ("GET", "/console/kpis/outcomes"): Rule(DISPATCH, "county", "page"),
+    ("GET", "/console/network-meeting"): Rule(DISPATCH, "county", "page"),  # early intervention (issue 14)
+    # Rule versions tried on the county's history (issue 13): supervisors only.
+    ("GET", "/console/rules"): Rule(SUPERVISORS, "county", "page"),
+    ("POST", "/console/rules/replays"): Rule(SUPERVISORS, "county", "page"),
     ("GET", "/console/events"): Rule(DISPATCH, "county", "fragment"),
+    ("GET", "/console/reports/new"): Rule(DISPATCH, "county", "page"),  # a phone or walk-in report
+    ("POST", "/console/reports/new"): Rule(DISPATCH, "county", "page"),
     ("GET", "/console/reports/{report_id}"): Rule(DISPATCH, "record", "page"),
     ("GET", "/console/reports/{report_id}/live"): Rule(DISPATCH, "record", "fragment"),
     ("POST", "/console/reports/{report_id}/confirm"): Rule(DISPATCH, "record", "page"),
     ("POST", "/console/reports/{report_id}/destinations"): Rule(DISPATCH, "record", "page"),
     ("POST", "/console/reports/{report_id}/referrals/{referral_id}/reassign"): Rule(DISPATCH, "record", "page"),
     ("POST", "/console/reports/{report_id}/referrals/{referral_id}/acknowledge"): Rule(DISPATCH, "record", "page"),
+    # The unit's inbox (issue 13): "key" scope, as the handlers read only the key's own unit.
+    ("GET", "/console/inbox"): Rule(UNIT, "key", "page"),
+    ("GET", "/console/inbox/live"): Rule(UNIT, "key", "fragment"),
+    ("GET", "/console/inbox/events"): Rule(UNIT, "key", "fragment"),
+    ("GET", "/console/inbox/reports/{report_id}"): Rule(UNIT, "record", "page"),
+    ("GET", "/console/inbox/reports/{report_id}/live"): Rule(UNIT, "record", "fragment"),
+    ("POST", "/console/inbox/referrals/{referral_id}/acknowledge"): Rule(UNIT, "record", "page"),
+    ("POST", "/console/inbox/referrals/{referral_id}/reject"): Rule(UNIT, "record", "page"),
+    ("POST", "/console/inbox/referrals/{referral_id}/close"): Rule(UNIT, "record", "page"),
+    ("POST", "/console/inbox/referrals/{referral_id}/long-term-care"): Rule(UNIT, "record", "page"),  # issue 14
     ("GET", "/console/static"): PUBLIC,  # a mount: the console's own CSS and script
     # Operations and documentation
     ("GET", "/"): PUBLIC,  # a redirect to the console, for whoever opens the bare address

@@ -19,6 +19,7 @@ class SubmittedSubject(TypedDict, total=False):
 class SubmittedSource(TypedDict, total=False):
     agency_type: str
     mandated_reporter: bool
+    channel: str  # hotline_113, phone, walk_in: keyed in at the console
     agency_name: str  # personal
     reporter_name: str  # personal
     reporter_phone: str  # personal

@@ -12,7 +12,7 @@ the view takes only their state and completion time, so the deadline never arriv
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from safetynet.policy.referral_lifecycle import ENDED
 
@@ -40,6 +40,13 @@ class Referral(TypedDict):
     updated_at: str
     reason: str | None
     outcome: str | None
+    # The unit's reason code (safetynet.policy.outcomes) and note; absent before issue 13.
+    outcome_reason: NotRequired[str | None]
+    note: NotRequired[str | None]
+    # In long-term care (issue 14): the next review, an ISO date; absent before.
+    review_on: NotRequired[str | None]
+    # Rule 1 (併案, issue 14): the open referral of an earlier report it was linked to.
+    linked_to: NotRequired[str | None]
 
 
 class Sla(TypedDict):

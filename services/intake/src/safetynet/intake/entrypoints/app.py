@@ -12,6 +12,9 @@ from safetynet.intake.context import IntakeContext
 from safetynet.intake.entrypoints import console, guard, outage
 from safetynet.intake.entrypoints.api import actions, kpis, openapi, ops, queue, reports
 from safetynet.intake.entrypoints.api import audit as audit_api
+from safetynet.intake.entrypoints.api import history as history_api
+from safetynet.intake.entrypoints.api import network_meeting as network_meeting_api
+from safetynet.intake.entrypoints.api import outcome_kpis as outcome_kpis_api
 from safetynet.intake.entrypoints.api.authz import OutOfReach, authorize
 from safetynet.intake.entrypoints.api.ratelimit import TokenBuckets
 from safetynet.intake.entrypoints.api.schemas import Health
@@ -41,9 +44,12 @@ def create_app(ctx: IntakeContext) -> FastAPI:
     app.state.rate_limits = TokenBuckets(ctx.settings.rate_limit_per_minute)
     app.state.auth_failures = TokenBuckets(ctx.settings.auth_failures_per_minute)  # per client address
     app.include_router(reports.router)
+    app.include_router(history_api.router)  # GET /v1/reports/{report_id}/history
     app.include_router(actions.router)
     app.include_router(queue.router)
     app.include_router(kpis.router)
+    app.include_router(outcome_kpis_api.router)  # GET /v1/kpis/outcomes
+    app.include_router(network_meeting_api.router)  # GET /v1/network-meeting (issue 14)
     app.include_router(ops.router)
     app.include_router(audit_api.router)
     console.install(app)  # the dispatch staff's web console at /console

@@ -1,5 +1,7 @@
 """Dispatcher and unit actions: checked here, applied by routing (over Kafka)."""
 
+from datetime import UTC, date, datetime
+
 from opentelemetry import propagate, trace
 
 from safetynet.contracts import topics
@@ -12,6 +14,7 @@ from safetynet.intake.domain.reports import StoredReport
 from safetynet.intake.domain.timeline import entry_name
 from safetynet.intake.service_layer import audit
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from safetynet.policy import long_term_care
 
 _tracer = trace.get_tracer("safetynet.intake")
 
@@ -24,8 +27,22 @@ async def request_action(
     report_id: str | None = None,
     referral_id: str | None = None,
     fields: ActionFields | None = None,
+    outcome: str | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+    review_on: date | None = None,
 ) -> str:
-    """Check an action against the report as last seen, then send it to routing; return its id."""
+    """Check an action against the report as last seen, then send it to routing; return its id.
+
+    A unit's answer comes as `outcome`, `reason` and `note` (CloseReferral: outcome, and a
+    reason code; RejectReferral: a reason code), checked against the outcome vocabulary
+    first: actions.Invalid names the field. PlaceInLongTermCare comes as `review_on` and
+    `note`, the date checked against today in Taipei. Other actions carry their `fields`."""
+    if command_type in ("CloseReferral", "RejectReferral"):
+        fields = actions.outcome_fields(command_type, outcome=outcome, reason=reason, note=note)
+    elif command_type == "PlaceInLongTermCare":
+        today = long_term_care.today_at(datetime.now(UTC))
+        fields = actions.long_term_care_fields(review_on=review_on, note=note, today=today)
     async with uow:
         report_id = report_id or (await uow.views.report_of_referral(referral_id) if referral_id else None)
         ownership = await uow.reports.ownership(report_id) if report_id else None
@@ -121,4 +138,6 @@ def _audit_detail(command_id: str, fields: ActionFields | None) -> AuditDetail:
         detail["destinations"] = [{"kind": d["kind"], "unit": d.get("unit")} for d in fields["destinations"]]
     if fields and "unit" in fields:
         detail["unit"] = fields["unit"]
+    if fields and "review_on" in fields:  # a date, not free text: the trail shows each renewal
+        detail["review_on"] = fields["review_on"]
     return detail

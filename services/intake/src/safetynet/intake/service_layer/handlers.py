@@ -5,7 +5,7 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +15,7 @@ from safetynet.contracts.report import ReportSubmission
 from safetynet.intake.adapters.contracts import accepted_body, report_received, stored_submission, subject_hashes
 from safetynet.intake.domain.access import Principal, Role, can_read
 from safetynet.intake.domain.audit import Actor, personal_fields
+from safetynet.intake.domain.case_links import CaseLinks
 from safetynet.intake.domain.reports import AcceptedBody, NewReport, StoredReport
 from safetynet.intake.domain.timeline import TimelineEntry
 from safetynet.intake.domain.views import ReportView
@@ -45,6 +46,7 @@ class ReportRead:
     report: StoredReport
     view: ReportView
     timeline: list[TimelineEntry]
+    links: CaseLinks = field(default_factory=CaseLinks)  # rule 1 (併案), both ways
 
 
 def hash_secret(secret: str) -> str:
@@ -109,8 +111,10 @@ async def accept_report(
     default_sla_seconds: int,
     base_url: str = "",
     clock: Clock = lambda: datetime.now(UTC),
+    audit_as: str | None = None,
 ) -> Accepted:
-    """Store a report and its ReportReceived event in one transaction."""
+    """Store a report and its ReportReceived event in one transaction. `audit_as`: the
+    audit action recorded with it, for staff who key in a report for someone else."""
     try:
         return await _accept(**locals())
     except IntegrityError:
@@ -132,6 +136,7 @@ async def _accept(
     default_sla_seconds: int,
     base_url: str,
     clock: Clock,
+    audit_as: str | None,
 ) -> Accepted:
     async with uow:
         if idempotency_key is not None:
@@ -174,6 +179,13 @@ async def _accept(
             actor=principal.actor,
             detail=", ".join(submission.categories),
         )
+        if audit_as is not None:
+            channel = submission.source.channel if submission.source else None
+            detail = {"channel": channel, "categories": list(submission.categories)}
+            actor = audit.actor_of(principal)
+            await audit.record(
+                uow, [audit.entry(actor, audit_as, county=submission.county, report_id=report_id, detail=detail)]
+            )
         await uow.emit(
             topics.REPORTS,
             report_received(
@@ -210,7 +222,12 @@ async def read_report(*, principal: Principal, report_id: str, uow: IntakeUnitOf
         report, view = await uow.reports.get(report_id), await uow.views.get(report_id)
         if report is None or view is None:
             return None
-        found = ReportRead(report=report, view=view, timeline=await uow.views.timeline(report_id))
+        found = ReportRead(
+            report=report,
+            view=view,
+            timeline=await uow.views.timeline(report_id),
+            links=await uow.views.case_links(view.referrals),
+        )
         fields = personal_fields(principal.role)
         if fields:  # shown only once the read is on the audit trail
             await audit.record(

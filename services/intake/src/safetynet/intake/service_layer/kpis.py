@@ -4,11 +4,13 @@ from datetime import date, datetime
 from typing import TypedDict
 
 from safetynet.intake.adapters.kpi_queries import KpiQueries
+from safetynet.intake.adapters.kpi_sql import county_indicators
 from safetynet.intake.domain import kpis
 from safetynet.intake.domain.access import Principal
 from safetynet.intake.domain.high_danger import HighDangerRow, high_danger_row, sort_rows
 from safetynet.intake.service_layer import audit
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from safetynet.platform.storage import dialect_name
 
 # The period the indicators are over ("from" is a keyword: the functional form).
 Period = TypedDict("Period", {"county": str, "from": str, "to": str, "timezone": str, "as_of": str})
@@ -23,20 +25,25 @@ async def county_kpis(*, county: str, first: date, last: date, now: datetime, uo
     as of `now`. The caller has checked the period (kpis.period_problems)."""
     start, end = kpis.period_bounds(first, last)
     async with uow:
-        queries = KpiQueries(uow.session)
-        reports = await queries.reports(county, start, end)
-        protection = {h for r in reports if r.protection for h in r.subject_hashes}
-        vulnerable = {h for r in reports if r.vulnerable_family for h in r.subject_hashes}
-        # A closure counts only before the report it precedes, so before `end`.
-        closed = await queries.closed_referrals(protection, before=end)
-        naming = await queries.naming_reports(vulnerable, after=start, before=end + kpis.VULNERABLE_WINDOW)
+        if dialect_name(uow.session) == "postgresql":  # counted where the rows are: adapters/kpi_sql.py
+            indicators = await county_indicators(uow.session, county=county, start=start, end=end, now=now)
+        else:
+            queries = KpiQueries(uow.session)
+            reports = await queries.reports(county, start, end)
+            protection = {h for r in reports if r.protection for h in r.subject_hashes}
+            vulnerable = {h for r in reports if r.vulnerable_family for h in r.subject_hashes}
+            # A closure counts only before the report it precedes, so before `end`.
+            closed = await queries.closed_referrals(protection, before=end)
+            naming = await queries.naming_reports(vulnerable, after=start, before=end + kpis.VULNERABLE_WINDOW)
+            long_term_care = await queries.long_term_care(protection, before=end)  # follow-ups (issue 14)
+            indicators = kpis.compute(reports, closed=closed, naming=naming, now=now, long_term_care=long_term_care)
     return {
         "county": county,
         "from": first.isoformat(),
         "to": last.isoformat(),
         "timezone": "Asia/Taipei",
         "as_of": now.isoformat(),
-        **kpis.compute(reports, closed=closed, naming=naming, now=now),
+        **indicators,
     }
 
 

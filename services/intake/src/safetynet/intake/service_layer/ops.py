@@ -5,8 +5,10 @@ from typing import Any, TypedDict
 
 from opentelemetry import propagate, trace
 
+from safetynet.intake.adapters.list_queries import ListQueries
 from safetynet.intake.domain import paging
 from safetynet.intake.domain.access import Principal
+from safetynet.intake.domain.listing import sla_after
 from safetynet.intake.domain.waiting import WaitingOn, waiting_on
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
@@ -25,18 +27,30 @@ class OpenSla(TypedDict):
     trace_url: str | None
 
 
-async def open_slas(
-    *, principal: Principal, uow: IntakeUnitOfWork, trace_url_template: str, now: datetime | None = None
-) -> list[OpenSla]:
-    """Every report of the county whose SLA is still open, soonest deadline first."""
+def sla_key(item: OpenSla) -> list[Any]:
+    due = datetime.fromisoformat(item["due_at"]).astimezone(UTC).isoformat()
+    return [due, item["report_id"]]
+
+
+async def open_slas_page(
+    *,
+    principal: Principal,
+    uow: IntakeUnitOfWork,
+    trace_url_template: str,
+    limit: int = paging.DEFAULT_LIMIT,
+    after: str | None = None,
+    now: datetime | None = None,
+) -> paging.Page:
+    """One page of the county's reports whose SLA is still open, soonest deadline first
+    (raises paging.BadCursor)."""
+    start = sla_after(after) if after is not None else None
     now = now or datetime.now(UTC)
     async with uow:
-        rows = await uow.views.open_reports(principal.county)
-        traces = await uow.reports.traces([view.report_id for view, _ in rows])
+        rows = await ListQueries(uow.session).open_slas(principal.county, limit=limit + 1, after=start)
+        shown = rows[:limit]
+        traces = await uow.reports.traces([view.report_id for view, _ in shown])
     items: list[OpenSla] = []
-    for view, meta in rows:
-        if view.sla["state"] != "open":
-            continue
+    for view, meta in shown:
         due = datetime.fromisoformat(view.sla["due_at"])
         trace_id = _trace_id(traces.get(view.report_id))
         items.append(
@@ -52,27 +66,7 @@ async def open_slas(
                 "trace_url": trace_url_template.format(trace_id=trace_id) if trace_id and trace_url_template else None,
             }
         )
-    items.sort(key=sla_key)
-    return items
-
-
-def sla_key(item: OpenSla) -> list[Any]:
-    due = datetime.fromisoformat(item["due_at"]).astimezone(UTC).isoformat()
-    return [due, item["report_id"]]
-
-
-async def open_slas_page(
-    *,
-    principal: Principal,
-    uow: IntakeUnitOfWork,
-    trace_url_template: str,
-    limit: int = paging.DEFAULT_LIMIT,
-    after: str | None = None,
-    now: datetime | None = None,
-) -> paging.Page:
-    """One page of the open SLAs (raises paging.BadCursor)."""
-    items = await open_slas(principal=principal, uow=uow, trace_url_template=trace_url_template, now=now)
-    return paging.page(items, key=sla_key, limit=limit, after=after)
+    return paging.Page(items, paging.encode(sla_key(items[-1])) if len(rows) > limit else None)
 
 
 def _trace_id(carrier: dict[str, str] | None) -> str | None:

@@ -13,6 +13,10 @@ from safetynet.intake.adapters import contracts
 from safetynet.intake.adapters.metrics import observe_referral, observe_sla
 from safetynet.intake.domain.timeline import NewEntry, entry_name
 from safetynet.intake.domain.views import ReportView
+from safetynet.intake.service_layer.early_intervention import keep_decision, keep_notice
+from safetynet.intake.service_layer.long_term_care import record_long_term_care
+from safetynet.intake.service_layer.outcome_kpis import record_outcomes
+from safetynet.intake.service_layer.rule_replays import on_replay_completed
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 EventHandler = Callable[[Envelope, IntakeUnitOfWork], Awaitable[None]]
@@ -23,10 +27,15 @@ def _unchanged(view: ReportView) -> bool:
 
 
 async def project(
-    envelope: Envelope, uow: IntakeUnitOfWork, change: Callable[[ReportView], bool | None], *timeline: NewEntry
+    envelope: Envelope,
+    uow: IntakeUnitOfWork,
+    change: Callable[[ReportView], bool | None],
+    *timeline: NewEntry,
+    then: Callable[[IntakeUnitOfWork, ReportView, datetime], Awaitable[None]] | None = None,
 ) -> datetime | None:
     """Apply another service's event to the report view and its timeline, once; return
-    the report's received_at when the event was new to it."""
+    the report's received_at when the event was new to it. `then` keeps another part of
+    the read model in the same transaction, given the view after the change."""
     async with uow:
         if not await uow.claim(envelope.event_id):
             return None
@@ -39,6 +48,8 @@ async def project(
             await uow.views.save(view)
             await uow.views.index_referrals(envelope.report_id, view.referrals)
         await uow.views.add_timeline_entries(report_id=envelope.report_id, event_id=envelope.event_id, entries=timeline)
+        if then is not None:
+            await then(uow, view, received_at)
         await uow.commit()
         return received_at
 
@@ -64,6 +75,7 @@ async def on_screened(envelope: Envelope, uow: IntakeUnitOfWork) -> None:
             f"{e.risk_level}; direct_dispatch={str(e.direct_dispatch).lower()}; "
             + ", ".join(r.code for r in e.reasons),
         ),
+        then=keep_decision(e, at=envelope.occurred_at),  # the network-meeting list (v1.1 rule 4)
     )
 
 
@@ -82,13 +94,27 @@ async def on_status(envelope: Envelope, uow: IntakeUnitOfWork) -> None:
             reasons=None if e.reasons is None else contracts.reasons(e.reasons),
         ),
         NewEntry(e.at, f"status_{e.status}", e.actor, e.detail),
+        # Every snapshot, even one older than the view's: the KPI records only move forward.
+        then=lambda uow, view, received_at: record_outcomes(
+            uow,
+            report_id=e.report_id,
+            received_at=received_at,
+            referrals=e.referrals,
+            decision_codes=[r.code for r in e.reasons] if e.reasons is not None else [r["code"] for r in view.reasons],
+        ),
     )
 
 
 async def on_referral(envelope: Envelope, uow: IntakeUnitOfWork) -> None:
     e: events.ReferralChanged = envelope.payload_as(events.ReferralChanged)
     detail = f"{e.kind} → {e.unit}" + (f": {e.detail}" if e.detail else "")
-    received_at = await project(envelope, uow, _unchanged, NewEntry(e.at, f"referral_{e.status}", e.actor, detail))
+    received_at = await project(
+        envelope,
+        uow,
+        _unchanged,
+        NewEntry(e.at, f"referral_{e.status}", e.actor, detail),
+        then=lambda uow, view, received_at: record_long_term_care(uow, envelope.type, e),
+    )
     if received_at is not None:
         observe_referral(e.status, kind=e.kind, seconds=(e.at - received_at).total_seconds())
 
@@ -96,8 +122,10 @@ async def on_referral(envelope: Envelope, uow: IntakeUnitOfWork) -> None:
 async def on_notification(envelope: Envelope, uow: IntakeUnitOfWork) -> None:
     e: events.NotificationSent = envelope.payload_as(events.NotificationSent)
     detail = f"{e.channel} → {e.unit}" + (f": {e.detail}" if e.detail else "")
+    if e.notice == "early_intervention":
+        detail = "檢警早期介入 early-intervention notice: " + detail
     event = "notification_dead_lettered" if e.dead_lettered else f"notification_{e.outcome}"
-    await project(envelope, uow, _unchanged, NewEntry(e.at, event, "notify", detail))
+    await project(envelope, uow, _unchanged, NewEntry(e.at, event, "notify", detail), then=keep_notice(e))
 
 
 async def on_sla(envelope: Envelope, uow: IntakeUnitOfWork) -> None:
@@ -130,9 +158,17 @@ EVENT_HANDLERS: dict[str, EventHandler] = {
     "ReportStatusChanged": on_status,
     "CommandRejected": on_command_rejected,
     **dict.fromkeys(
-        ("ReferralAssigned", "ReferralAcknowledged", "ReferralRejected", "ReferralClosed", "ReferralReassigned"),
+        (
+            "ReferralAssigned",
+            "ReferralAcknowledged",
+            "ReferralRejected",
+            "ReferralClosed",
+            "ReferralReassigned",
+            "ReferralInLongTermCare",  # a welfare center kept or renewed a household (issue 14)
+        ),
         on_referral,
     ),
     "NotificationSent": on_notification,
     **dict.fromkeys(("SlaStarted", "SlaWarning", "SlaBreached", "SlaMet", "SlaRescheduled"), on_sla),
+    "ReplayCompleted": on_replay_completed,  # a console replay answered by screening (issue 13)
 }

@@ -3,9 +3,12 @@
 from datetime import UTC, datetime
 from typing import Any, Literal, TypedDict
 
+from safetynet.intake.adapters.list_queries import ListQueries
 from safetynet.intake.domain import paging
 from safetynet.intake.domain.access import Principal
-from safetynet.intake.domain.views import Destination, Referral, Sla
+from safetynet.intake.domain.listing import REVIEW_STATUSES, queue_after
+from safetynet.intake.domain.reports import ReportFacts
+from safetynet.intake.domain.views import Destination, Referral, ReportView, Sla
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from safetynet.policy.referral_lifecycle import AWAITING_ACTION
 from safetynet.policy.risk_lights import urgency_rank
@@ -45,42 +48,31 @@ async def dispatch_queue_page(
     limit: int = paging.DEFAULT_LIMIT,
     after: str | None = None,
 ) -> paging.Page:
-    """One page of the queue (raises paging.BadCursor)."""
-    items = await dispatch_queue(principal=principal, uow=uow, kind=kind, risk=risk)
-    return paging.page(items, key=queue_key, limit=limit, after=after)
-
-
-async def dispatch_queue(
-    *, principal: Principal, uow: IntakeUnitOfWork, kind: str | None = None, risk: str | None = None
-) -> list[QueueItem]:
-    """Reports awaiting review and referrals awaiting acknowledgement, by SLA time left, then risk."""
+    """One page of the queue: reports awaiting review and referrals awaiting acknowledgement,
+    by SLA time left, then risk (raises paging.BadCursor)."""
+    start = queue_after(after) if after is not None else None
     async with uow:
-        rows = await uow.views.open_reports(principal.county)
-    items: list[QueueItem] = []
-    for view, meta in rows:
-        waiting = [r for r in view.referrals if r["status"] in AWAITING_ACTION]
-        if view.status not in ("awaiting_review", "received") and not waiting:
-            continue
-        if kind and kind not in {d["kind"] for d in view.destinations}:
-            continue
-        if risk and view.risk_level != risk:
-            continue
-        items.append(
-            {
-                "report_id": view.report_id,
-                "status": view.status,
-                "risk_level": view.risk_level,
-                "urgent": view.urgent,
-                "direct_dispatch": view.direct_dispatch,
-                "county": meta["county"],
-                "township": meta["township"],
-                "categories": meta["categories"],
-                "received_at": meta["received_at"].isoformat(),
-                "sla": view.sla,
-                "destinations": view.destinations,
-                "waiting_referrals": waiting,
-                "queue": "review" if view.status in ("awaiting_review", "received") else "acknowledgement",
-            }
+        rows = await ListQueries(uow.session).queue(
+            principal.county, limit=limit + 1, after=start, kind=kind, risk=risk
         )
-    items.sort(key=queue_key)
-    return items
+    items = [_item(view, facts) for view, facts in rows]
+    shown = items[:limit]
+    return paging.Page(shown, paging.encode(queue_key(shown[-1])) if len(items) > limit else None)
+
+
+def _item(view: ReportView, facts: ReportFacts) -> QueueItem:
+    return {
+        "report_id": view.report_id,
+        "status": view.status,
+        "risk_level": view.risk_level,
+        "urgent": view.urgent,
+        "direct_dispatch": view.direct_dispatch,
+        "county": facts["county"],
+        "township": facts["township"],
+        "categories": facts["categories"],
+        "received_at": facts["received_at"].isoformat(),
+        "sla": view.sla,
+        "destinations": view.destinations,
+        "waiting_referrals": [r for r in view.referrals if r["status"] in AWAITING_ACTION],
+        "queue": "review" if view.status in REVIEW_STATUSES else "acknowledgement",
+    }

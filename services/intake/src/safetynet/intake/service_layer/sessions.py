@@ -9,6 +9,7 @@ after `idle_seconds` unused, and at its absolute expiry.
 from datetime import UTC, datetime, timedelta
 
 from safetynet.intake.domain.access import Principal
+from safetynet.intake.service_layer import audit
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 # Writing last_seen_at on every request would be a write per page view and fragment
@@ -20,9 +21,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def start_session(*, session_id: str, key_id: str, expires_at: datetime, uow: IntakeUnitOfWork) -> None:
+async def start_session(*, session_id: str, principal: Principal, expires_at: datetime, uow: IntakeUnitOfWork) -> None:
+    """Start a session; the sign-in is on the audit trail (who, when, from where), as the
+    reads and actions done with it are."""
     async with uow:
-        await uow.sessions.start(session_id=session_id, key_id=key_id, now=_now(), expires_at=expires_at)
+        await uow.sessions.start(session_id=session_id, key_id=principal.key_id, now=_now(), expires_at=expires_at)
+        await audit.record(uow, [audit.entry(audit.actor_of(principal), "console_sign_in", county=principal.county)])
         await uow.commit()
 
 
@@ -42,7 +46,8 @@ async def resume_session(
         return principal
 
 
-async def end_session(*, session_id: str, uow: IntakeUnitOfWork) -> None:
+async def end_session(*, session_id: str, principal: Principal, uow: IntakeUnitOfWork) -> None:
     async with uow:
         await uow.sessions.end(session_id, now=_now())
+        await audit.record(uow, [audit.entry(audit.actor_of(principal), "console_sign_out", county=principal.county)])
         await uow.commit()

@@ -33,7 +33,8 @@ def notification_sent(
     dead_lettered: bool = False,
     detail: str | None = None,
 ) -> Envelope:
-    """One delivery attempt of a referral notification, as the report's timeline shows it."""
+    """One delivery attempt of a referral notification or an early-intervention notice,
+    as the report's timeline shows it."""
     payload = events.NotificationSent(
         report_id=notification.report_id,
         referral_id=notification.referral_id or "",
@@ -45,6 +46,7 @@ def notification_sent(
         detail=detail if detail is not None else result.detail,
         attempt=notification.attempt,
         dead_lettered=dead_lettered,
+        notice="early_intervention" if notification.kind == "early_intervention" else None,
     )
     return Envelope(
         type="NotificationSent",

@@ -65,7 +65,7 @@ notifications = Table(
     metadata,
     Column("notification_id", String(36), primary_key=True),
     Column("dedupe_key", String(400), nullable=False, unique=True),
-    Column("kind", String(12), nullable=False),  # referral | escalation
+    Column("kind", String(24), nullable=False),  # referral | escalation | early_intervention
     Column("report_id", String(36), nullable=False),
     Column("referral_id", String(36), nullable=True),
     Column("county", String(20), nullable=False),

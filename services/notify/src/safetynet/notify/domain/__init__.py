@@ -1,5 +1,11 @@
 """Pure domain of the notify service: the SLA clock and notifications (no I/O)."""
 
+from .early_intervention import (
+    CenterContact,
+    SevereCase,
+    calls_for_early_intervention,
+    early_intervention_notices,
+)
 from .notifications import (
     DeliveryResult,
     Notification,
@@ -23,6 +29,7 @@ from .sla import (
 )
 
 __all__ = [
+    "CenterContact",
     "DeliveryResult",
     "Notification",
     "NotificationKind",
@@ -30,6 +37,7 @@ __all__ = [
     "Recipient",
     "ReferralFact",
     "RetryPolicy",
+    "SevereCase",
     "SlaClock",
     "SlaEvent",
     "SlaEventType",
@@ -37,7 +45,9 @@ __all__ = [
     "SlaState",
     "Timer",
     "TimerKind",
+    "calls_for_early_intervention",
     "dispatch_complete",
+    "early_intervention_notices",
     "escalation_notifications",
     "referral_notifications",
 ]

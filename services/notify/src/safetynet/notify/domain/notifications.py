@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-NotificationKind = Literal["referral", "escalation"]
+NotificationKind = Literal["referral", "escalation", "early_intervention"]
 Outcome = Literal["recorded", "delivered", "failed"]
 
 # Notification ids derive from what they are about, so a notification planned twice
@@ -52,11 +52,11 @@ class Notification:
 
     @property
     def dedupe_key(self) -> str:
-        """One notification per referral per channel; one escalation per supervisor per
-        channel per report."""
+        """One notification per referral per channel; one escalation (or early-intervention
+        notice) per recipient per channel per report."""
         if self.kind == "referral":
             return f"referral/{self.referral_id}/{self.channel}"
-        return f"escalation/{self.report_id}/{self.recipient}/{self.channel}"
+        return f"{self.kind}/{self.report_id}/{self.recipient}/{self.channel}"
 
     @property
     def notification_id(self) -> str:
@@ -73,9 +73,13 @@ def referral_notifications(
     urgent: bool,
     assigned_at: datetime,
     recipients: Sequence[Recipient],
+    linked_to: str | None = None,
 ) -> list[Notification]:
-    """Tell the unit, on each of its channels, that a referral was assigned to it."""
+    """Tell the unit, on each of its channels, that a referral was assigned to it; a
+    referral linked to an open case (rule 1, 併案) says it concerns the unit's open case."""
     subject = f"{'[URGENT] ' if urgent else ''}New {kind} referral {referral_id} for {unit}"
+    if linked_to is not None:
+        subject += f": concerns your open case, referral {linked_to} (併案)"
     content = {
         "event": "referral_assigned",
         "report_id": report_id,
@@ -85,6 +89,7 @@ def referral_notifications(
         "unit": unit,
         "urgent": urgent,
         "assigned_at": assigned_at.isoformat(),
+        **({"linked_to": linked_to} if linked_to is not None else {}),
     }
     return [
         Notification(

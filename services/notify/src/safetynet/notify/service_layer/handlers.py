@@ -120,6 +120,7 @@ async def plan_referral_notifications(
     now: datetime,
     uow: NotifyUnitOfWork,
     directory: UnitDirectory,
+    linked_to: str | None = None,
 ) -> int:
     """Plan one notification per channel of the unit a referral was assigned to."""
     async with uow:
@@ -134,6 +135,7 @@ async def plan_referral_notifications(
             urgent=urgent,
             assigned_at=assigned_at,
             recipients=directory.unit_recipients(unit),
+            linked_to=linked_to,
         )
         # The unique key (referral, channel) also holds when the same assignment arrives
         # under another event id, e.g. re-published by routing after a crash.

@@ -10,8 +10,10 @@ from datetime import datetime
 from safetynet.contracts import events
 from safetynet.contracts.envelope import Envelope
 from safetynet.notify.adapters.directory import UnitDirectory
-from safetynet.notify.domain import ReferralFact, SlaPolicy
+from safetynet.notify.adapters.early_intervention_contacts import EarlyInterventionDirectory
+from safetynet.notify.domain import ReferralFact, SevereCase, SlaPolicy, calls_for_early_intervention
 from safetynet.notify.service_layer import handlers
+from safetynet.notify.service_layer.early_intervention import plan_early_intervention_notices
 from safetynet.notify.service_layer.unit_of_work import NotifyUnitOfWork
 from safetynet.platform.messaging.consumer import MessageHandler
 
@@ -22,6 +24,8 @@ class Dependencies:
     policy: SlaPolicy
     directory: UnitDirectory
     clock: Callable[[], datetime]
+    # The county files' prosecutor and police contacts (v1.1 rule 4); None: nobody is told.
+    early_intervention: EarlyInterventionDirectory | None = None
 
 
 async def report_received(envelope: Envelope, deps: Dependencies) -> None:
@@ -52,6 +56,21 @@ async def report_screened(envelope: Envelope, deps: Dependencies) -> None:
         policy=deps.policy,
         directory=deps.directory,
     )
+    if deps.early_intervention is not None and calls_for_early_intervention([r.code for r in screened.reasons]):
+        protection = next((d.unit for d in screened.recommended if d.kind == "protection"), None)
+        await plan_early_intervention_notices(
+            case=SevereCase(
+                report_id=screened.report_id,
+                county=screened.county,
+                categories=screened.categories,
+                risk_level=screened.risk_level,
+                protection_unit=protection,
+                decided_at=envelope.occurred_at,
+            ),
+            now=deps.clock(),
+            uow=deps.uow_factory(),
+            contacts=deps.early_intervention,
+        )
 
 
 async def report_status_changed(envelope: Envelope, deps: Dependencies) -> None:
@@ -85,6 +104,7 @@ async def referral_assigned(envelope: Envelope, deps: Dependencies) -> None:
         now=deps.clock(),
         uow=deps.uow_factory(),
         directory=deps.directory,
+        linked_to=referral.linked_to,  # the unit's open case, when rule 1 (併案) linked it
     )
 
 

@@ -23,6 +23,8 @@ def to_screened_report(event: events.ReportScreened) -> domain.ScreenedReport:
         subject_hashes=tuple(event.subject_hashes),
         received_at=event.received_at,
         reasons=tuple(domain.Reason(code=r.code, text=r.text) for r in event.reasons),
+        # Tolerant: a decision from before v1.1 lists no routing rules.
+        routing_rules=tuple(getattr(event, "routing_rules", None) or ()),
     )
 
 
@@ -54,9 +56,21 @@ def to_command(envelope: Envelope) -> domain.Command:
         case commands.AcknowledgeReferral():
             return domain.AcknowledgeReferral(**common, referral_id=payload.referral_id)
         case commands.RejectReferral():
-            return domain.RejectReferral(**common, referral_id=payload.referral_id, reason=payload.reason)
+            return domain.RejectReferral(
+                **common, referral_id=payload.referral_id, reason=payload.reason, note=payload.note
+            )
         case commands.CloseReferral():
-            return domain.CloseReferral(**common, referral_id=payload.referral_id, outcome=payload.outcome)
+            return domain.CloseReferral(
+                **common,
+                referral_id=payload.referral_id,
+                outcome=payload.outcome,
+                reason=payload.reason,
+                note=payload.note,
+            )
+        case commands.PlaceInLongTermCare():
+            return domain.PlaceInLongTermCare(
+                **common, referral_id=payload.referral_id, review_on=payload.review_on, note=payload.note
+            )
     raise TypeError(f"no domain command for {envelope.type}")
 
 
@@ -79,6 +93,11 @@ def referral_changed(case: domain.Case, change: domain.ReferralEvent) -> Envelop
         actor=change.actor.label,
         detail=change.detail,
         subject_hashes=list(case.subject_hashes),
+        outcome=r.outcome,
+        outcome_reason=r.outcome_reason,
+        note=r.note,
+        review_on=r.review_on,
+        linked_to=r.linked_to,
     )
     return _envelope(type(change).__name__, case.report_id, payload)
 
@@ -131,6 +150,10 @@ def _snapshot(r: domain.Referral) -> events.ReferralSnapshot:
         updated_at=r.updated_at,
         reason=r.reason,
         outcome=r.outcome,
+        outcome_reason=r.outcome_reason,
+        note=r.note,
+        review_on=r.review_on,
+        linked_to=r.linked_to,
     )
 
 

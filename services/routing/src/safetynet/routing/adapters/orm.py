@@ -4,6 +4,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -53,7 +54,13 @@ referrals = Table(
     Column("assigned_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("reason", Text, nullable=True),
-    Column("outcome", Text, nullable=True),
+    Column("outcome", Text, nullable=True),  # opened | not_opened (free text before issue 13)
+    # The unit's reason code for closing or rejecting (safetynet.policy.outcomes), its note.
+    Column("outcome_reason", String(40), nullable=True),
+    Column("note", Text, nullable=True),
+    # Rule 1 (併案): the open referral of another report this one is linked to.
+    Column("linked_to", String(36), nullable=True),
+    Column("review_on", Date, nullable=True),  # in long-term care: the next review (issue 14)
     Index("ix_routing_referrals_report", "report_id"),
     Index("ix_routing_referrals_unit", "unit", "status"),
 )

@@ -9,6 +9,7 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from safetynet.policy.referral_lifecycle import LIVE_STATUSES
 from safetynet.routing import domain
 from safetynet.routing.adapters.orm import actions, case_subjects, cases, referrals
 
@@ -55,6 +56,62 @@ class CaseRepository:
         return [
             domain.ClosedReferral(
                 subject_hash=row.subject_hash, kind=row.kind, unit=row.unit, county=row.county, closed_at=row.updated_at
+            )
+            for row in rows
+        ]
+
+    async def open_referrals_for(self, subject_hashes: Iterable[str], *, county: str) -> list[domain.OpenReferral]:
+        """Live referrals (rule 1, 併案) in `county` on cases naming any of these subjects,
+        as they stand once no change to those cases is in flight.
+
+        The cases found are locked FOR SHARE (waiting for any command holding one FOR
+        UPDATE, such as a reassignment), then their referrals are read again: a report
+        routed while its subject's case is being reassigned links to the unit that holds
+        the case once the reassignment commits, on every replica. While this transaction
+        holds the lock, a command on those cases waits for it, so the link is never made
+        to a referral that is being moved."""
+        candidates = await self._open_referrals(subject_hashes, county=county, report_ids=None)
+        report_ids = sorted({c.report_id for c in candidates})
+        if not report_ids:
+            return []
+        # In report id order, so two transactions locking overlapping cases cannot deadlock.
+        await self._session.execute(
+            select(cases.c.report_id)
+            .where(cases.c.report_id.in_(report_ids))
+            .order_by(cases.c.report_id)
+            .with_for_update(read=True)
+        )
+        return await self._open_referrals(subject_hashes, county=county, report_ids=report_ids)
+
+    async def _open_referrals(
+        self, subject_hashes: Iterable[str], *, county: str, report_ids: list[str] | None
+    ) -> list[domain.OpenReferral]:
+        hashes = sorted(set(subject_hashes))
+        if not hashes:
+            return []
+        s, r = case_subjects.c, referrals.c
+        query = (
+            select(s.subject_hash, r.referral_id, r.report_id, r.kind, r.unit, r.county, r.status, r.assigned_at)
+            .join(referrals, r.report_id == s.report_id)
+            .where(s.subject_hash.in_(hashes), r.county == county)
+        )
+        # The first read finds the cases to lock; it also takes rejected referrals, whose
+        # reassignment may be committing as we read. Under the lock, only live ones count.
+        if report_ids is not None:
+            query = query.where(r.report_id.in_(report_ids), r.status.in_(sorted(LIVE_STATUSES)))
+        else:
+            query = query.where(r.status.in_(sorted(LIVE_STATUSES | {"rejected"})))
+        rows = await self._session.execute(query)
+        return [
+            domain.OpenReferral(
+                referral_id=row.referral_id,
+                report_id=row.report_id,
+                subject_hash=row.subject_hash,
+                kind=row.kind,
+                unit=row.unit,
+                county=row.county,
+                status=row.status,
+                assigned_at=row.assigned_at,
             )
             for row in rows
         ]
@@ -162,6 +219,10 @@ def _referral(row: Any) -> domain.Referral:
         updated_at=row["updated_at"],
         reason=row["reason"],
         outcome=row["outcome"],
+        outcome_reason=row["outcome_reason"],
+        note=row["note"],
+        review_on=row["review_on"],
+        linked_to=row["linked_to"],
     )
 
 

@@ -6,13 +6,17 @@ from .commands import (
     CloseReferral,
     Command,
     ConfirmDestinations,
+    PlaceInLongTermCare,
     ReassignReferral,
     RejectReferral,
     execute,
 )
 from .errors import (
     CommandError,
+    InvalidOutcome,
+    InvalidReviewDate,
     InvalidTransition,
+    NotLongTermCareUnit,
     UnknownReferral,
     UnknownReport,
     UnknownUnit,
@@ -27,10 +31,13 @@ from .events import (
     ReferralAssigned,
     ReferralClosed,
     ReferralEvent,
+    ReferralInLongTermCare,
     ReferralReassigned,
     ReferralRejected,
 )
 from .model import Case
+from .open_case import OpenReferral, apply_open_case_rule
+from .open_case import switched_on as open_case_rule_on
 from .rereport import ClosedReferral, apply_rereport_rule
 from .values import (
     ROUTING,
@@ -61,8 +68,13 @@ __all__ = [
     "DestinationsChanged",
     "DestinationsConfirmed",
     "Event",
+    "InvalidOutcome",
+    "InvalidReviewDate",
     "InvalidTransition",
     "NewId",
+    "NotLongTermCareUnit",
+    "OpenReferral",
+    "PlaceInLongTermCare",
     "Reason",
     "ReassignReferral",
     "Referral",
@@ -70,6 +82,7 @@ __all__ = [
     "ReferralAssigned",
     "ReferralClosed",
     "ReferralEvent",
+    "ReferralInLongTermCare",
     "ReferralReassigned",
     "ReferralRejected",
     "RejectReferral",
@@ -79,8 +92,10 @@ __all__ = [
     "UnknownReport",
     "UnknownUnit",
     "WrongCounty",
+    "apply_open_case_rule",
     "apply_rereport_rule",
     "execute",
     "new_referral_id",
+    "open_case_rule_on",
     "referral_order",
 ]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from .errors import UnknownReport, WrongCounty
 from .events import Event
+from .long_term_care import place_in_long_term_care
 from .model import Case
 from .values import Actor, Destination, NewId, UnitDirectory, new_referral_id
 
@@ -43,13 +44,23 @@ class AcknowledgeReferral(Command):
 @dataclass(frozen=True, kw_only=True)
 class RejectReferral(Command):
     referral_id: str
-    reason: str
+    reason: str  # a code of safetynet.policy.outcomes
+    note: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class CloseReferral(Command):
     referral_id: str
-    outcome: str
+    outcome: str  # opened | not_opened
+    reason: str | None = None  # a code of safetynet.policy.outcomes
+    note: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlaceInLongTermCare(Command):
+    referral_id: str
+    review_on: date  # at most 12 months ahead (safetynet.policy.long_term_care)
+    note: str | None = None
 
 
 def execute(
@@ -63,7 +74,7 @@ def execute(
         raise WrongCounty(f"report {command.report_id} is not in {command.county}")
     # A command carries intake's clock, which may lag routing's by a little: never date a
     # change before the state it changes, or the timeline would run backwards.
-    at = max(at, case.updated_at)
+    acted_at, at = at, max(at, case.updated_at)
     actor = command.actor
     match command:
         case ConfirmDestinations():
@@ -85,7 +96,26 @@ def execute(
         case AcknowledgeReferral():
             return case.acknowledge(referral_id=command.referral_id, actor=actor, at=at)
         case RejectReferral():
-            return case.reject(referral_id=command.referral_id, reason=command.reason, actor=actor, at=at)
+            return case.reject(
+                referral_id=command.referral_id, reason=command.reason, note=command.note, actor=actor, at=at
+            )
         case CloseReferral():
-            return case.close(referral_id=command.referral_id, outcome=command.outcome, actor=actor, at=at)
+            return case.close(
+                referral_id=command.referral_id,
+                outcome=command.outcome,
+                reason=command.reason,
+                note=command.note,
+                actor=actor,
+                at=at,
+            )
+        case PlaceInLongTermCare():
+            return place_in_long_term_care(
+                case,
+                referral_id=command.referral_id,
+                review_on=command.review_on,
+                note=command.note,
+                actor=actor,
+                at=at,
+                acted_at=acted_at,
+            )
     raise TypeError(f"unknown command {type(command).__name__}")

@@ -21,5 +21,17 @@ class UnknownUnit(CommandError):
     pass
 
 
+class InvalidOutcome(CommandError):
+    """An outcome or reason outside the vocabulary (safetynet.policy.outcomes)."""
+
+
+class InvalidReviewDate(CommandError):
+    """A long-term care review date in the past or too far ahead (safetynet.policy.long_term_care)."""
+
+
+class NotLongTermCareUnit(CommandError):
+    """Only a welfare center keeps a household in long-term care."""
+
+
 class InvalidTransition(CommandError):
     """The case or referral is not in a state that allows the command."""

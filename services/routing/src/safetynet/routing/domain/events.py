@@ -61,6 +61,10 @@ class ReferralClosed(ReferralEvent):
     pass
 
 
+class ReferralInLongTermCare(ReferralEvent):
+    """Put in long-term care, or renewed there: `referral.review_on` is the new review date."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class ReferralReassigned(ReferralEvent):
     successor_id: str

@@ -9,13 +9,15 @@ with a rejected referral can only close after a dispatcher reassigns it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from safetynet.policy import outcomes
 from safetynet.policy import referral_lifecycle as lifecycle
 from safetynet.policy.referral_lifecycle import ReferralAction
 
-from .errors import InvalidTransition, UnknownReferral, UnknownUnit
+from .errors import InvalidOutcome, InvalidTransition, UnknownReferral, UnknownUnit
 from .events import (
     CaseOpened,
     DestinationsChanged,
@@ -77,7 +79,9 @@ class Case:
             reasons=report.reasons,
         )
         why = "urgent" if report.urgent else "direct_dispatch" if report.direct_dispatch else None
-        assigned = case._refer_pending(actor=ROUTING, at=at, detail=why, new_id=new_id) if why else []
+        assigned = (
+            case._refer_pending(actor=ROUTING, at=at, detail=why, new_id=new_id, links=report.links) if why else []
+        )
         case._changed(at)
         opened = CaseOpened(
             actor=ROUTING,
@@ -178,6 +182,7 @@ class Case:
             urgent=self.urgent,
             assigned_at=at,
             updated_at=at,
+            linked_to=old.linked_to,  # the report still concerns the same open case
         )
         self.destinations = tuple(target if d == old.destination else d for d in self.destinations)
         old.status, old.reason, old.updated_at = lifecycle.after("reassign", old.status), reason, at
@@ -197,19 +202,35 @@ class Case:
         referral = self._move(referral_id, "acknowledge", at)
         return [ReferralAcknowledged(actor=actor, at=at, referral=replace(referral))]
 
-    def reject(self, *, referral_id: str, reason: str, actor: Actor, at: datetime) -> list[Event]:
-        """The unit refuses the referral; the report goes back to the dispatchers."""
-        _require_text(reason, "a rejection needs a written reason")
+    def reject(
+        self, *, referral_id: str, reason: str, actor: Actor, at: datetime, note: str | None = None
+    ) -> list[Event]:
+        """The unit refuses the referral, with a reason code; the report goes back to the dispatchers."""
+        note = _clean(note)
+        _require_allowed(self.referral(referral_id), "reject")  # the state first, as for every action
+        _require_valid(outcomes.reject_problem(reason=reason, note=note))
         referral = self._move(referral_id, "reject", at)
-        referral.reason = reason
-        return [ReferralRejected(actor=actor, at=at, detail=reason, referral=replace(referral))]
+        referral.reason, referral.outcome_reason, referral.note = reason, reason, note
+        return [ReferralRejected(actor=actor, at=at, detail=_said(reason, note), referral=replace(referral))]
 
-    def close(self, *, referral_id: str, outcome: str, actor: Actor, at: datetime) -> list[Event]:
-        """The unit ends its work on the referral, with an outcome."""
-        _require_text(outcome, "closing needs a written outcome")
+    def close(
+        self,
+        *,
+        referral_id: str,
+        outcome: str,
+        actor: Actor,
+        at: datetime,
+        reason: str | None = None,
+        note: str | None = None,
+    ) -> list[Event]:
+        """The unit ends its work on the referral: a case opened (開案) or not, and why."""
+        note = _clean(note)
+        _require_allowed(self.referral(referral_id), "close")
+        _require_valid(outcomes.close_problem(outcome=outcome, reason=reason, note=note))
         referral = self._move(referral_id, "close", at)
-        referral.outcome = outcome
-        return [ReferralClosed(actor=actor, at=at, detail=outcome, referral=replace(referral))]
+        referral.outcome, referral.outcome_reason, referral.note = outcome, reason, note
+        detail = _said(outcome if reason is None else f"{outcome}: {reason}", note)
+        return [ReferralClosed(actor=actor, at=at, detail=detail, referral=replace(referral))]
 
     # -------------------------------------------------------------------------------
 
@@ -222,7 +243,11 @@ class Case:
             return "every destination already has a referral: reassign the rejected one"
         return "every destination already has a referral"
 
-    def _refer_pending(self, *, actor: Actor, at: datetime, detail: str | None, new_id: NewId) -> list[Event]:
+    def _refer_pending(
+        self, *, actor: Actor, at: datetime, detail: str | None, new_id: NewId, links: Mapping[str, str] | None = None
+    ) -> list[Event]:
+        """Refer every pending destination with a unit; `links`: kind -> the open referral
+        a new referral of that kind is linked to (rule 1, open_case.py)."""
         assigned: list[Event] = []
         for d in self._pending():
             if d.unit is None:
@@ -235,6 +260,7 @@ class Case:
                 urgent=self.urgent,
                 assigned_at=at,
                 updated_at=at,
+                linked_to=(links or {}).get(d.kind),
             )
             self.referrals.append(referral)
             assigned.append(ReferralAssigned(actor=actor, at=at, detail=detail, referral=replace(referral)))
@@ -263,6 +289,22 @@ def _require_allowed(referral: Referral, action: ReferralAction) -> None:
     why = lifecycle.refusal(action, referral.status, referral_id=referral.referral_id)
     if why is not None:
         raise InvalidTransition(why)
+
+
+def _require_valid(problem: tuple[str, str] | None) -> None:
+    if problem is not None:
+        field, message = problem
+        raise InvalidOutcome(f"{field} {message}")
+
+
+def _clean(note: str | None) -> str | None:
+    """A blank note is no note."""
+    return note.strip() or None if note is not None else None
+
+
+def _said(code: str, note: str | None) -> str:
+    """An event's detail: the code, then the unit's note."""
+    return code if note is None else f"{code} — {note}"
 
 
 def _require_text(text: str, message: str) -> None:

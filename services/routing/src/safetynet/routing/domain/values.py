@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Protocol
 
 from safetynet.policy.destination_kinds import DESTINATION_KINDS, kind_rank
@@ -57,8 +57,16 @@ class Referral:
     urgent: bool
     assigned_at: datetime
     updated_at: datetime
-    reason: str | None = None
-    outcome: str | None = None
+    reason: str | None = None  # a rejection's code, or a reassignment's written reason
+    outcome: str | None = None  # opened | not_opened, once closed
+    # The unit's reason code (safetynet.policy.outcomes) for closing or rejecting; kept
+    # after a reassignment, so a rejection stays counted. `note`: the unit's free text.
+    outcome_reason: str | None = None
+    note: str | None = None
+    # In long-term care (長期關懷戶): when its unit next reviews the household.
+    review_on: date | None = None
+    # The open referral of another report this one is linked to (rule 1, open_case.py).
+    linked_to: str | None = None
 
     @property
     def destination(self) -> Destination:
@@ -90,6 +98,10 @@ class ScreenedReport:
     # Every condition that held, so the decision routing acts on (after its own rule,
     # see rereport.py) can be shown whole.
     reasons: tuple[Reason, ...] = ()
+    # The v1.1 rules the deciding version switched on that routing applies (open_case.py).
+    routing_rules: tuple[str, ...] = ()
+    # Kind -> the open referral its destination is linked to, once rule 1 held.
+    links: dict[str, str] = field(default_factory=dict)
 
 
 class UnitDirectory(Protocol):

@@ -20,17 +20,23 @@ async def open_case(
     """Open the case of a screened report; refer it at once when urgent or a direct dispatch.
 
     The re-report rule is applied here, against routing's own committed closures, so a
-    closure committed before the report was received counts whatever the timing."""
+    closure committed before the report was received counts whatever the timing; so is
+    rule 1 (open cases), against routing's own live referrals."""
     async with uow:
         if not await uow.claim(event_id):
             return None
         if await uow.cases.get(report.report_id) is not None:
             await uow.commit()  # keep the claim: a second decision never opens a second case
             return None
+        # Rule 1 (併案) first: an open case beats a closed one, so the kinds it linked are
+        # hidden from the re-report rule. Read under the open cases' locks (repository).
+        if domain.open_case_rule_on(report):
+            open_referrals = await uow.cases.open_referrals_for(report.subject_hashes, county=report.county)
+            report = domain.apply_open_case_rule(report, open_referrals)
         history = await uow.cases.closed_referrals_for(
             report.subject_hashes, since=repeat_window_start(report.received_at)
         )
-        report = domain.apply_rereport_rule(report, history)
+        report = domain.apply_rereport_rule(report, [c for c in history if c.kind not in report.links])
         case, changes = domain.Case.open(report, at=at, new_id=new_id)
         await uow.cases.add(case)
         await _record_and_announce(uow, case, changes)

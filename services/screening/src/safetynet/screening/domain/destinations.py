@@ -14,12 +14,11 @@ from dataclasses import dataclass
 
 from safetynet.policy.destination_kinds import DESTINATION_KINDS
 
+from . import bsrs5
 from . import reasons as r
 from .facts import has_protection_category, suspected_mental_illness, youth_age
 from .model import Destination, ScreeningInput, UnitDirectory
-
-YOUTH_COUNSELING_MIN_AGE = 12  # 少年: 12-17
-ADULT_AGE = 18
+from .ruleset import RuleSet
 
 
 @dataclass(frozen=True)
@@ -36,14 +35,15 @@ class DestinationRules:
     notes: tuple[str, ...] = ()
 
 
-def match_destination_rules(report: ScreeningInput) -> DestinationRules:
+def match_destination_rules(report: ScreeningInput, rules: RuleSet) -> DestinationRules:
     cats = report.categories
     ind = report.indicators
     matches: list[DestinationMatch] = []
     notes: list[str] = []
 
     def add(kind: str, code: str) -> None:
-        matches.append(DestinationMatch(kind=kind, code=code))
+        if rules.enabled(code):
+            matches.append(DestinationMatch(kind=kind, code=code))
 
     protection = has_protection_category(report)
     if protection:
@@ -53,7 +53,7 @@ def match_destination_rules(report: ScreeningInput) -> DestinationRules:
         add("welfare_center", r.DEST_WELFARE_VULNERABLE_FAMILY)
     if "social_assistance" in cats:
         add("welfare_center", r.DEST_WELFARE_SOCIAL_ASSISTANCE)
-    if ind.economic_hardship:
+    if rules.indicator_holds(r.DEST_WELFARE_ECONOMIC_HARDSHIP, report):
         add("welfare_center", r.DEST_WELFARE_ECONOMIC_HARDSHIP)
 
     if "suicide_risk" in cats:
@@ -61,10 +61,17 @@ def match_destination_rules(report: ScreeningInput) -> DestinationRules:
     smi = suspected_mental_illness(report)
     if smi:
         add("mental_health", r.DEST_MENTAL_HEALTH_SUSPECTED_ILLNESS)
-    if ind.suicide_attempt:
+    if rules.indicator_holds(r.DEST_MENTAL_HEALTH_SUICIDE_ATTEMPT, report):
         add("mental_health", r.DEST_MENTAL_HEALTH_SUICIDE_ATTEMPT)
-    if ind.suicide_ideation:
+    if rules.indicator_holds(r.DEST_MENTAL_HEALTH_SUICIDE_IDEATION, report):
         add("mental_health", r.DEST_MENTAL_HEALTH_SUICIDE_IDEATION)
+    screened = bsrs5.mental_health_codes(report, rules)  # v1.1 rule 3 (nothing without a score)
+    if r.BSRS5_SUICIDE in screened:
+        add("mental_health", r.BSRS5_SUICIDE)
+    if r.BSRS5_SEVERE in screened:
+        add("mental_health", r.BSRS5_SEVERE)
+    if r.BSRS5_MODERATE in screened:
+        add("mental_health", r.BSRS5_MODERATE)
     if protection and smi:
         # Strategy 3 co-case (加害人合併精神疾病): already covered by the
         # suspected-illness rule, but named so the co-case is visible.
@@ -72,9 +79,9 @@ def match_destination_rules(report: ScreeningInput) -> DestinationRules:
 
     if "youth_deviance" in cats or ind.youth_law_violation:
         age = youth_age(report)
-        if age is None or age >= ADULT_AGE:
+        if age is None or age >= rules.adult_from:
             notes.append(r.YOUTH_AGE_OUT_OF_SCOPE)
-        elif age >= YOUTH_COUNSELING_MIN_AGE:
+        elif age >= rules.youth_counseling_from:
             add("youth_counseling", r.DEST_YOUTH_COUNSELING)
         else:
             # Under 12: family and school support, not 少輔會.

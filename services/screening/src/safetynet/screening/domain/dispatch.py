@@ -9,16 +9,17 @@ without it. See routing's domain/rereport.py.
 from __future__ import annotations
 
 from . import reasons as r
-from .facts import child_under_6_in_household, named_in_earlier_report
+from .facts import named_in_earlier_report, young_child_in_household
 from .model import ScreeningInput
+from .ruleset import RuleSet
 
 
-def direct_dispatch_codes(report: ScreeningInput) -> tuple[str, ...]:
+def direct_dispatch_codes(report: ScreeningInput, rules: RuleSet) -> tuple[str, ...]:
     """Every direct-dispatch condition screening decides that held. Red is deliberately
     not one of them (red is assigned at once and flagged urgent, but is not a 逕派)."""
     held: list[str] = []
-    if "intimate_partner_violence" in report.categories and child_under_6_in_household(report):
+    if "intimate_partner_violence" in report.categories and young_child_in_household(report, rules.young_child_under):
         held.append(r.DIRECT_IPV_CHILD_UNDER_6)
     if named_in_earlier_report(report):
         held.append(r.DIRECT_EARLIER_REPORT)
-    return tuple(held)
+    return tuple(rules.keep_enabled(held))

@@ -27,12 +27,13 @@ def any_subject_under(report: ScreeningInput, age: int) -> bool:
     return any(s.age is not None and s.age < age for s in report.subjects)
 
 
-def child_under_6_in_household(report: ScreeningInput) -> bool:
+def young_child_in_household(report: ScreeningInput, young_child_under: int) -> bool:
     # Settled for the intimate-partner and vulnerable-family rules only: a
-    # subject under 6 OR a household count. The red child-maltreatment rule
-    # deliberately does not use this (it needs an injured subject).
+    # subject under 6 (the version's young-child age) OR a household count of
+    # children under 6. The red child-maltreatment rule deliberately does not use
+    # this (it needs an injured subject).
     count = report.household.children_under_6
-    return any_subject_under(report, 6) or (count is not None and count >= 1)
+    return any_subject_under(report, young_child_under) or (count is not None and count >= 1)
 
 
 def youth_age(report: ScreeningInput) -> int | None:

@@ -66,6 +66,26 @@ class Household:
 
 
 @dataclass(frozen=True)
+class Bsrs5:
+    """A scored BSRS-5 (簡式健康量表): five symptom items and the suicidal-thoughts item, 0–4."""
+
+    items: tuple[int, ...]  # exactly five
+    suicide: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "items", tuple(self.items))
+        if len(self.items) != 5:
+            raise ValueError(f"BSRS-5 has exactly five items, got {len(self.items)}")
+        for value in (*self.items, self.suicide):
+            if not 0 <= value <= 4:
+                raise ValueError(f"BSRS-5 items are 0-4, got {value}")
+
+    @property
+    def total(self) -> int:
+        return sum(self.items)
+
+
+@dataclass(frozen=True)
 class Indicators:
     tipvda_score: int | None = None
     injury: str | None = None  # none | minor | severe
@@ -77,6 +97,7 @@ class Indicators:
     suspected_mental_illness: bool = False
     youth_law_violation: bool = False
     economic_hardship: bool = False
+    bsrs5: Bsrs5 | None = None  # decision model v1.1, rule 3
 
     def __post_init__(self) -> None:
         if self.injury is not None and self.injury not in INJURIES:
@@ -140,6 +161,9 @@ class Decision:
     # A dispatcher must act: nothing matched, a destination has no unit, or
     # the report is neither red nor a direct dispatch (normal queue).
     needs_review: bool
+    # The v1.1 switches of the deciding version that routing applies to this decision
+    # ("open_case_link", "long_term_care"); empty under v1.
+    routing_rules: tuple[str, ...] = ()
 
     @property
     def reason_codes(self) -> tuple[str, ...]:

@@ -6,7 +6,9 @@ rule change and needs a RULE_VERSION bump. The prefix tells which part of
 the model produced the reason: RED_/ORANGE_/YELLOW_/GREEN_ (risk light),
 DEST_/YOUTH_ (destinations), DIRECT_ (direct dispatch), REVIEW_ (why a
 dispatcher must act). The re-report-after-closure codes (DIRECT_RECENT_CLOSED_
-REFERRAL, REREPORT_*) are routing's, with the rule (routing domain/rereport.py).
+REFERRAL, REREPORT_*) are routing's, with the rule (routing domain/rereport.py), as are v1.1's
+DIRECT_OPEN_CASE and DIRECT_LONG_TERM_CARE. The v1.1 codes here (BSRS5_*, MH_LOW_SCREEN,
+EARLY_INTERVENTION) only ever appear under a version whose switch is on.
 """
 
 from __future__ import annotations
@@ -52,6 +54,19 @@ YOUTH_AGE_OUT_OF_SCOPE: Final = "YOUTH_AGE_OUT_OF_SCOPE"
 # --- direct dispatch -------------------------------------------------------
 DIRECT_IPV_CHILD_UNDER_6: Final = "DIRECT_IPV_CHILD_UNDER_6"
 DIRECT_EARLIER_REPORT: Final = "DIRECT_EARLIER_REPORT"
+
+# --- decision model v1.1 (each rule its own code; off in v1) ----------------
+# Rule 3, BSRS-5 (簡式健康量表): the suicide item counting as suicide ideation (orange and
+# mental health), a severe or moderate total (mental health; severe is also orange), and
+# a low screen that holds back a mental-health destination triggered only by suspected
+# mental illness until a dispatcher confirms it.
+BSRS5_SUICIDE: Final = "BSRS5_SUICIDE"
+BSRS5_SEVERE: Final = "BSRS5_SEVERE"
+BSRS5_MODERATE: Final = "BSRS5_MODERATE"
+MH_LOW_SCREEN: Final = "MH_LOW_SCREEN"
+# Rule 4, early intervention (檢警早期介入): a severe child-abuse case; notify tells the
+# county's designated prosecutor's office and police unit.
+EARLY_INTERVENTION: Final = "EARLY_INTERVENTION"
 
 # --- human review ---------------------------------------------------------
 REVIEW_NO_DESTINATION: Final = "REVIEW_NO_DESTINATION"
@@ -102,6 +117,19 @@ _TEXTS: dict[str, str] = {
         "逕派：親密關係暴力有年幼子女 / Direct dispatch: intimate-partner violence with a child under 6"
     ),
     DIRECT_EARLIER_REPORT: ("逕派：365 天內多次通報 / Direct dispatch: named in a report within 365 days"),
+    BSRS5_SUICIDE: (
+        "BSRS-5 自殺意念題 ≥ 2，視同自殺意念 / BSRS-5 suicidal-thoughts item >= 2, counts as suicide ideation"
+    ),
+    BSRS5_SEVERE: ("BSRS-5 總分 ≥ 15（重度），派心衛 / BSRS-5 total >= 15 (severe) -> mental health"),
+    BSRS5_MODERATE: ("BSRS-5 總分 10–14（中度），派心衛 / BSRS-5 total 10-14 (moderate) -> mental health"),
+    MH_LOW_SCREEN: (
+        "僅因疑似精神疾病派心衛，但 BSRS-5 總分 ≤ 5 且自殺題 ≤ 1：待派案人員確認 / "
+        "Mental health only for suspected mental illness, BSRS-5 total <= 5 and suicide <= 1: "
+        "dispatcher to confirm"
+    ),
+    EARLY_INTERVENTION: (
+        "嚴重兒虐案件，通知檢警早期介入 / Severe child abuse: prosecutor and police notified for early intervention"
+    ),
     REVIEW_NO_DESTINATION: ("無符合的派案單位，待人工審查 / No destination matched, human review"),
     REVIEW_UNIT_NOT_MAPPED: (
         "派案單位未設定（如鄉鎮未對應社福中心），待人工審查 / Unit not mapped (e.g. township), human review"

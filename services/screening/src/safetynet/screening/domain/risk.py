@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from safetynet.policy.tipvda import HIGH_DANGER as TIPVDA_HIGH  # 15-item TIPVDA: 8+ is high danger
-
+from . import bsrs5
 from . import reasons as r
 from .facts import (
     any_subject_under,
-    child_under_6_in_household,
     has_protection_category,
     named_in_earlier_report,
     suspected_mental_illness,
+    young_child_in_household,
 )
 from .model import ScreeningInput
-
-TIPVDA_MEDIUM = 4
+from .ruleset import RuleSet
 
 
 @dataclass(frozen=True)
@@ -31,64 +29,67 @@ class RiskAssessment:
     codes: tuple[str, ...]  # every risk condition that held, red first
 
 
-def _red(report: ScreeningInput) -> list[str]:
+def _red(report: ScreeningInput, rules: RuleSet) -> list[str]:
     ind = report.indicators
     cats = report.categories
     held: list[str] = []
-    if ind.tipvda_score is not None and ind.tipvda_score >= TIPVDA_HIGH:
+    if ind.tipvda_score is not None and ind.tipvda_score >= rules.tipvda_red:
         held.append(r.RED_TIPVDA_HIGH)
     if ind.injury == "severe":
         held.append(r.RED_INJURY_SEVERE)
-    if ind.threat_to_kill:
-        held.append(r.RED_THREAT_TO_KILL)
-    if ind.weapon:
-        held.append(r.RED_WEAPON)
-    if ind.suicide_attempt:
-        held.append(r.RED_SUICIDE_ATTEMPT)
+    # Which indicators count for these three is the version's (v1: the one of the same name).
+    for code in (r.RED_THREAT_TO_KILL, r.RED_WEAPON, r.RED_SUICIDE_ATTEMPT):
+        if rules.indicator_holds(code, report):
+            held.append(code)
     sexual = "sexual_assault" in cats or "child_sexual_exploitation" in cats
     if sexual and ind.offender_lives_with_victim:
         held.append(r.RED_SEXUAL_OFFENDER_COHABITING)
     # Needs a SUBJECT under 6 who is injured: a household count alone says
     # nothing about who was hurt.
-    if "child_maltreatment" in cats and any_subject_under(report, 6) and ind.injury in ("minor", "severe"):
+    if (
+        "child_maltreatment" in cats
+        and any_subject_under(report, rules.young_child_under)
+        and ind.injury in ("minor", "severe")
+    ):
         held.append(r.RED_CHILD_UNDER_6_MALTREATMENT_INJURY)
-    return held
+    return rules.keep_enabled(held)
 
 
-def _orange(report: ScreeningInput) -> list[str]:
+def _orange(report: ScreeningInput, rules: RuleSet) -> list[str]:
     ind = report.indicators
     held: list[str] = []
-    if ind.tipvda_score is not None and TIPVDA_MEDIUM <= ind.tipvda_score < TIPVDA_HIGH:
+    if ind.tipvda_score is not None and rules.tipvda_orange <= ind.tipvda_score < rules.tipvda_red:
         held.append(r.ORANGE_TIPVDA_MEDIUM)
     if ind.injury == "minor":
         held.append(r.ORANGE_INJURY_MINOR)
-    if ind.suicide_ideation:
+    if rules.indicator_holds(r.ORANGE_SUICIDE_IDEATION, report):
         held.append(r.ORANGE_SUICIDE_IDEATION)
+    held.extend(bsrs5.orange_codes(report, rules))  # v1.1 rule 3 (nothing without a score)
     if suspected_mental_illness(report) and has_protection_category(report):
         held.append(r.ORANGE_MENTAL_ILLNESS_WITH_PROTECTION)
     if named_in_earlier_report(report):
         held.append(r.ORANGE_EARLIER_REPORT)
-    if "intimate_partner_violence" in report.categories and child_under_6_in_household(report):
+    if "intimate_partner_violence" in report.categories and young_child_in_household(report, rules.young_child_under):
         held.append(r.ORANGE_IPV_CHILD_UNDER_6)
-    return held
+    return rules.keep_enabled(held)
 
 
-def _yellow(report: ScreeningInput) -> list[str]:
+def _yellow(report: ScreeningInput, rules: RuleSet) -> list[str]:
     held: list[str] = []
     if has_protection_category(report):
         held.append(r.YELLOW_PROTECTION_CATEGORY)
-    if report.indicators.youth_law_violation:
+    if rules.indicator_holds(r.YELLOW_YOUTH_LAW_VIOLATION, report):
         held.append(r.YELLOW_YOUTH_LAW_VIOLATION)
-    if "vulnerable_family" in report.categories and child_under_6_in_household(report):
+    if "vulnerable_family" in report.categories and young_child_in_household(report, rules.young_child_under):
         held.append(r.YELLOW_VULNERABLE_FAMILY_CHILD_UNDER_6)
-    return held
+    return rules.keep_enabled(held)
 
 
-def assess_risk(report: ScreeningInput) -> RiskAssessment:
+def assess_risk(report: ScreeningInput, rules: RuleSet) -> RiskAssessment:
     levels = (
-        ("red", _red(report)),
-        ("orange", _orange(report)),
-        ("yellow", _yellow(report)),
+        ("red", _red(report, rules)),
+        ("orange", _orange(report, rules)),
+        ("yellow", _yellow(report, rules)),
     )
     codes = tuple(code for _, held in levels for code in held)
     for level, held in levels:

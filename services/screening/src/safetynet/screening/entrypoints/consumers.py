@@ -1,4 +1,6 @@
-"""Screening's consumer: the reports topic, into the service layer's handler table."""
+"""Screening's consumer: the reports topic (to decide) and the referrals topic (to learn the
+outcomes a replay compares against) and the commands topic (only the console's
+ReplayRequested; routing's commands are skipped), into the service layer's handler table."""
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,7 +16,7 @@ def consumer_loop(*, dependencies: Dependencies, broker: Broker, engine: AsyncEn
     return ConsumerLoop(
         service="screening",
         group=GROUP,
-        topics=[topics.REPORTS],
+        topics=[topics.REPORTS, topics.REFERRALS, topics.COMMANDS],
         broker=broker,
         handlers=bind_handlers(EVENT_HANDLERS, dependencies),
         engine=engine,

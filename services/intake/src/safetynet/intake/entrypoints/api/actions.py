@@ -1,6 +1,7 @@
 """Dispatcher and unit actions. Each answers 202: routing applies it and the report's
 timeline shows the result (or why routing refused it)."""
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException
@@ -12,6 +13,7 @@ from safetynet.intake.entrypoints.api import examples
 from safetynet.intake.entrypoints.api.body import StrictJsonRoute
 from safetynet.intake.entrypoints.api.deps import Context, CurrentPrincipal, ReferralId, ReportId
 from safetynet.intake.service_layer.actions import request_action
+from safetynet.policy.outcomes import CLOSE_REASONS, OUTCOMES, REJECT_REASONS
 
 router = APIRouter(tags=["actions"], route_class=StrictJsonRoute)  # duplicate JSON keys: 422
 
@@ -57,12 +59,50 @@ class Reassign(_Body):
     reason: Text
 
 
+# A unit's note beside its reason code: optional; blank is no note.
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000), AfterValidator(_no_nul)]
+
+
+def _codes(codes: tuple[str, ...], labels: str) -> dict[str, Any]:
+    """The vocabulary's codes for the document (the check itself is the vocabulary's own,
+    so the 422 names the field with the vocabulary's message)."""
+    return {"enum": list(codes), "description": labels}
+
+
 class Reject(_Body):
-    reason: Text
+    reason: Annotated[
+        str,
+        Field(
+            max_length=40,
+            json_schema_extra=_codes(REJECT_REASONS, "Why the unit does not take the referral (DOMAIN.md vocabulary)"),
+        ),
+    ]
+    note: Note | None = Field(default=None, description="Free text; required when the reason is `other`")
 
 
 class Close(_Body):
-    outcome: Text
+    outcome: Annotated[
+        str, Field(max_length=20, json_schema_extra=_codes(OUTCOMES, "Whether the unit opened a case (開案)"))
+    ]
+    reason: (
+        Annotated[
+            str,
+            Field(
+                max_length=40,
+                json_schema_extra=_codes(CLOSE_REASONS, "Why; required when the outcome is `not_opened`"),
+            ),
+        ]
+        | None
+    ) = None
+    note: Note | None = Field(default=None, description="Free text; required when the reason is `other`")
+
+
+class LongTermCare(_Body):
+    review_on: date = Field(
+        description="The next review of the household (Taipei calendar day): today at the earliest, "
+        "at most 12 months ahead"
+    )
+    note: Note | None = Field(default=None, description="Free text: why, and how the unit follows the household")
 
 
 class ActionAccepted(BaseModel):
@@ -79,6 +119,10 @@ async def _send(ctx: Context, principal: CurrentPrincipal, command_type: str, **
         raise HTTPException(403, str(error)) from None
     except actions.Conflict as error:
         raise HTTPException(409, str(error)) from None
+    except actions.Invalid as error:  # the body's value, as a 422 naming the field
+        raise HTTPException(
+            422, [{"loc": ["body", error.field], "msg": error.message, "type": "value_error"}]
+        ) from None
     ctx.wake_relay()
     return ActionAccepted(command_id=command_id)
 
@@ -142,7 +186,7 @@ async def acknowledge(referral_id: ReferralId, ctx: Context, principal: CurrentP
     status_code=202,
     responses=BODY_ERRORS,
     operation_id="reject_referral",
-    summary="Unit: not ours, with a reason (the report goes back to the queue)",
+    summary="Unit: not ours, with a reason code (the report goes back to the queue)",
 )
 async def reject(
     referral_id: ReferralId,
@@ -150,7 +194,9 @@ async def reject(
     ctx: Context,
     principal: CurrentPrincipal,
 ) -> ActionAccepted:
-    return await _send(ctx, principal, "RejectReferral", referral_id=referral_id, fields=body.model_dump())
+    """`reason` is a code of the vocabulary (DOMAIN.md, "Outcomes and learning") usable on
+    a rejection; `other` needs a `note`. A wrong value is a 422 naming the field."""
+    return await _send(ctx, principal, "RejectReferral", referral_id=referral_id, reason=body.reason, note=body.note)
 
 
 @router.post(
@@ -158,7 +204,7 @@ async def reject(
     status_code=202,
     responses=BODY_ERRORS,
     operation_id="close_referral",
-    summary="Unit: close an acknowledged referral with its outcome",
+    summary="Unit: close an acknowledged referral: case opened (開案) or not, and why",
 )
 async def close(
     referral_id: ReferralId,
@@ -166,4 +212,37 @@ async def close(
     ctx: Context,
     principal: CurrentPrincipal,
 ) -> ActionAccepted:
-    return await _send(ctx, principal, "CloseReferral", referral_id=referral_id, fields=body.model_dump())
+    """`outcome`: `opened` (開案) or `not_opened`; `reason`, a code of the vocabulary usable
+    on a closure, is required when not opened; `other` needs a `note`. A wrong value is a
+    422 naming the field."""
+    return await _send(
+        ctx,
+        principal,
+        "CloseReferral",
+        referral_id=referral_id,
+        outcome=body.outcome,
+        reason=body.reason,
+        note=body.note,
+    )
+
+
+@router.post(
+    "/v1/referrals/{referral_id}/long-term-care",
+    status_code=202,
+    responses=BODY_ERRORS,
+    operation_id="place_in_long_term_care",
+    summary="Welfare center: keep an acknowledged referral as a long-term care household (長期關懷戶), or renew it",
+)
+async def place_in_long_term_care(
+    referral_id: ReferralId,
+    body: Annotated[LongTermCare, Body(openapi_examples=examples.LONG_TERM_CARE)],
+    ctx: Context,
+    principal: CurrentPrincipal,
+) -> ActionAccepted:
+    """Instead of closing: the referral stays with the unit (it counts as acknowledged, and
+    new reports naming its subjects are follow-ups) until it is closed. Sent again, it
+    renews the household with a new review date. Only a welfare center's referral (else
+    403); `review_on` in the past or more than 12 months ahead is a 422 naming the field."""
+    return await _send(
+        ctx, principal, "PlaceInLongTermCare", referral_id=referral_id, review_on=body.review_on, note=body.note
+    )

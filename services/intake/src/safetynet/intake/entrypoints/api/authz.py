@@ -55,6 +55,10 @@ async def authorize(request: Request) -> None:
     if wait:
         raise HTTPException(429, "too many requests with this key: slow down", headers={"Retry-After": str(wait)})
     if not policy.role_allowed(principal, rule):
+        if rule.sign_in != "api":  # the console's own 403 page, which points to the role's home
+            from safetynet.intake.entrypoints.console.auth import NotStaff
+
+            raise NotStaff(principal.role)
         raise HTTPException(403, policy.refusal(rule))
     if rule.scope == "county_param" and not policy.county_param_allowed(principal, request.query_params.get("county")):
         raise HTTPException(403, f"this key is for {principal.county}")

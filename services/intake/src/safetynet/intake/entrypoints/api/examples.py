@@ -79,17 +79,32 @@ REASSIGN = {
 REJECT = {
     "wrong_district": {
         "summary": "Not this unit's district (非本轄區)",
-        "value": {"reason": "非本轄區：案家已遷居南投縣。 Not our district: the family has moved to 南投縣."},
+        "value": {"reason": "wrong_district", "note": "案家已遷居南投縣。 The family has moved to 南投縣."},
+    },
+    "other": {
+        "summary": "Another reason, explained in the note (其他：須說明)",
+        "value": {"reason": "other", "note": "案主已由他縣市家防中心處理中。 Handled by another county's center."},
     },
 }
 
 CLOSE = {
     "opened": {
         "summary": "A case was opened (開案)",
-        "value": {"outcome": "已開案，由社工每週訪視。 Case opened; weekly home visits."},
+        "value": {"outcome": "opened", "note": "由社工每週訪視。 Weekly home visits."},
     },
     "not_opened": {
         "summary": "No case opened, with the reason (未開案)",
-        "value": {"outcome": "未開案：評估無需介入。 No case opened: assessed, no need to intervene."},
+        "value": {"outcome": "not_opened", "reason": "assessed_no_need"},
+    },
+}
+
+LONG_TERM_CARE = {
+    "place": {
+        "summary": "Keep the household in long-term care (長期關懷戶) until a review date",
+        "value": {"review_on": "2027-06-30", "note": "獨居長者，每季訪視。 Lives alone; quarterly visits."},
+    },
+    "renew": {
+        "summary": "Renew with a new review date (at most 12 months ahead)",
+        "value": {"review_on": "2027-12-31"},
     },
 }

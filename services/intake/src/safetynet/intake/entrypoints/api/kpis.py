@@ -46,9 +46,22 @@ def _unprocessable(*problems: tuple[str, str]) -> HTTPException:
     return HTTPException(422, [{"loc": ["query", name], "msg": msg, "type": "value_error"} for name, msg in problems])
 
 
-def _own_county(principal: Principal, county: str) -> None:
+def own_county(principal: Principal, county: str) -> None:
     if county != principal.county:
         raise HTTPException(403, f"this key is for {principal.county}")
+
+
+def checked_period(first: str, last: str) -> tuple[date, date]:
+    """The Taipei dates of the `from` and `to` parameters; a 422 naming each bad one."""
+    start, end = _date(first), _date(last)
+    if start is None or end is None:
+        raise _unprocessable(
+            *((name, "must be a date, YYYY-MM-DD") for name, day in (("from", start), ("to", end)) if day is None)
+        )
+    problems = kpis.period_problems(start, end)
+    if problems:
+        raise _unprocessable(*problems)
+    return start, end
 
 
 def _date(value: str) -> date | None:
@@ -76,15 +89,8 @@ async def get_kpis(
     """Over reports received from `from` 00:00 to the end of `to`, Asia/Taipei; a period
     spans at most 366 days. Each rate has `numerator`, `denominator` and `rate` (null
     when the denominator is 0)."""
-    _own_county(principal, county)
-    start, end = _date(first), _date(last)
-    if start is None or end is None:
-        raise _unprocessable(
-            *((name, "must be a date, YYYY-MM-DD") for name, day in (("from", start), ("to", end)) if day is None)
-        )
-    problems = kpis.period_problems(start, end)
-    if problems:
-        raise _unprocessable(*problems)
+    own_county(principal, county)
+    start, end = checked_period(first, last)
     return await service.county_kpis(county=county, first=start, last=end, now=now, uow=ctx.uow())
 
 
@@ -103,7 +109,7 @@ async def get_high_danger(
 ) -> Response:
     """Holds names: served with `Cache-Control: no-store`. The CSV is UTF-8 with a BOM (for
     Excel), columns as in the JSON; cells starting with = + - @ are prefixed with '."""
-    _own_county(principal, county)
+    own_county(principal, county)
     matched = _MONTH.fullmatch(month)
     year, number = (int(matched[1]), int(matched[2])) if matched else (0, 0)
     if not (1 <= number <= 12 and kpis.EARLIEST.year <= year <= kpis.LATEST.year):

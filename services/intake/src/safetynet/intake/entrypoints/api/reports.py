@@ -29,9 +29,12 @@ def unprocessable(errors: list[dict[str, Any]]) -> HTTPException:
     return HTTPException(422, [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in errors])
 
 
-def validate_submission(parsed: Any, *, ctx: Context, agency_type: str | None) -> ReportSubmission:
+def validate_submission(
+    parsed: Any, *, ctx: Context, agency_type: str | None, keyed_in: bool = False
+) -> ReportSubmission:
     """The contract's checks plus the ones that need configuration or the key, all
-    reported together."""
+    reported together. `keyed_in`: a dispatcher's phone or walk-in report (the console),
+    the only kind that may say how it reached the center (`source.channel`)."""
     problems: list[dict[str, Any]] = []
     submission = None
     try:
@@ -53,6 +56,14 @@ def validate_submission(parsed: Any, *, ctx: Context, agency_type: str | None) -
         )
     source = fields.get("source")
     claimed = source.get("agency_type") if isinstance(source, dict) else None
+    if not keyed_in and isinstance(source, dict) and "channel" in source:
+        problems.append(
+            {
+                "loc": ["body", "source", "channel"],
+                "type": "channel_not_allowed",
+                "msg": "set only by the center's console, for reports taken by phone or in person",
+            }
+        )
     if isinstance(claimed, str) and claimed != agency_type:
         problems.append(
             {
@@ -189,5 +200,7 @@ async def _report_view(report_id: str, *, ctx: Context, principal: CurrentPrinci
         occurred_at=submission.get("occurred_at"),
         household=submission.get("household"),
         indicators=submission.get("indicators"),
+        linked_to=found.links.linked_to,
+        linked_from=found.links.linked_from,
         **purged,
     ).model_dump(mode="json")

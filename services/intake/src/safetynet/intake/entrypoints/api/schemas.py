@@ -1,9 +1,9 @@
 """Response bodies of the intake API (requests are in safetynet.contracts.report)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from safetynet.contracts.report import DestinationKind, ReportStatus, RiskLevel
 
@@ -37,7 +37,24 @@ class Referral(BaseModel):
     assigned_at: datetime
     updated_at: datetime
     reason: str | None = None
+    # Closed: `opened` (開案) or `not_opened`; `outcome_reason` is the unit's code for
+    # closing or rejecting (the vocabulary of DOMAIN.md, "Outcomes and learning"), `note`
+    # its free text.
     outcome: str | None = None
+    outcome_reason: str | None = None
+    note: str | None = None
+    # `long_term_care` (長期關懷戶, issue 14): the household's next review, a Taipei date.
+    review_on: date | None = None
+    # Rule 1 (併案, issue 14): the open referral of an earlier report this one is linked to.
+    linked_to: str | None = None
+
+
+class CaseLink(BaseModel):
+    """A link of rule 1 (併案) between this report's referral and another report's."""
+
+    referral_id: str = Field(description="this report's referral")
+    other_report_id: str
+    other_referral_id: str
 
 
 class TimelineEntry(BaseModel):
@@ -83,6 +100,10 @@ class DispatcherReportView(BaseModel):
     indicators: dict[str, Any] | None = None
     narrative: str
     personal_data_purged_at: datetime | None = None  # retention purged names, IDs and narrative
+    # Rule 1 (併案): this report's referrals linked to open cases of earlier reports, and
+    # later reports linked to this report's referrals.
+    linked_to: list[CaseLink] = []
+    linked_from: list[CaseLink] = []
 
 
 class UnitReportView(BaseModel):

@@ -1,5 +1,6 @@
 """Who is at the console: a signed-in session (browser) or a bearer key (wall-screen
-kiosks and scripts). Only dispatch staff (dispatcher, supervisor) get in.
+kiosks and scripts). Dispatch staff (dispatcher, supervisor) get the dispatch pages;
+destination units get their inbox (unit_inbox.py); no other role gets in.
 
 CSRF: a form post authenticated by the session cookie must carry the session's CSRF
 token. A post with `Authorization: Bearer` needs none, since a browser never adds that
@@ -15,7 +16,7 @@ from fastapi import Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from safetynet.intake.context import IntakeContext
-from safetynet.intake.domain.access import Principal
+from safetynet.intake.domain.access import Principal, Role
 from safetynet.intake.domain.actions import DISPATCH_STAFF
 from safetynet.intake.entrypoints.api.deps import Context
 from safetynet.intake.entrypoints.authentication import KeyRefused, bearer_principal
@@ -36,8 +37,18 @@ class SignInRequired(Exception):
         self.redirect, self.bearer = redirect, bearer
 
 
+# The roles that may sign in to the console at all; each route's rule says which of them it serves.
+CONSOLE_ROLES: tuple[Role, ...] = ("dispatcher", "supervisor", "unit")
+UNIT_ROLE: tuple[Role, ...] = ("unit",)
+UNIT_PAGES = "/console/inbox"  # every unit page is under it
+
+
 class NotStaff(Exception):
-    """An authenticated key of another role (agency, unit, admin)."""
+    """An authenticated key of a role the page is not for (agency and admin: any page;
+    a unit: the dispatch pages; dispatch staff: the unit's inbox)."""
+
+    def __init__(self, role: str | None = None):
+        self.role = role
 
 
 class CsrfRejected(Exception):
@@ -53,7 +64,9 @@ def signer(request: Request) -> Signer:
     return console_signer
 
 
-async def principal_of(request: Request, ctx: IntakeContext, *, redirect: bool) -> Staff:
+async def principal_of(
+    request: Request, ctx: IntakeContext, *, redirect: bool, roles: tuple[str, ...] = CONSOLE_ROLES
+) -> Staff:
     if "authorization" in request.headers:
         try:  # a blocked address's 429 passes through, as the API's does
             principal = await bearer_principal(request)
@@ -72,19 +85,19 @@ async def principal_of(request: Request, ctx: IntakeContext, *, redirect: bool) 
         if resumed is None or resumed.key_id != session.key_id:
             raise SignInRequired(redirect=redirect)
         staff = Staff(resumed, session, sign.csrf_token(session))
-    if staff.principal.role not in DISPATCH_STAFF:
-        raise NotStaff()
+    if staff.principal.role not in roles:
+        raise NotStaff(staff.principal.role)
     return staff
 
 
 async def page_staff(request: Request, ctx: Context) -> Staff:
     """For full pages: without a session, go to the sign-in page and come back."""
-    return await principal_of(request, ctx, redirect=True)
+    return await principal_of(request, ctx, redirect=True, roles=DISPATCH_STAFF)
 
 
 async def fragment_staff(request: Request, ctx: Context) -> Staff:
     """For fragments and the event stream: a 401 the page's script can act on."""
-    return await principal_of(request, ctx, redirect=False)
+    return await principal_of(request, ctx, redirect=False, roles=DISPATCH_STAFF)
 
 
 def cross_site(request: Request) -> bool:
@@ -95,9 +108,13 @@ def cross_site(request: Request) -> bool:
 
 async def form_staff(request: Request, ctx: Context) -> Staff:
     """For form posts: the principal, and the CSRF token when a session carries the post."""
+    return await _form_poster(request, ctx, DISPATCH_STAFF)
+
+
+async def _form_poster(request: Request, ctx: Context, roles: tuple[str, ...]) -> Staff:
     if cross_site(request):
         raise CsrfRejected()
-    staff = await principal_of(request, ctx, redirect=True)
+    staff = await principal_of(request, ctx, redirect=True, roles=roles)
     if staff.session is not None:
         form = await request.form()  # Starlette caches it: the route reads the same form
         token = form.get(CSRF_FIELD)
@@ -106,9 +123,37 @@ async def form_staff(request: Request, ctx: Context) -> Staff:
     return staff
 
 
+async def signed_in(request: Request, ctx: Context) -> Staff:
+    """For what every console role may post (signing out)."""
+    return await _form_poster(request, ctx, CONSOLE_ROLES)
+
+
+async def unit_page(request: Request, ctx: Context) -> Staff:
+    return await principal_of(request, ctx, redirect=True, roles=UNIT_ROLE)
+
+
+async def unit_fragment(request: Request, ctx: Context) -> Staff:
+    return await principal_of(request, ctx, redirect=False, roles=UNIT_ROLE)
+
+
+async def unit_form(request: Request, ctx: Context) -> Staff:
+    return await _form_poster(request, ctx, UNIT_ROLE)
+
+
 PageStaff = Annotated[Staff, Depends(page_staff)]
 FragmentStaff = Annotated[Staff, Depends(fragment_staff)]
 FormStaff = Annotated[Staff, Depends(form_staff)]
+SignedIn = Annotated[Staff, Depends(signed_in)]
+UnitPage = Annotated[Staff, Depends(unit_page)]
+UnitFragment = Annotated[Staff, Depends(unit_fragment)]
+UnitForm = Annotated[Staff, Depends(unit_form)]
+
+
+def landing(role: str, target: str) -> str:
+    """Where a sign-in goes: the page asked for if it is one of the role's, else its home."""
+    if role == "unit":
+        return target if target.startswith(UNIT_PAGES) else UNIT_PAGES
+    return "/console" if target.startswith(UNIT_PAGES) else target
 
 
 def safe_next(target: str | None) -> str:
@@ -142,13 +187,23 @@ async def on_sign_in_required(request: Request, error: Exception) -> Response:
 
 
 async def on_not_staff(request: Request, error: Exception) -> Response:
+    assert isinstance(error, NotStaff)
+    if error.role == "unit":
+        message = "這是派案人員的頁面；單位請使用收件匣。 This page is for dispatch staff: units work in their inbox."
+    elif error.role in DISPATCH_STAFF:
+        message = "這是派案單位的收件匣，只開放單位金鑰。 The inbox is for destination units' keys."
+    else:
+        message = (
+            "派案台只開放派案人員、督導（dispatcher、supervisor）與派案單位（unit）金鑰。"
+            " The console is for dispatch staff and destination unit keys only."
+        )
     return render(
         request,
         "console/error.html",
         status_code=403,
         title="沒有權限 Forbidden",
-        message="派案台只開放派案人員與督導（dispatcher、supervisor）金鑰。"
-        " The console is for dispatch staff keys only.",
+        message=message,
+        home=UNIT_PAGES if error.role == "unit" else "/console",
     )
 
 

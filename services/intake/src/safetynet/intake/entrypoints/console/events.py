@@ -54,14 +54,17 @@ async def changes(
     *,
     is_gone: Callable[[], Awaitable[bool]],
     lifetime: float = STREAM_SECONDS,
+    recent: Callable[[], Awaitable[set[int]]] | None = None,
 ) -> AsyncIterator[bytes]:
     """The stream: `ready` at once, then `changed` whenever a county timeline id appears
-    that the viewer has not seen (any id above `since` counts as unseen)."""
+    that the viewer has not seen (any id above `since` counts as unseen). `recent` narrows
+    what is watched (a unit's stream watches only the reports referred to it)."""
+    recent = recent or (lambda: watched.recent_changes(county=county, uow=uow()))
     yield f"retry: {RETRY_MS}\n".encode() + _message("ready", since)
-    seen = {i for i in await watched.recent_changes(county=county, uow=uow()) if i <= since}
+    seen = {i for i in await recent() if i <= since}
     mark, started, quiet_since = since, time.monotonic(), time.monotonic()
     while time.monotonic() - started < lifetime:
-        current = await watched.recent_changes(county=county, uow=uow())
+        current = await recent()
         if current - seen:
             mark = max(mark, *current)
             yield _message("changed", mark, "changed")
@@ -83,7 +86,7 @@ class Disconnected:
         return await self._request.is_disconnected()
 
 
-def _start(request: Request, fallback: int) -> int:
+def start_of(request: Request, fallback: int) -> int:
     for raw in (request.headers.get("last-event-id"), request.query_params.get("since")):
         if raw and raw.isdigit() and len(raw) < 19:
             return int(raw)
@@ -92,7 +95,7 @@ def _start(request: Request, fallback: int) -> int:
 
 @router.get("/events")
 async def events(request: Request, ctx: Context, staff: FragmentStaff) -> StreamingResponse:
-    since = _start(request, fallback=await watermark(ctx.uow))
+    since = start_of(request, fallback=await watermark(ctx.uow))
     return StreamingResponse(
         changes(ctx.uow, staff.principal.county, since, is_gone=Disconnected(request)),
         media_type="text/event-stream",

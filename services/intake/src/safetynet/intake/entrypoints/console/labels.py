@@ -4,6 +4,8 @@ enum values. Unknown values show as they are, so a new enum value never breaks a
 from collections.abc import Mapping
 from typing import Any
 
+from safetynet.policy.outcomes import OUTCOME_LABELS, OUTCOME_REASONS
+
 RISK = {
     "red": "紅燈 Red",
     "orange": "橙燈 Orange",
@@ -26,6 +28,7 @@ REFERRAL_STATUS = {
     "rejected": "已退回 Rejected",
     "closed": "已結案 Closed",
     "reassigned": "已改派 Reassigned",
+    "long_term_care": "長期關懷 Long-term care",
 }
 
 KIND = {
@@ -70,7 +73,7 @@ ROLE = {
     "adult": "成人 Adult",
 }
 
-STAFF_ROLE = {"dispatcher": "派案人員 Dispatcher", "supervisor": "督導 Supervisor"}
+STAFF_ROLE = {"dispatcher": "派案人員 Dispatcher", "supervisor": "督導 Supervisor", "unit": "派案單位 Unit"}
 
 SEX = {"F": "女 F", "M": "男 M", "X": "其他 X"}
 
@@ -121,12 +124,18 @@ EVENT = {
     "requested_acknowledge_referral": "申請簽收",
     "requested_reject_referral": "申請退回",
     "requested_close_referral": "申請結案",
+    "requested_place_in_long_term_care": "申請列為長期關懷戶",
 }
 EVENT_PREFIX = {
     "status_": ("狀態：", REPORT_STATUS),
     "referral_": ("派案：", REFERRAL_STATUS),
     "notification_": ("通知：", {"recorded": "已記錄", "delivered": "已送達", "failed": "失敗"}),
 }
+
+
+# The outcome vocabulary's own labels (safetynet.policy.outcomes): 開案 or not, and why.
+OUTCOME: Mapping[str, str] = OUTCOME_LABELS
+OUTCOME_REASON: Mapping[str, str] = {code: reason.label for code, reason in OUTCOME_REASONS.items()}
 
 
 def label(table: Mapping[Any, str], value: object) -> str:  # templates pass any value

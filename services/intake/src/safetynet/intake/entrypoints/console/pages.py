@@ -9,21 +9,24 @@ from starlette.responses import RedirectResponse, Response
 from safetynet.contracts.report import TAIPEI
 from safetynet.intake.domain import kpis as kpi_rules
 from safetynet.intake.domain import paging
-from safetynet.intake.domain.actions import DISPATCH_STAFF
 from safetynet.intake.entrypoints.api.deps import Context
 from safetynet.intake.entrypoints.authentication import KeyRefused, TooManyFailures, authenticate
 from safetynet.intake.entrypoints.console import labels
 from safetynet.intake.entrypoints.console import session as cookies
 from safetynet.intake.entrypoints.console.auth import (
-    FormStaff,
+    CONSOLE_ROLES,
+    UNIT_PAGES,
     FragmentStaff,
     PageStaff,
+    SignedIn,
     Staff,
     cross_site,
+    landing,
     safe_next,
     signer,
 )
 from safetynet.intake.entrypoints.console.events import watermark
+from safetynet.intake.entrypoints.console.history import history_section
 from safetynet.intake.entrypoints.console.present import KINDS, RISKS, Units, ops_rows, queue_rows, report_page
 from safetynet.intake.entrypoints.console.rows import Filters, FormError, KeptForm, QueueContext, ReportPage
 from safetynet.intake.entrypoints.console.templating import render
@@ -43,6 +46,7 @@ DONE = {
     "change": "已送出變更派案單位。 Change of destinations sent.",
     "reassign": "已送出改派。 Reassignment sent.",
     "acknowledge": "已代單位送出簽收。 Acknowledgement recorded for the unit.",
+    "keyed_in": "已登錄電話／臨櫃通報。 The phone or walk-in report is recorded.",
 }
 
 
@@ -119,31 +123,31 @@ async def sign_in(request: Request, ctx: Context) -> Response:
         return _sign_in_form(
             request, next_path=next_path, status_code=401, error="金鑰無效或已停用。 Unknown or revoked key."
         )
-    if principal.role not in DISPATCH_STAFF:
+    if principal.role not in CONSOLE_ROLES:
         return _sign_in_form(
             request,
             next_path=next_path,
             status_code=403,
-            error="這不是派案人員或督導的金鑰。 This is not a dispatcher or supervisor key.",
+            error="這不是派案人員、督導或派案單位的金鑰。 This is not a dispatcher, supervisor or unit key.",
         )
     session, value = signer(request).new_session(principal.key_id)
     await sessions.start_session(
         session_id=session.session_id,
-        key_id=principal.key_id,
+        principal=principal,
         uow=ctx.uow(),
         expires_at=datetime.fromtimestamp(session.expires_at, UTC),
     )
-    response = RedirectResponse(next_path, status_code=303)
+    response = RedirectResponse(landing(principal.role, next_path), status_code=303)
     cookies.set_cookie(response, cookies.COOKIE, value, secure=_secure(request), max_age=cookies.LIFETIME_SECONDS)
     cookies.clear_cookie(response, cookies.PRE_COOKIE, secure=_secure(request))
     return response
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, ctx: Context, staff: FormStaff) -> Response:
+async def sign_out(request: Request, ctx: Context, staff: SignedIn) -> Response:
     # The stored session ends: a copy of the cookie taken elsewhere stops working too.
     if staff.session is not None:
-        await sessions.end_session(session_id=staff.session.session_id, uow=ctx.uow())
+        await sessions.end_session(session_id=staff.session.session_id, principal=staff.principal, uow=ctx.uow())
     response = RedirectResponse("/console/sign-in?signed_out=true", status_code=303)
     cookies.clear_cookie(response, cookies.COOKIE, secure=_secure(request))
     return response
@@ -281,13 +285,17 @@ async def report_context(ctx: Context, staff: Staff, report_id: str) -> ReportPa
 
 
 def not_found(request: Request, staff: Staff | None) -> Response:
+    unit = request.url.path.startswith(UNIT_PAGES)  # a unit's page: never hint at the county's reports
     return render(
         request,
         "console/error.html",
         status_code=404,
         staff=staff,
         title="找不到通報 Not found",
-        message="找不到這筆通報，或它不屬於您的縣市。 No such report in your county.",
+        message="找不到這筆派案，或它不是派給您的單位。 No such referral for your unit."
+        if unit
+        else "找不到這筆通報，或它不屬於您的縣市。 No such report in your county.",
+        home=UNIT_PAGES if unit else "/console",
     )
 
 
@@ -320,6 +328,7 @@ async def render_report(
         error=error,
         form=form or {},
         r=page,
+        history=await history_section(ctx, staff, report_id, page["subjects"]),  # audited: read once per page
     )
 
 

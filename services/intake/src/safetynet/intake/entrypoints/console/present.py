@@ -202,6 +202,7 @@ def report_page(found: ReportRead, units: Units, now: datetime) -> ReportPage:
         "unit_groups": units.groups(),
         "current_units": current,
         "held_units": held_units(view.referrals),
+        "links": found.links,
     }
 
 

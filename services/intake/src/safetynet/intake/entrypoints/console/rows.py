@@ -4,6 +4,7 @@ and which actions apply. Templates read them by key, as `row.short_id`."""
 
 from typing import Literal, TypedDict
 
+from safetynet.intake.domain.case_links import CaseLinks
 from safetynet.intake.domain.reports import SubmittedSource, SubmittedSubject
 from safetynet.intake.domain.timeline import TimelineEntry
 from safetynet.intake.domain.views import Destination, Reason, Referral, Sla
@@ -113,6 +114,7 @@ class ReportPage(TypedDict):
     unit_groups: list[UnitGroup]
     current_units: set[str]
     held_units: set[str]
+    links: CaseLinks  # rule 1 (併案), both ways
 
 
 class KeptForm(TypedDict, total=False):

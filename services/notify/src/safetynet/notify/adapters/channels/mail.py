@@ -24,9 +24,14 @@ def message_for(notification: Notification, *, sender: str) -> EmailMessage:
     if n.urgent:
         message["Importance"] = "high"
         message["X-Priority"] = "1"
-    lines = [n.subject, ""] + [f"{key}: {value}" for key, value in sorted(n.content.items())]
+    lines = [n.subject, ""] + [f"{key}: {_text(value)}" for key, value in sorted(n.content.items())]
     message.set_content("\n".join(lines) + "\n")
     return message
+
+
+def _text(value: Any) -> str:
+    """A content value as a reader expects it: a list as "a, b", not Python's repr."""
+    return ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
 
 
 class SmtpOptions(TypedDict):

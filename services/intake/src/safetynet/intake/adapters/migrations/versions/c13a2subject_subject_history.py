@@ -15,8 +15,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # A report's subjects by its id: the subject history starts from them.
+    op.create_index('ix_intake_subject_index_report', 'intake_subject_index', ['report_id'], unique=False,
+                    schema='intake')
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index('ix_intake_subject_index_report', table_name='intake_subject_index', schema='intake')

@@ -15,8 +15,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # Referrals closed or rejected before: their free-text outcome and reason stay as they
+    # were; they have no code (the learning KPIs count them as closed without an outcome).
+    op.add_column('routing_referrals', sa.Column('outcome_reason', sa.String(length=40), nullable=True),
+                  schema=schema_for('routing'))
+    op.add_column('routing_referrals', sa.Column('note', sa.Text(), nullable=True), schema=schema_for('routing'))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('routing_referrals', schema=schema_for('routing')) as batch:
+        batch.drop_column('note')
+        batch.drop_column('outcome_reason')

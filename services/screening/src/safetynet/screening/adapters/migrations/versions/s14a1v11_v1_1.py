@@ -1,15 +1,15 @@
-"""units in the console (issue 13)
+"""decision model v1.1 (issue 14)
 
-Revision ID: c13a4unitcon
-Revises: c13a3ruleset
-Create Date: 2026-12-07 16:30:00
+Revision ID: s14a1v11
+Revises: s13a1ruleset
+Create Date: 2026-12-07 17:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 from safetynet.platform.migrations import schema_for
 
-revision = 'c13a4unitcon'
-down_revision = 'c13a3ruleset'
+revision = 's14a1v11'
+down_revision = 's13a1ruleset'
 branch_labels = None
 depends_on = None
 

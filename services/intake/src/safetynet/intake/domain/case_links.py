@@ -1,0 +1,24 @@
+"""Reports linked to an open case (decision model v1.1 rule 1, 併案), seen both ways.
+
+Routing links a new report's referral to the open referral of an earlier report
+(`linked_to` on the referral). The report page shows the link on both reports: on the
+new one, which referral of which report it was linked to; on the earlier one, which later
+reports were linked to it. Ids only: a link says nothing personal.
+"""
+
+from dataclasses import dataclass, field
+from typing import TypedDict
+
+
+class CaseLink(TypedDict):
+    referral_id: str  # this report's referral
+    other_report_id: str
+    other_referral_id: str
+
+
+@dataclass(frozen=True)
+class CaseLinks:
+    # This report's referrals linked to the open referrals of earlier reports.
+    linked_to: list[CaseLink] = field(default_factory=list)
+    # Later reports whose referrals were linked to this report's referrals.
+    linked_from: list[CaseLink] = field(default_factory=list)

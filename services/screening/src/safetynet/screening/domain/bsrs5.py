@@ -1,0 +1,82 @@
+"""Decision model v1.1, rule 3: the BSRS-5 screening tool (簡式健康量表, 心情溫度計).
+
+Hsinchu City's request (003): a scored BSRS-5 sharpens the mental-health destination.
+The bands are the scale's own (total of the five items 0–20: 0–5 normal, 6–9 mild,
+10–14 moderate, 15+ severe; the suicidal-thoughts item counts from 2), not parameters
+of a rule version: a version only switches the rule on (`bsrs5_screening`). Without a
+score, or with the switch off, every function here holds nothing, so v1 is untouched.
+"""
+
+from __future__ import annotations
+
+from . import reasons as r
+from .facts import has_protection_category, suspected_mental_illness
+from .model import Bsrs5, ScreeningInput
+from .ruleset import RuleSet
+
+SWITCH = "bsrs5_screening"
+SUICIDE_ITEM_FROM = 2  # suicidal thoughts "moderate" or worse: counts as suicide ideation
+SEVERE_FROM = 15
+MODERATE_FROM = 10
+LOW_UP_TO = 5  # the normal band
+LOW_SUICIDE_UP_TO = 1
+
+
+def screened_score(report: ScreeningInput, rules: RuleSet) -> Bsrs5 | None:
+    """The report's BSRS-5 when the version applies rule 3, else None."""
+    if not rules.switched_on(SWITCH):
+        return None
+    return report.indicators.bsrs5
+
+
+def band(total: int) -> str:
+    """normal | mild | moderate | severe, the scale's bands (shown to dispatchers)."""
+    if total >= SEVERE_FROM:
+        return "severe"
+    if total >= MODERATE_FROM:
+        return "moderate"
+    return "normal" if total <= LOW_UP_TO else "mild"
+
+
+def orange_codes(report: ScreeningInput, rules: RuleSet) -> list[str]:
+    """Risk conditions of rule 3: the suicide item (as suicide ideation) and a severe total."""
+    score = screened_score(report, rules)
+    if score is None:
+        return []
+    held: list[str] = []
+    if score.suicide >= SUICIDE_ITEM_FROM:
+        held.append(r.BSRS5_SUICIDE)
+    if score.total >= SEVERE_FROM:
+        held.append(r.BSRS5_SEVERE)
+    return rules.keep_enabled(held)
+
+
+def mental_health_codes(report: ScreeningInput, rules: RuleSet) -> list[str]:
+    """The rule-3 conditions that ask for a mental_health destination."""
+    score = screened_score(report, rules)
+    if score is None:
+        return []
+    held: list[str] = []
+    if score.suicide >= SUICIDE_ITEM_FROM:
+        held.append(r.BSRS5_SUICIDE)
+    if score.total >= SEVERE_FROM:
+        held.append(r.BSRS5_SEVERE)
+    elif score.total >= MODERATE_FROM:
+        held.append(r.BSRS5_MODERATE)
+    return held  # destinations.add() checks each is enabled
+
+
+def low_screen_holds(report: ScreeningInput, rules: RuleSet, mental_health_triggers: set[str]) -> bool:
+    """Whether the mental_health destination waits for a dispatcher (MH_LOW_SCREEN): a
+    low screen (total ≤ 5, suicide item ≤ 1) where the only trigger of that destination
+    is suspected mental illness, without a protection category."""
+    score = screened_score(report, rules)
+    if score is None or not rules.enabled(r.MH_LOW_SCREEN):
+        return False
+    return (
+        score.total <= LOW_UP_TO
+        and score.suicide <= LOW_SUICIDE_UP_TO
+        and suspected_mental_illness(report)
+        and not has_protection_category(report)
+        and mental_health_triggers == {r.DEST_MENTAL_HEALTH_SUSPECTED_ILLNESS}
+    )
