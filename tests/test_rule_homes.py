@@ -151,7 +151,7 @@ def test_the_scan_finds_each_kind_of_copy() -> None:
 
 def test_each_rule_has_its_home() -> None:
     assert repeat_window.REPEAT_WINDOW.total_seconds() == 365 * 24 * 3600
-    assert set(referral_lifecycle.TRANSITIONS) == {"acknowledge", "reject", "close", "reassign"}
+    assert set(referral_lifecycle.TRANSITIONS) == {"acknowledge", "reject", "close", "reassign", "long_term_care"}
     assert callable(sla.deadline)
     homes = {p.stem for p in (POLICY / "safetynet" / "policy").glob("*.py")}
     assert {"referral_lifecycle", "repeat_window", "sla", "risk_lights", "destination_kinds", "tipvda"} <= homes

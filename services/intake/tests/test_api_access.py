@@ -309,8 +309,11 @@ DISPATCHER_VIEW_KEYS = {
     "occurred_at",
     "household",
     "indicators",
+    "bsrs5",  # the BSRS-5 score read (v1.1 rule 3): null without one
     "narrative",
     "personal_data_purged_at",
+    "linked_to",  # rule 1 (併案, issue 14): links to and from other reports' open cases
+    "linked_from",
 }
 
 
@@ -644,6 +647,7 @@ async def test_openapi_documents_the_report_submission(client: httpx.AsyncClient
         "suspected_mental_illness",
         "youth_law_violation",
         "economic_hardship",
+        "bsrs5",  # the BSRS-5 score (issue 14), an object of its own
     }
     # Every reference in the document resolves.
     for ref in _refs(doc):

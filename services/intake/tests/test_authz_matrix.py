@@ -244,6 +244,7 @@ def _request(method: str, path: str, target: str, world: dict[str, Any]) -> dict
         "/v1/kpis": {"county": county, "from": "2026-11-01", "to": "2026-11-30"},
         "/v1/kpis/outcomes": {"county": county, "from": "2026-11-01", "to": "2026-11-30"},
         "/v1/high-danger": {"county": county, "month": "2026-11"},
+        "/v1/network-meeting": {"county": county, "month": "2026-11"},
         "/v1/audit": {"report_id": world["reports"][target]},
     }.get(path, {})
     if path == "/console/static":

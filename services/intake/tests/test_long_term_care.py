@@ -113,10 +113,10 @@ async def test_a_unit_of_another_kind_or_a_dispatcher_gets_403_and_a_new_referra
         f"/v1/referrals/{theirs}/long-term-care", json=body, headers=keys.dispatcher_miaoli.headers
     )
     assert dispatcher.status_code == 403
-    nantou_center = await mint_key(
+    chunan_center = await mint_key(
         role="unit", name="竹南社福中心", county="苗栗縣", unit=CENTER.replace("頭份區", "竹南區")
     )
-    not_yet = await client.post(f"/v1/referrals/{new}/long-term-care", json=body, headers=nantou_center.headers)
+    not_yet = await client.post(f"/v1/referrals/{new}/long-term-care", json=body, headers=chunan_center.headers)
     assert not_yet.status_code == 409 and "assigned" in not_yet.json()["detail"]
     other_unit = await client.post(f"/v1/referrals/{new}/long-term-care", json=body, headers=center.headers)
     assert other_unit.status_code == 404  # not its referral: as if there were none

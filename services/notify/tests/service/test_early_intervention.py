@@ -272,3 +272,16 @@ async def test_a_protection_destination_without_a_unit_is_pending(booted: Any, r
     await booted.deliver("ReportScreened", decision, topic=topics.DECISIONS)
     await booted.tick()
     assert json.loads(receiver.received[0].body)["content"]["protection_unit"] == "pending"
+
+
+async def test_a_malformed_contact_in_a_county_file_stops_notify_at_start(
+    harness: Any, settings: NotifySettings, tmp_path: Path
+) -> None:
+    folder = county_folder(tmp_path, "https://prosecutor.example.org/hook")
+    county = json.loads((folder / "miaoli.json").read_text("utf-8"))
+    county["early_intervention"]["recipients"][1]["email"] = "police at example.org"
+    (folder / "miaoli.json").write_text(json.dumps(county, ensure_ascii=False), "utf-8")
+    harness.settings = settings.model_copy(update={"county_data": folder})
+    with pytest.raises(ValueError, match=r"miaoli\.json") as refused:
+        harness.boot()
+    assert "not one e-mail address" in str(refused.value)

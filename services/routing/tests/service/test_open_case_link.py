@@ -119,14 +119,30 @@ async def test_reassigned_first_then_the_report_links_to_the_new_unit(engine, ha
     assert (assigned.unit, assigned.linked_to) == (W_TOUFEN, current_id)
 
 
-async def test_report_first_then_the_reassignment_the_link_was_to_the_unit_holding_it(engine, handle) -> None:
+async def test_report_first_then_the_reassignment_the_linked_referral_follows(engine, handle) -> None:
     old_id = await refer(engine, handle, "r-1", W_MIAOLI)
     await handle(screened("r-2", minutes=1))
     await handle(reassign("r-1", old_id, W_TOUFEN))
-    _, [assigned] = await routed(engine, "r-2")
-    assert (assigned.unit, assigned.linked_to) == (W_MIAOLI, old_id)
-    # The reassignment is the dispatcher's decision on the old report alone.
-    assert await referral_of(engine, "r-1") != old_id
+    current_id = await referral_of(engine, "r-1")
+    status, [first, followed] = await routed(engine, "r-2")
+    assert (first.unit, first.linked_to) == (W_MIAOLI, old_id)
+    assert (followed.unit, followed.linked_to, followed.actor) == (W_TOUFEN, current_id, "routing")
+    assert [(r.unit, r.status, r.linked_to) for r in status.referrals] == [
+        (W_MIAOLI, "reassigned", old_id),
+        (W_TOUFEN, "assigned", current_id),
+    ]
+    assert [(d.kind, d.unit) for d in status.destinations] == [("welfare_center", W_TOUFEN)]
+
+
+async def test_a_linked_referral_its_unit_took_stays_with_it(engine, handle) -> None:
+    old_id = await refer(engine, handle, "r-1", W_MIAOLI)
+    await handle(screened("r-2", minutes=1))
+    linked_id = await referral_of(engine, "r-2")
+    await handle(command("AcknowledgeReferral", UNIT, report_id="r-2", referral_id=linked_id, at=T0))
+    await handle(reassign("r-1", old_id, W_TOUFEN))
+    status, assigned = await routed(engine, "r-2")
+    assert len(assigned) == 1  # no second assignment: nothing moved
+    assert [(r.unit, r.status) for r in status.referrals] == [(W_MIAOLI, "acknowledged")]
 
 
 async def test_an_acknowledged_open_case_links_too(engine, handle) -> None:
@@ -223,13 +239,11 @@ async def test_a_report_routed_while_its_case_is_reassigned(pg_engine, first: st
     held_first.release.set()
     await asyncio.wait_for(asyncio.gather(holder, waiter), 30)
 
-    _, [assigned] = await routed(engine, "r-2")
+    # Either way the new report's live referral is with the unit holding the case now,
+    # linked to the referral it holds: the report waited for the reassignment, or the
+    # reassignment waited for the report and then moved its linked referral along.
+    status, _ = await routed(engine, "r-2")
     current_id = await referral_of(engine, "r-1")
-    if first == "reassignment":
-        # The report waited for the reassignment: linked to the unit now holding the case.
-        assert (assigned.unit, assigned.linked_to) == (W_TOUFEN, current_id)
-    else:
-        # The reassignment waited for the report: the link was to the unit holding the case
-        # when the report was routed, never to a referral already moved.
-        assert (assigned.unit, assigned.linked_to) == (W_MIAOLI, old_id)
-        assert current_id != old_id
+    assert current_id != old_id
+    [live] = [r for r in status.referrals if r.status != "reassigned"]
+    assert (live.unit, live.linked_to) == (W_TOUFEN, current_id)

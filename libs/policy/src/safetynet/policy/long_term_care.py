@@ -9,8 +9,7 @@ command's time, so the three never disagree. Dates are Taipei calendar days.
 
 from __future__ import annotations
 
-import calendar
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from safetynet.contracts.report import TAIPEI
 
@@ -31,7 +30,9 @@ def latest_review_on(today: date) -> date:
     is the 28th (the last day of that month)."""
     months = today.month - 1 + MAX_REVIEW_MONTHS
     year, month = today.year + months // 12, months % 12 + 1
-    return date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
+    following = date(year + month // 12, month % 12 + 1, 1)
+    last_day = (following - timedelta(days=1)).day
+    return date(year, month, min(today.day, last_day))
 
 
 def review_problem(review_on: date, *, today: date) -> tuple[str, str] | None:

@@ -15,6 +15,7 @@ from safetynet.notify.adapters.early_intervention_contacts import EarlyIntervent
 from safetynet.notify.domain import SlaPolicy
 from safetynet.notify.entrypoints.consumers import consumer_loop
 from safetynet.notify.entrypoints.loops import DeliveryWorker, SlaScheduler
+from safetynet.notify.entrypoints.review_loop import ReviewReminder
 from safetynet.notify.service_layer.messagebus import Dependencies
 from safetynet.notify.service_layer.unit_of_work import NotifyUnitOfWork
 from safetynet.notify.settings import NotifySettings
@@ -104,6 +105,6 @@ def bootstrap(
         schema=orm.SCHEMA,
         metadata=orm.metadata,
         migrations=MIGRATIONS,
-        loops=[consumer, scheduler, worker],
+        loops=[consumer, scheduler, worker, ReviewReminder(uow_factory=uow_factory, directory=directory, clock=clock)],
         relay=relay,
     )

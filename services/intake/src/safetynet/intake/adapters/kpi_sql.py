@@ -4,9 +4,11 @@ domain/kpis.py holds the definitions and computes them from plain records; with 
 million reports a month of one county is ~8,000 records, their subjects and the closed
 referrals of every subject named, and turning those rows into Python objects took about
 a second of intake's CPU per request. On PostgreSQL the same definitions are counted
-where the rows are: the period's reports by the (county, received_at) index, each
-re-report rule an EXISTS over the subject index, so only a handful of numbers cross the
-wire. Every clause below names the domain rule it mirrors; tests/test_kpis_month.py
+where the rows are: the period's reports from a narrow copy of their KPI facts by its
+(county, received_at) index (intake_kpi_reports, kept with the view), each
+re-report rule an EXISTS over the links the write path keeps (intake_kpi_links, migration
+p10a2kpilink: per report, the other reports that make it a re-report), so only a handful
+of numbers cross the wire. Every clause below names the domain rule it mirrors; tests/test_kpis_month.py
 holds both paths to the same hand count (SQLite takes the domain path).
 
 The read model's JSON times are written from aware datetimes (ISO text with an offset).
@@ -27,17 +29,15 @@ from safetynet.policy.sla import DISPATCH_TARGET
 
 _PERIOD_SQL = """
 WITH p AS MATERIALIZED (
-    SELECT r.report_id, r.received_at, r.agency_type, r.categories,
-           nullif(v.risk_level, '') AS risk_level,
-           -- KpiReport.sla_due_at: the view's deadline, else the one set at acceptance
-           coalesce(nullif(v.sla->>'due_at', '')::timestamptz, r.sla_due_at) AS due,
-           coalesce(nullif(v.sla->>'state', ''), 'open') AS state,
-           nullif(v.sla->>'closed_at', '')::timestamptz AS closed,
+    -- the period's reports with their KPI facts (KpiReport), as the write path keeps them
+    -- (migration p10a2kpilink): the view's risk level; the view's deadline, else the one set
+    -- at acceptance; the SLA's state (open when none) and completion time
+    SELECT r.report_id, r.received_at, r.agency_type, r.categories, r.risk_level,
+           r.due_at AS due, r.sla_state AS state, r.closed_at AS closed,
            EXISTS (SELECT 1 FROM jsonb_array_elements_text(r.categories) AS c
                    WHERE c = ANY(:protection)) AS protection,
            r.categories @> '["vulnerable_family"]'::jsonb AS vulnerable
-    FROM intake.intake_reports AS r
-    LEFT JOIN intake.intake_report_views AS v ON v.report_id = r.report_id
+    FROM intake.intake_kpi_reports AS r
     WHERE r.county = :county AND r.received_at >= :start AND r.received_at < :end
 ), d AS (
     -- KpiReport.dispatched_at: the completion time; a met SLA without one, its deadline
@@ -55,7 +55,13 @@ SELECT
     -- never a follow-up of a long-term care household (domain/follow_ups.py): a referral
     -- of another report naming a subject, placed strictly before and not closed by then
     count(*) FILTER (WHERE protection) AS protection_denominator,
-    count(*) FILTER (WHERE protection AND NOT EXISTS (
+    count(*) FILTER (WHERE protection AND EXISTS (
+        -- kept by the write path (migration p10a2kpilink): the closures within the window
+        SELECT 1 FROM intake.intake_kpi_links AS k
+        WHERE k.report_id = d.report_id AND k.rule = 'protection_rereport' AND k.linked_received_at < :end
+          AND k.linked_at < d.received_at AND d.received_at - k.linked_at < :repeat_window
+    ) AND NOT EXISTS (
+        -- evaluated after the link (AND in a FILTER is evaluated in order): only re-reports
         SELECT 1
         FROM intake.intake_subject_index AS s1
         JOIN intake.intake_subject_index AS s2
@@ -63,36 +69,23 @@ SELECT
         JOIN intake.intake_long_term_care AS l ON l.report_id = s2.report_id
         WHERE s1.report_id = d.report_id
           AND l.since < d.received_at AND (l.until IS NULL OR d.received_at < l.until)
-    ) AND EXISTS (
-        SELECT 1
-        FROM intake.intake_subject_index AS s1
-        JOIN intake.intake_subject_index AS s2
-          ON s2.subject_hash = s1.subject_hash AND s2.received_at < :end AND s2.report_id <> d.report_id
-        JOIN intake.intake_report_views AS v2 ON v2.report_id = s2.report_id
-        CROSS JOIN LATERAL jsonb_array_elements(v2.referrals) AS f
-        WHERE s1.report_id = d.report_id
-          AND f->>'status' = 'closed' AND f->>'kind' = 'protection' AND nullif(f->>'updated_at', '') IS NOT NULL
-          AND (f->>'updated_at')::timestamptz < d.received_at
-          AND d.received_at - (f->>'updated_at')::timestamptz < :repeat_window
     )) AS protection_numerator,
     -- vulnerable_to_protection_rate: a protection report (any county) naming a subject,
     -- received strictly later and less than the window later
     count(*) FILTER (WHERE vulnerable) AS vulnerable_denominator,
     count(*) FILTER (WHERE vulnerable AND received_at + :vulnerable_window > :now) AS vulnerable_window_open,
     count(*) FILTER (WHERE vulnerable AND EXISTS (
-        SELECT 1
-        FROM intake.intake_subject_index AS s1
-        JOIN intake.intake_subject_index AS s2
-          ON s2.subject_hash = s1.subject_hash AND s2.received_at > :start
-         AND s2.received_at < :naming_before AND s2.report_id <> d.report_id
-        JOIN intake.intake_reports AS r2 ON r2.report_id = s2.report_id
-        WHERE s1.report_id = d.report_id
-          AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(r2.categories) AS c WHERE c = ANY(:protection))
-          AND d.received_at < r2.received_at AND r2.received_at - d.received_at < :vulnerable_window
+        SELECT 1 FROM intake.intake_kpi_links AS k
+        WHERE k.report_id = d.report_id AND k.rule = 'vulnerable_to_protection'
+          AND k.linked_received_at > :start AND k.linked_received_at < :naming_before
+          AND d.received_at < k.linked_at AND k.linked_at - d.received_at < :vulnerable_window
     )) AS vulnerable_numerator,
     -- counts: a report once in each of its categories; by source; by risk (or unscreened)
     (SELECT coalesce(jsonb_object_agg(c, n), '{}') FROM (
-        SELECT c, count(DISTINCT p.report_id) AS n FROM p, jsonb_array_elements_text(p.categories) AS c GROUP BY c
+        -- each report's categories made distinct where they are: a hash aggregate, no sort
+        SELECT c, count(*) AS n
+        FROM p CROSS JOIN LATERAL (SELECT DISTINCT c FROM jsonb_array_elements_text(p.categories) AS c) AS cs
+        GROUP BY c
     ) AS x) AS by_category,
     (SELECT coalesce(jsonb_object_agg(agency_type, n), '{}') FROM (
         SELECT agency_type, count(*) AS n FROM p GROUP BY agency_type

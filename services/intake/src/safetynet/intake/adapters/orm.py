@@ -185,6 +185,36 @@ long_term_care = Table(
     Index("ix_intake_long_term_care_report", "report_id"),
 )
 
+# Per report, the other reports that make it count in a re-report KPI (adapters/kpi_sql.py).
+# Kept on PostgreSQL by triggers on reports, the subject index and the views, in the
+# writing transaction (migration p10a2kpilink defines the rules); empty on SQLite.
+kpi_links = Table(
+    "intake_kpi_links",
+    metadata,
+    Column("report_id", String(36), primary_key=True),
+    Column("rule", String(30), primary_key=True),  # protection_rereport | vulnerable_to_protection
+    Column("linked_report_id", String(36), primary_key=True),
+    Column("linked_at", UtcDateTime, primary_key=True),  # the closure, or the later report's receipt
+    Column("linked_received_at", UtcDateTime, nullable=False),
+)
+
+# Each report's KPI facts, narrow (adapters/kpi_sql.py scans a period of these rather than
+# the wide views); kept on PostgreSQL by the same triggers, from the report and its view.
+kpi_reports = Table(
+    "intake_kpi_reports",
+    metadata,
+    Column("report_id", String(36), primary_key=True),
+    Column("county", String(20), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("agency_type", String(40), nullable=False),
+    Column("categories", JsonDocument, nullable=False),
+    Column("risk_level", String(10), nullable=True),
+    Column("due_at", UtcDateTime, nullable=False),  # the view's deadline, else acceptance's
+    Column("sla_state", String(10), nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Index("ix_intake_kpi_reports_period", "county", "received_at"),
+)
+
 # The learning KPIs' record of each referral (domain/referral_outcomes.py): where it went
 # and why, when its unit answered, how it ended; with its report's county, received time
 # and source, so the KPIs of a county and period read one table. No personal data, and no
@@ -208,6 +238,8 @@ referral_outcomes = Table(
     Column("outcome", String(20), nullable=True),
     Column("outcome_reason", String(40), nullable=True),
     Column("rejection_reason", String(40), nullable=True),
+    # The report's BSRS-5 band (normal | mild | moderate | severe), NULL without a score.
+    Column("bsrs5_band", String(10), nullable=True),
     Index("ix_intake_referral_outcomes_period", "county", "received_at"),
     Index("ix_intake_referral_outcomes_report", "report_id"),
 )

@@ -10,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.intake.adapters import orm
 from safetynet.intake.domain.referral_outcomes import ReferralOutcome, ReportFacts
+from safetynet.policy.bsrs5 import band_of_indicators
 
 _t = orm.referral_outcomes
 _COLUMNS = tuple(_t.c[f.name] for f in fields(ReferralOutcome))
 _OF_REPORT = select(*_COLUMNS).where(_t.c.report_id == bindparam("report_id"))
-_FACTS = select(orm.reports.c.county, orm.reports.c.agency_type).where(
+_FACTS = select(orm.reports.c.county, orm.reports.c.agency_type, orm.reports.c.submission).where(
     orm.reports.c.report_id == bindparam("report_id")
 )
 _UPDATE = _t.update().where(_t.c.referral_id == bindparam("key_referral_id"))
@@ -38,7 +39,14 @@ class OutcomeRecords:
         row = (await self._session.execute(_FACTS, {"report_id": report_id})).first()
         if row is None:
             return None
-        return ReportFacts(report_id=report_id, county=row.county, received_at=received_at, agency_type=row.agency_type)
+        return ReportFacts(
+            report_id=report_id,
+            county=row.county,
+            received_at=received_at,
+            agency_type=row.agency_type,
+            # The submission's non-personal part holds the score (the KPIs group by its band).
+            bsrs5_band=band_of_indicators((row.submission or {}).get("indicators")),
+        )
 
     async def of_report(self, report_id: str) -> dict[str, ReferralOutcome]:
         rows = await self._session.execute(_OF_REPORT, {"report_id": report_id})

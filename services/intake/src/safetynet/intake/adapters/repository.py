@@ -10,9 +10,10 @@ from sqlalchemy import bindparam, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.intake.adapters import orm
+from safetynet.intake.adapters.case_links import read_case_links
 from safetynet.intake.adapters.crypto import SEALED_COLUMNS, ReportCipher
 from safetynet.intake.domain.access import Principal, ReportOwnership, StoredKey
-from safetynet.intake.domain.case_links import CaseLink, CaseLinks
+from safetynet.intake.domain.case_links import CaseLinks
 from safetynet.intake.domain.listing import list_columns
 from safetynet.intake.domain.reports import AcceptedBody, IdempotentReply, NewReport, StoredReport
 from safetynet.intake.domain.timeline import NewEntry, TimelineEntry
@@ -277,34 +278,8 @@ class ViewRepository:
         await self._session.execute(statement, rows)
 
     async def case_links(self, referrals: list[Referral]) -> CaseLinks:
-        """The links of rule 1 (併案) both ways, for a report with these referrals: to the
-        open referrals its own were linked to, and from later reports linked to its own."""
-        t = orm.referral_index.c
-        own = [r["referral_id"] for r in referrals]
-        linked = {r["referral_id"]: r["linked_to"] for r in referrals if r.get("linked_to")}
-        linked_to: list[CaseLink] = []
-        if linked:
-            rows = await self._session.execute(
-                select(t.referral_id, t.report_id).where(t.referral_id.in_(linked.values()))
-            )
-            report_of = {row.referral_id: row.report_id for row in rows}
-            linked_to = [
-                CaseLink(referral_id=mine, other_report_id=report_of[theirs], other_referral_id=theirs)
-                for mine, theirs in linked.items()
-                if theirs in report_of  # an open case of a report this intake never accepted: not shown
-            ]
-        rows = (
-            await self._session.execute(
-                select(t.referral_id, t.report_id, t.linked_to).where(t.linked_to.in_(own)).order_by(t.report_id)
-            )
-            if own
-            else []
-        )
-        linked_from = [
-            CaseLink(referral_id=row.linked_to, other_report_id=row.report_id, other_referral_id=row.referral_id)
-            for row in rows
-        ]
-        return CaseLinks(linked_to=linked_to, linked_from=linked_from)
+        """The links of rule 1 (併案) both ways, for a report with these referrals."""
+        return await read_case_links(self._session, referrals)
 
     async def report_of_referral(self, referral_id: str) -> str | None:
         t = orm.referral_index.c

@@ -22,3 +22,14 @@ class CaseLinks:
     linked_to: list[CaseLink] = field(default_factory=list)
     # Later reports whose referrals were linked to this report's referrals.
     linked_from: list[CaseLink] = field(default_factory=list)
+
+
+def one_per_report(links: list[CaseLink], superseded: set[str]) -> list[CaseLink]:
+    """One link per other report: when a linked referral was moved along with its open
+    case (routing reassigns both), the link of the referral that still stands is shown."""
+    chosen: dict[str, CaseLink] = {}
+    for link in links:
+        held = chosen.get(link["other_report_id"])
+        if held is None or (held["referral_id"] in superseded and link["referral_id"] not in superseded):
+            chosen[link["other_report_id"]] = link
+    return list(chosen.values())

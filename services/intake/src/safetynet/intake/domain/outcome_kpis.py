@@ -13,7 +13,10 @@ source agency type and per reason code that produced the destination:
   dispatcher reassigns it), and the rejections' reason codes;
 - the median time from a referral's assignment to its acknowledgement;
 - suspected-mental-illness acceptance: the opening rate of `mental_health` referrals
-  that the suspected-mental-illness rule asked for (safetynet.policy.destination_reasons).
+  that the suspected-mental-illness rule asked for (safetynet.policy.destination_reasons);
+- mental-health acceptance per BSRS-5 band (normal, mild, moderate, severe, not_screened):
+  the opening rate of every `mental_health` referral, and of the suspected-mental-illness
+  ones, by the band of their report's score (decision model v1.1, rule 3).
 
 A referral counts once in each group it belongs to; per reason code, once under each code
 that asked for its kind (the groups overlap), and under NO_RULE when none did (a
@@ -29,6 +32,7 @@ from typing import TypedDict
 
 from safetynet.intake.domain.kpis import Rate, RateFigures
 from safetynet.intake.domain.referral_outcomes import ReferralOutcome
+from safetynet.policy import bsrs5
 from safetynet.policy.destination_reasons import SUSPECTED_MENTAL_ILLNESS
 
 NO_RULE = "NO_RULE"  # the reason-code group of destinations no rule asked for
@@ -46,6 +50,11 @@ class OutcomeFigures(TypedDict):
     median_seconds_to_acknowledge: float | None
 
 
+class Bsrs5BandAcceptance(TypedDict):
+    mental_health: RateFigures  # opened ÷ closed with an outcome, every mental_health referral
+    suspected_mental_illness: RateFigures  # … of those the suspected-mental-illness rule asked for
+
+
 class OutcomeIndicators(TypedDict):
     referrals: int
     overall: OutcomeFigures
@@ -54,6 +63,8 @@ class OutcomeIndicators(TypedDict):
     by_source: dict[str, OutcomeFigures]
     by_reason_code: dict[str, OutcomeFigures]
     suspected_mental_illness_acceptance: RateFigures
+    # v1.1 rule 3: acceptance of mental_health referrals per BSRS-5 band of their report.
+    mental_health_acceptance_by_bsrs5_band: dict[str, Bsrs5BandAcceptance]
 
 
 def opening_rate(referrals: Iterable[ReferralOutcome]) -> Rate:
@@ -124,4 +135,20 @@ def compute(referrals: Iterable[ReferralOutcome]) -> OutcomeIndicators:
         "by_source": _grouped(listed, lambda r: (r.agency_type,)),
         "by_reason_code": _grouped(listed, lambda r: r.reason_codes or (NO_RULE,)),
         "suspected_mental_illness_acceptance": opening_rate(r for r in listed if suspected_mental_illness(r)).as_dict(),
+        "mental_health_acceptance_by_bsrs5_band": acceptance_by_bsrs5_band(listed),
+    }
+
+
+def acceptance_by_bsrs5_band(referrals: list[ReferralOutcome]) -> dict[str, Bsrs5BandAcceptance]:
+    """Every band in the scale's order, then the unscreened: does the score tell which
+    mental-health referrals a unit takes up (Hsinchu City's question in 003)?"""
+    mental = [r for r in referrals if r.kind == "mental_health"]
+    return {
+        band: {
+            "mental_health": opening_rate(r for r in mental if (r.bsrs5_band or bsrs5.NOT_SCREENED) == band).as_dict(),
+            "suspected_mental_illness": opening_rate(
+                r for r in mental if (r.bsrs5_band or bsrs5.NOT_SCREENED) == band and suspected_mental_illness(r)
+            ).as_dict(),
+        }
+        for band in (*bsrs5.BANDS, bsrs5.NOT_SCREENED)
     }

@@ -36,6 +36,8 @@ class ReferralOutcome:
     outcome: str | None = None  # opened | not_opened (None: not closed, or closed before the vocabulary)
     outcome_reason: str | None = None  # the close reason code
     rejection_reason: str | None = None  # the reject reason code
+    # The report's BSRS-5 band (safetynet.policy.bsrs5), None without a score (v1.1 rule 3).
+    bsrs5_band: str | None = None
 
     @property
     def rejected(self) -> bool:
@@ -62,6 +64,7 @@ class ReportFacts:
     county: str
     received_at: datetime
     agency_type: str
+    bsrs5_band: str | None = None
 
 
 @cache
@@ -93,6 +96,7 @@ def merge(
         status=seen.status,
         reason_codes=codes,
         assigned_at=seen.assigned_at,
+        bsrs5_band=report.bsrs5_band,
     )
     if codes and not record.reason_codes:
         record = replace(record, reason_codes=codes)

@@ -35,6 +35,12 @@ def notification_sent(
 ) -> Envelope:
     """One delivery attempt of a referral notification or an early-intervention notice,
     as the report's timeline shows it."""
+    if notification.kind == "long_term_review":  # the timeline says what the unit was told
+        said = detail if detail is not None else result.detail
+        review_on = notification.content.get("review_on")
+        detail = f"長期關懷追蹤逾期 long-term care review overdue (review on {review_on})" + (
+            f": {said}" if said else ""
+        )
     payload = events.NotificationSent(
         report_id=notification.report_id,
         referral_id=notification.referral_id or "",

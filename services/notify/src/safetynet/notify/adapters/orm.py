@@ -4,6 +4,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Index,
     Integer,
     MetaData,
@@ -93,6 +94,20 @@ notifications = Table(
         postgresql_where=text("status = 'pending'"),
         sqlite_where=text("status = 'pending'"),
     ),
+)
+
+# Long-term care households (issue 14): each one's next review, from routing's events, and
+# the review date last reminded (once it passed) so each date is reminded once.
+long_term_reviews = Table(
+    "notify_long_term_reviews",
+    metadata,
+    Column("referral_id", String(36), primary_key=True),
+    Column("report_id", String(36), nullable=False),
+    Column("county", String(20), nullable=False),
+    Column("unit", String(100), nullable=False),
+    Column("review_on", Date, nullable=False),
+    Column("reminded_on", Date, nullable=True),
+    Index("ix_notify_long_term_reviews_due", "review_on"),
 )
 
 # Every delivery attempt, successful or not: the audit trail of who was told what, when.

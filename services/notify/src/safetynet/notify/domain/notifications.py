@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-NotificationKind = Literal["referral", "escalation", "early_intervention"]
+NotificationKind = Literal["referral", "escalation", "early_intervention", "long_term_review"]
 Outcome = Literal["recorded", "delivered", "failed"]
 
 # Notification ids derive from what they are about, so a notification planned twice
@@ -56,6 +56,8 @@ class Notification:
         notice) per recipient per channel per report."""
         if self.kind == "referral":
             return f"referral/{self.referral_id}/{self.channel}"
+        if self.kind == "long_term_review":  # once per review date (a renewal sets a new one)
+            return f"long_term_review/{self.referral_id}/{self.content.get('review_on')}/{self.channel}"
         return f"{self.kind}/{self.report_id}/{self.recipient}/{self.channel}"
 
     @property

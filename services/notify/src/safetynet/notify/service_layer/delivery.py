@@ -106,9 +106,9 @@ async def _record(
     # `current` is False when this worker's lease ran out mid-send and another worker
     # took the notification over: its attempt stays on record, but the timeline hears
     # of the notification from the worker that owns it. NotificationSent names a
-    # referral or an early-intervention notice: escalations are on record in the
-    # deliveries table and in SlaBreached.
-    if current and n.kind in ("referral", "early_intervention"):
+    # referral, an early-intervention notice or a long-term care review reminder:
+    # escalations are on record in the deliveries table and in SlaBreached.
+    if current and n.kind in ("referral", "early_intervention", "long_term_review"):
         await uow.emit(topics.NOTIFICATIONS, notification_sent(n, result, at=now, dead_lettered=dead, detail=summary))
 
 

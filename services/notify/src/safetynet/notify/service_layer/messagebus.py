@@ -14,6 +14,7 @@ from safetynet.notify.adapters.early_intervention_contacts import EarlyIntervent
 from safetynet.notify.domain import ReferralFact, SevereCase, SlaPolicy, calls_for_early_intervention
 from safetynet.notify.service_layer import handlers
 from safetynet.notify.service_layer.early_intervention import plan_early_intervention_notices
+from safetynet.notify.service_layer.long_term_review import track_review
 from safetynet.notify.service_layer.unit_of_work import NotifyUnitOfWork
 from safetynet.platform.messaging.consumer import MessageHandler
 
@@ -108,9 +109,21 @@ async def referral_assigned(envelope: Envelope, deps: Dependencies) -> None:
     )
 
 
+async def long_term_care_changed(envelope: Envelope, deps: Dependencies) -> None:
+    """A household placed in long-term care, renewed, or closed: its review reminders (issue 14)."""
+    await track_review(
+        event_id=envelope.event_id,
+        event_type=envelope.type,
+        referral=envelope.payload_as(events.ReferralChanged),
+        uow=deps.uow_factory(),
+    )
+
+
 EVENT_HANDLERS: Mapping[str, MessageHandler[Dependencies]] = {
     "ReportReceived": report_received,
     "ReportScreened": report_screened,
     "ReportStatusChanged": report_status_changed,
     "ReferralAssigned": referral_assigned,
+    "ReferralInLongTermCare": long_term_care_changed,
+    "ReferralClosed": long_term_care_changed,
 }

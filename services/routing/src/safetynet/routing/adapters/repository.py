@@ -9,13 +9,17 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from safetynet.policy.referral_lifecycle import LIVE_STATUSES
+from safetynet.policy.referral_lifecycle import AWAITING_ACTION, LIVE_STATUSES
 from safetynet.routing import domain
 from safetynet.routing.adapters.orm import actions, case_subjects, cases, referrals
 
 # Built once: building a statement costs more CPU than running it.
 _CASE_FOR_UPDATE = select(cases).where(cases.c.report_id == bindparam("report_id")).with_for_update()
 _REFERRALS_OF_CASE = select(referrals).where(referrals.c.report_id == bindparam("report_id"))
+# Rule 1 reads a case's referrals under this, so no command changes them meanwhile.
+_CASE_FOR_SHARE = (
+    select(cases.c.report_id).where(cases.c.report_id == bindparam("report_id")).with_for_update(read=True)
+)
 
 
 class ConcurrentUpdate(RuntimeError):
@@ -71,17 +75,31 @@ class CaseRepository:
         holds the lock, a command on those cases waits for it, so the link is never made
         to a referral that is being moved."""
         candidates = await self._open_referrals(subject_hashes, county=county, report_ids=None)
-        report_ids = sorted({c.report_id for c in candidates})
-        if not report_ids:
+        if not candidates:
             return []
-        # In report id order, so two transactions locking overlapping cases cannot deadlock.
-        await self._session.execute(
-            select(cases.c.report_id)
-            .where(cases.c.report_id.in_(report_ids))
-            .order_by(cases.c.report_id)
-            .with_for_update(read=True)
-        )
+        # Oldest referral first, one case at a time: a reassignment locks the open case, then
+        # the later cases linked to it (service_layer/open_cases.py), and a link always
+        # points to an older referral, so both take the locks in the same order.
+        first_assigned: dict[str, tuple[datetime, str]] = {}
+        for c in candidates:
+            first_assigned[c.report_id] = min(
+                first_assigned.get(c.report_id, (c.assigned_at, c.report_id)), (c.assigned_at, c.report_id)
+            )
+        report_ids = sorted(first_assigned, key=first_assigned.__getitem__)
+        for report_id in report_ids:
+            await self._session.execute(_CASE_FOR_SHARE, {"report_id": report_id})
         return await self._open_referrals(subject_hashes, county=county, report_ids=report_ids)
+
+    async def waiting_referrals_linked_to(self, referral_id: str) -> list[tuple[str, str]]:
+        """(report id, referral id) of the referrals linked to `referral_id` that their unit
+        has not answered yet, in report id order."""
+        r = referrals.c
+        rows = await self._session.execute(
+            select(r.report_id, r.referral_id)
+            .where(r.linked_to == referral_id, r.status == "assigned")
+            .order_by(r.report_id, r.referral_id)
+        )
+        return [(row.report_id, row.referral_id) for row in rows]
 
     async def _open_referrals(
         self, subject_hashes: Iterable[str], *, county: str, report_ids: list[str] | None
@@ -100,7 +118,7 @@ class CaseRepository:
         if report_ids is not None:
             query = query.where(r.report_id.in_(report_ids), r.status.in_(sorted(LIVE_STATUSES)))
         else:
-            query = query.where(r.status.in_(sorted(LIVE_STATUSES | {"rejected"})))
+            query = query.where(r.status.in_(sorted(LIVE_STATUSES | AWAITING_ACTION)))
         rows = await self._session.execute(query)
         return [
             domain.OpenReferral(

@@ -36,7 +36,7 @@ from .events import (
     ReferralRejected,
 )
 from .model import Case
-from .open_case import OpenReferral, apply_open_case_rule
+from .open_case import OpenReferral, apply_open_case_rule, follow_the_open_case
 from .open_case import switched_on as open_case_rule_on
 from .rereport import ClosedReferral, apply_rereport_rule
 from .values import (
@@ -95,6 +95,7 @@ __all__ = [
     "apply_open_case_rule",
     "apply_rereport_rule",
     "execute",
+    "follow_the_open_case",
     "new_referral_id",
     "open_case_rule_on",
     "referral_order",

@@ -19,6 +19,7 @@ from .events import Event, ReferralInLongTermCare
 from .model import Case
 from .values import Actor
 
+
 def place_in_long_term_care(
     case: Case,
     *,

@@ -182,7 +182,6 @@ class Case:
             urgent=self.urgent,
             assigned_at=at,
             updated_at=at,
-            linked_to=old.linked_to,  # the report still concerns the same open case
         )
         self.destinations = tuple(target if d == old.destination else d for d in self.destinations)
         old.status, old.reason, old.updated_at = lifecycle.after("reassign", old.status), reason, at

@@ -20,7 +20,19 @@ from datetime import datetime
 
 from safetynet.policy.referral_lifecycle import LIVE_STATUSES
 
-from .values import Destination, Reason, ScreenedReport, unique
+from .events import Event, ReferralAssigned, ReferralReassigned
+from .model import Case
+from .values import (
+    ROUTING,
+    Destination,
+    NewId,
+    Reason,
+    Referral,
+    ScreenedReport,
+    UnitDirectory,
+    new_referral_id,
+    unique,
+)
 
 OPEN_CASE_LINK = "open_case_link"  # the rule version's switch, as ReportScreened lists it
 DIRECT_OPEN_CASE = "DIRECT_OPEN_CASE"
@@ -110,3 +122,36 @@ def _merge(
     body = [r for r in kept if not r.code.startswith("REVIEW_")]
     review = [r for r in kept if r.code.startswith("REVIEW_")]
     return tuple(body + added + review)
+
+
+FOLLOWS_OPEN_CASE = "併案：原案改派，隨同移轉 / Linked to an open case that was reassigned: follows it"
+
+
+def follow_the_open_case(
+    case: Case,
+    *,
+    referral_id: str,
+    open_successor: Referral,
+    at: datetime,
+    units: UnitDirectory,
+    new_id: NewId = new_referral_id,
+) -> list[Event]:
+    """Move `case`'s referral, linked to an open referral that a dispatcher has just
+    reassigned, to the open case's new unit, linked to its successor: a report linked to
+    an open case goes to the unit holding that case, whichever committed first, the report
+    or the reassignment. Raises a CommandError when the move does not apply (the unit is
+    already a destination of this report): the referral then stays where it is."""
+    reason = f"{FOLLOWS_OPEN_CASE}: {open_successor.referral_id} -> {open_successor.unit}"
+    moved, assigned = case.reassign(
+        referral_id=referral_id,
+        unit=open_successor.unit,
+        reason=reason,
+        actor=ROUTING,
+        at=at,
+        units=units,
+        new_id=new_id,
+    )
+    assert isinstance(moved, ReferralReassigned) and isinstance(assigned, ReferralAssigned)
+    successor = case.referral(moved.successor_id)
+    successor.linked_to = open_successor.referral_id
+    return [moved, replace(assigned, referral=replace(successor))]

@@ -6,6 +6,7 @@ from safetynet.contracts import topics
 from safetynet.policy.repeat_window import repeat_window_start
 from safetynet.routing import domain
 from safetynet.routing.adapters.contracts import command_rejected, referral_changed, status_changed
+from safetynet.routing.service_layer.open_cases import follow_reassigned_open_cases
 from safetynet.routing.service_layer.unit_of_work import RoutingUnitOfWork
 
 
@@ -66,6 +67,9 @@ async def apply_command(
         if changes and case is not None:
             await uow.cases.save(case)
             await _record_and_announce(uow, case, changes)
+            # Rule 1 (併案): a new report linked to an open case that was just moved follows it.
+            for other, moves in await follow_reassigned_open_cases(uow, changes, at=at, units=units, new_id=new_id):
+                await _record_and_announce(uow, other, moves)
         await uow.commit()
         return changes
 

@@ -1,13 +1,15 @@
 """Decision model v1.1, rule 3: the BSRS-5 screening tool (簡式健康量表, 心情溫度計).
 
 Hsinchu City's request (003): a scored BSRS-5 sharpens the mental-health destination.
-The bands are the scale's own (total of the five items 0–20: 0–5 normal, 6–9 mild,
-10–14 moderate, 15+ severe; the suicidal-thoughts item counts from 2), not parameters
-of a rule version: a version only switches the rule on (`bsrs5_screening`). Without a
+The bands are the scale's own (safetynet.policy.bsrs5: total of the five items 0–20,
+0–5 normal, 6–9 mild, 10–14 moderate, 15+ severe; the suicidal-thoughts item counts from
+2), not parameters of a rule version: a version only switches the rule on (`bsrs5_screening`). Without a
 score, or with the switch off, every function here holds nothing, so v1 is untouched.
 """
 
 from __future__ import annotations
+
+from safetynet.policy.bsrs5 import MILD_FROM, MODERATE_FROM, SEVERE_FROM, SUICIDE_ITEM_FROM, band
 
 from . import reasons as r
 from .facts import has_protection_category, suspected_mental_illness
@@ -15,11 +17,8 @@ from .model import Bsrs5, ScreeningInput
 from .ruleset import RuleSet
 
 SWITCH = "bsrs5_screening"
-SUICIDE_ITEM_FROM = 2  # suicidal thoughts "moderate" or worse: counts as suicide ideation
-SEVERE_FROM = 15
-MODERATE_FROM = 10
-LOW_UP_TO = 5  # the normal band
-LOW_SUICIDE_UP_TO = 1
+LOW_UP_TO = MILD_FROM - 1  # the normal band
+LOW_SUICIDE_UP_TO = SUICIDE_ITEM_FROM - 1
 
 
 def screened_score(report: ScreeningInput, rules: RuleSet) -> Bsrs5 | None:
@@ -27,15 +26,6 @@ def screened_score(report: ScreeningInput, rules: RuleSet) -> Bsrs5 | None:
     if not rules.switched_on(SWITCH):
         return None
     return report.indicators.bsrs5
-
-
-def band(total: int) -> str:
-    """normal | mild | moderate | severe, the scale's bands (shown to dispatchers)."""
-    if total >= SEVERE_FROM:
-        return "severe"
-    if total >= MODERATE_FROM:
-        return "moderate"
-    return "normal" if total <= LOW_UP_TO else "mild"
 
 
 def orange_codes(report: ScreeningInput, rules: RuleSet) -> list[str]:
@@ -80,3 +70,6 @@ def low_screen_holds(report: ScreeningInput, rules: RuleSet, mental_health_trigg
         and not has_protection_category(report)
         and mental_health_triggers == {r.DEST_MENTAL_HEALTH_SUSPECTED_ILLNESS}
     )
+
+
+__all__ = ["band", "low_screen_holds", "mental_health_codes", "orange_codes", "screened_score"]

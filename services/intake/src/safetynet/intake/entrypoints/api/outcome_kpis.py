@@ -34,7 +34,10 @@ async def get_outcome_kpis(
     rule that produced the destination; `NO_RULE` for a dispatcher's choice): `opening`
     (opened ÷ closed with an outcome), `rejection` (rejected ÷ referred) and its
     `rejection_reasons`, `not_opened_reasons`, `median_seconds_to_acknowledge`; and
-    `suspected_mental_illness_acceptance`. Each rate has `numerator`, `denominator` and
+    `suspected_mental_illness_acceptance`; `mental_health_acceptance_by_bsrs5_band` (per
+    band of the report's BSRS-5 score, `normal`, `mild`, `moderate`, `severe`,
+    `not_screened`: the opening rate of its `mental_health` referrals and of the
+    `suspected_mental_illness` ones). Each rate has `numerator`, `denominator` and
     `rate` (null when the denominator is 0)."""
     own_county(principal, county)
     start, end = checked_period(first, last)

@@ -19,6 +19,7 @@ from safetynet.intake.entrypoints.api.schemas import (
     UnitReportView,
 )
 from safetynet.intake.service_layer import handlers
+from safetynet.policy import bsrs5
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -200,6 +201,7 @@ async def _report_view(report_id: str, *, ctx: Context, principal: CurrentPrinci
         occurred_at=submission.get("occurred_at"),
         household=submission.get("household"),
         indicators=submission.get("indicators"),
+        bsrs5=bsrs5.of_indicators(submission.get("indicators")),
         linked_to=found.links.linked_to,
         linked_from=found.links.linked_from,
         **purged,

@@ -1,7 +1,7 @@
 """Response bodies of the intake API (requests are in safetynet.contracts.report)."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -74,6 +74,16 @@ class AgencyReportView(BaseModel):
     destinations: list[DestinationKindOnly]
 
 
+class Bsrs5Score(BaseModel):
+    """A report's BSRS-5 (簡式健康量表) as dispatchers read it (safetynet.policy.bsrs5)."""
+
+    items: list[int]
+    total: int  # 0–20
+    band: Literal["normal", "mild", "moderate", "severe"]
+    suicide: int  # the suicidal-thoughts item, 0–4
+    suicide_ideation: bool  # the suicide item is 2 or more
+
+
 class DispatcherReportView(BaseModel):
     """What county dispatch staff see: everything."""
 
@@ -98,6 +108,8 @@ class DispatcherReportView(BaseModel):
     occurred_at: datetime | None = None
     household: dict[str, Any] | None = None
     indicators: dict[str, Any] | None = None
+    # The BSRS-5 score (v1.1 rule 3), read: total, band, suicide item; None without one.
+    bsrs5: Bsrs5Score | None = None
     narrative: str
     personal_data_purged_at: datetime | None = None  # retention purged names, IDs and narrative
     # Rule 1 (併案): this report's referrals linked to open cases of earlier reports, and

@@ -21,6 +21,7 @@ from safetynet.intake.service_layer.handlers import ReportRead
 from safetynet.intake.service_layer.ops import OpenSla
 from safetynet.intake.service_layer.queue import QueueItem
 from safetynet.platform.counties import CountyDirectory
+from safetynet.policy import bsrs5
 from safetynet.policy import referral_lifecycle as lifecycle
 from safetynet.policy.destination_kinds import DESTINATION_KINDS
 from safetynet.policy.risk_lights import RISK_LIGHTS
@@ -194,7 +195,9 @@ def report_page(found: ReportRead, units: Units, now: datetime) -> ReportPage:
         "subjects": submission.get("subjects", []),
         "source": submission.get("source", {}),
         "household": submission.get("household") or {},
-        "indicators": submission.get("indicators") or {},
+        # The BSRS-5 score is shown on its own (total, band, suicide item), not as a flag.
+        "indicators": {k: v for k, v in (submission.get("indicators") or {}).items() if k != "bsrs5"},
+        "bsrs5": bsrs5.of_indicators(submission.get("indicators")),
         "occurred": when(submission.get("occurred_at")),
         "can_confirm": reviewing and any(d.unit for d in pending),
         "can_change": reviewing and (bool(pending) or not view.destinations),

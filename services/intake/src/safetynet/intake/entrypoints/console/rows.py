@@ -10,6 +10,7 @@ from safetynet.intake.domain.timeline import TimelineEntry
 from safetynet.intake.domain.views import Destination, Reason, Referral, Sla
 from safetynet.intake.service_layer.ops import OpenSla
 from safetynet.intake.service_layer.queue import QueueItem
+from safetynet.policy.bsrs5 import Bsrs5Summary
 
 
 class SlaLeft(TypedDict):
@@ -107,6 +108,7 @@ class ReportPage(TypedDict):
     source: SubmittedSource
     household: dict[str, int]
     indicators: dict[str, bool | int | str]
+    bsrs5: Bsrs5Summary | None  # the BSRS-5 score, read (v1.1 rule 3)
     occurred: str
     can_confirm: bool
     can_change: bool

@@ -9,7 +9,7 @@ What a receiver gets (documented for the units' developers):
     X-SafetyNet-Timestamp: Unix seconds when the request was signed
     X-SafetyNet-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>" under the unit's own secret>
 
-    {"id": ..., "kind": "referral" | "escalation", "report_id": ..., "county": ...,
+    {"id": ..., "kind": "referral" | "escalation" | "early_intervention", "report_id": ..., "county": ...,
      "recipient": ..., "urgent": true | false, "subject": ..., "content": {...}}
 
 To verify: recompute the HMAC over the timestamp header, a ".", and the raw body bytes;

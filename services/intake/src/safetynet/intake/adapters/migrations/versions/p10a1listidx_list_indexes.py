@@ -12,17 +12,19 @@ are written out here as they stand today (a migration must not change with later
 on PostgreSQL one UPDATE … FROM intake_reports, then ANALYZE; on SQLite (embedded mode,
 small) row by row.
 """
+
 import json
 from datetime import UTC, datetime
 from typing import Any
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import safetynet.platform.storage
 from safetynet.platform.migrations import schema_for
 
-revision = 'p10a1listidx'
-down_revision = 'b7c2e91d4f10'
+revision = "p10a1listidx"
+down_revision = "b7c2e91d4f10"
 branch_labels = None
 depends_on = None
 
@@ -33,12 +35,12 @@ RISK_LIGHTS = ("red", "orange", "yellow", "green")
 QUEUED = "queue IS NOT NULL"
 SLA_OPEN = "sla_state = 'open' AND status IN ('received', 'awaiting_review', 'assigned')"
 COLUMNS: tuple[sa.Column[Any], ...] = (
-    sa.Column('county', sa.String(length=20), nullable=True),
-    sa.Column('due_at', safetynet.platform.storage.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('sla_state', sa.String(length=10), nullable=True),
-    sa.Column('queue', sa.String(length=20), nullable=True),
-    sa.Column('risk_rank', sa.SmallInteger(), nullable=True),
-    sa.Column('kinds', sa.String(length=200), nullable=True),
+    sa.Column("county", sa.String(length=20), nullable=True),
+    sa.Column("due_at", safetynet.platform.storage.UtcDateTime(timezone=True), nullable=True),
+    sa.Column("sla_state", sa.String(length=10), nullable=True),
+    sa.Column("queue", sa.String(length=20), nullable=True),
+    sa.Column("risk_rank", sa.SmallInteger(), nullable=True),
+    sa.Column("kinds", sa.String(length=200), nullable=True),
 )
 
 
@@ -57,7 +59,7 @@ UPDATE intake.intake_report_views AS v SET
             SELECT 1 FROM jsonb_array_elements(v.referrals) AS f WHERE f->>'status' IN ({_quoted(AWAITING_ACTION)})
         ) THEN 'acknowledgement'
     END,
-    risk_rank = CASE v.risk_level {' '.join(f"WHEN '{r}' THEN {i}" for i, r in enumerate(RISK_LIGHTS))}
+    risk_rank = CASE v.risk_level {" ".join(f"WHEN '{r}' THEN {i}" for i, r in enumerate(RISK_LIGHTS))}
         ELSE {len(RISK_LIGHTS)} END,
     kinds = ',' || coalesce((
         SELECT string_agg(k, ',' ORDER BY k COLLATE "C") || ','
@@ -95,37 +97,59 @@ def _sqlite_values(row: Any) -> dict[str, Any]:
 
 def _backfill_sqlite() -> None:
     bind = op.get_bind()
-    rows = bind.execute(sa.text(
-        "SELECT v.report_id, v.status, v.risk_level, v.sla, v.referrals, v.destinations, r.county "
-        "FROM intake_report_views AS v JOIN intake_reports AS r ON r.report_id = v.report_id")).mappings().all()
+    rows = (
+        bind.execute(
+            sa.text(
+                "SELECT v.report_id, v.status, v.risk_level, v.sla, v.referrals, v.destinations, r.county "
+                "FROM intake_report_views AS v JOIN intake_reports AS r ON r.report_id = v.report_id"
+            )
+        )
+        .mappings()
+        .all()
+    )
     if rows:
-        bind.execute(sa.text(
-            "UPDATE intake_report_views SET county = :county, due_at = :due_at, sla_state = :sla_state, "
-            "queue = :queue, risk_rank = :risk_rank, kinds = :kinds WHERE report_id = :id"),
-            [_sqlite_values(row) for row in rows])
+        bind.execute(
+            sa.text(
+                "UPDATE intake_report_views SET county = :county, due_at = :due_at, sla_state = :sla_state, "
+                "queue = :queue, risk_rank = :risk_rank, kinds = :kinds WHERE report_id = :id"
+            ),
+            [_sqlite_values(row) for row in rows],
+        )
 
 
 def upgrade() -> None:
-    schema = schema_for('intake')
+    schema = schema_for("intake")
     for column in COLUMNS:
-        op.add_column('intake_report_views', column, schema=schema)
+        op.add_column("intake_report_views", column, schema=schema)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(BACKFILL_POSTGRESQL)
     else:
         _backfill_sqlite()
-    op.create_index('ix_intake_report_views_queue', 'intake_report_views',
-                    ['county', 'due_at', 'risk_rank', 'report_id'], unique=False, schema=schema,
-                    postgresql_where=sa.text(QUEUED), sqlite_where=sa.text(QUEUED))
-    op.create_index('ix_intake_report_views_open_sla', 'intake_report_views',
-                    ['county', 'due_at', 'report_id'], unique=False, schema=schema,
-                    postgresql_where=sa.text(SLA_OPEN), sqlite_where=sa.text(SLA_OPEN))
+    op.create_index(
+        "ix_intake_report_views_queue",
+        "intake_report_views",
+        ["county", "due_at", "risk_rank", "report_id"],
+        unique=False,
+        schema=schema,
+        postgresql_where=sa.text(QUEUED),
+        sqlite_where=sa.text(QUEUED),
+    )
+    op.create_index(
+        "ix_intake_report_views_open_sla",
+        "intake_report_views",
+        ["county", "due_at", "report_id"],
+        unique=False,
+        schema=schema,
+        postgresql_where=sa.text(SLA_OPEN),
+        sqlite_where=sa.text(SLA_OPEN),
+    )
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ANALYZE intake.intake_report_views")
 
 
 def downgrade() -> None:
-    schema = schema_for('intake')
-    op.drop_index('ix_intake_report_views_open_sla', table_name='intake_report_views', schema=schema)
-    op.drop_index('ix_intake_report_views_queue', table_name='intake_report_views', schema=schema)
+    schema = schema_for("intake")
+    op.drop_index("ix_intake_report_views_open_sla", table_name="intake_report_views", schema=schema)
+    op.drop_index("ix_intake_report_views_queue", table_name="intake_report_views", schema=schema)
     for column in reversed(COLUMNS):
-        op.drop_column('intake_report_views', column.name, schema=schema)
+        op.drop_column("intake_report_views", column.name, schema=schema)
