@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.processes import Process, free_port, mint_key
+from tests.support.processes import running_dev
 
 pytestmark = pytest.mark.browser
 
@@ -65,21 +65,13 @@ NEW = ipv("埔里鎮", "陳淑芬", "吳建宏", "案妻遭掐脖並被威脅殺
 
 @pytest.fixture
 def dev(tmp_path: Path) -> Iterator[dict[str, str]]:
-    env = {"SAFETYNET_DATABASE_URL": f"sqlite:///{tmp_path}/units.db"}
-    port = free_port()
-    process = Process("dev", "--port", str(port), env=env, log=tmp_path / "dev.log")
-    try:
-        process.wait_http(f"http://127.0.0.1:{port}/healthz")
-        keys = {
-            "agency": mint_key(
-                env, "--role", "agency", "--name", "南投縣政府警察局", "--county", COUNTY, "--agency-type", "police"
-            ),
-            "dispatcher": mint_key(env, "--role", "dispatcher", "--name", "值班社工 林怡君", "--county", COUNTY),
-            "unit": mint_key(env, "--role", "unit", "--name", "南投家防 張社工", "--county", COUNTY, "--unit", UNIT),
-        }
-        yield {"base": f"http://127.0.0.1:{port}", **keys}
-    finally:
-        process.stop()
+    with running_dev(
+        tmp_path,
+        agency=["--role", "agency", "--name", "南投縣政府警察局", "--county", COUNTY, "--agency-type", "police"],
+        dispatcher=["--role", "dispatcher", "--name", "值班社工 林怡君", "--county", COUNTY],
+        unit=["--role", "unit", "--name", "南投家防 張社工", "--county", COUNTY, "--unit", UNIT],
+    ) as started:
+        yield started
 
 
 class Api:

@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -77,3 +79,18 @@ class Process:
                 self.popen.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+@contextmanager
+def running_dev(tmp_path: Path, **keys: list[str]) -> Iterator[dict[str, str]]:
+    """`safetynet dev` on a fresh SQLite file and a free port, with one key per role named
+    in `keys` (each value the `keys create` arguments): yields the base URL and the keys."""
+    env = {"SAFETYNET_DATABASE_URL": f"sqlite:///{tmp_path}/dev.db"}
+    port = free_port()
+    process = Process("dev", "--port", str(port), env=env, log=tmp_path / "dev.log")
+    try:
+        process.wait_http(f"http://127.0.0.1:{port}/healthz")
+        minted = {name: mint_key(env, *args) for name, args in keys.items()}
+        yield {"base": f"http://127.0.0.1:{port}", **minted}
+    finally:
+        process.stop()
