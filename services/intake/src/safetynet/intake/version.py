@@ -8,5 +8,5 @@ field, path or operation id, a new required field or a removed answer is a new m
 a new path prefix.
 """
 
-API_VERSION = "1.2.0"
+API_VERSION = "1.3.0"
 API_PATH_PREFIX = f"/v{API_VERSION.split('.')[0]}"
