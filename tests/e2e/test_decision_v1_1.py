@@ -1,7 +1,7 @@
 """Decision model v1.1 through the whole pipeline (issue 14): the default version decides,
 a low BSRS-5 screen holds the mental-health destination for a dispatcher while the other
-destinations go, a severe score recommends it with its unit (orange), and a severe child-abuse case carries
-EARLY_INTERVENTION."""
+destinations go, a severe score recommends it with its unit (orange), and a severe
+child-abuse case carries EARLY_INTERVENTION."""
 
 import pytest
 
