@@ -521,6 +521,36 @@ def _text(value: str) -> bytes:
     return struct.pack(">i", len(data)) + data
 
 
+async def _pause_kpi_upkeep(conn: asyncpg.Connection) -> list[tuple[str, str]]:
+    """Disable the triggers that keep the KPI facts and links (intake migration
+    p10a2kpilink) for the load: per COPY batch they would recompute every neighbourhood
+    the batch touches, and their upserts need the keys dropped for the load. Returns
+    (table, trigger) to enable again; none on a schema without them."""
+    rows = await conn.fetch(
+        "SELECT c.relname, t.tgname FROM pg_trigger AS t JOIN pg_class AS c ON c.oid = t.tgrelid "
+        "JOIN pg_namespace AS n ON n.oid = c.relnamespace WHERE n.nspname = 'intake' AND t.tgname LIKE '%kpi_links%'"
+    )
+    triggers = [(r["relname"], r["tgname"]) for r in rows]
+    for table, trigger in triggers:
+        await conn.execute(f'ALTER TABLE intake."{table}" DISABLE TRIGGER "{trigger}"')
+    return triggers
+
+
+async def _rebuild_kpi_upkeep(conn: asyncpg.Connection, triggers: list[tuple[str, str]]) -> float:
+    """What the triggers would have kept, in the migration's set-based statements, then the
+    triggers on again. After the keys are back (the facts are upserted by report_id)."""
+    if not triggers:
+        return 0.0
+    started = time.monotonic()
+    await conn.execute("SET jit = off")
+    await conn.execute("SELECT intake.intake_kpi_links_rebuild()")
+    for table, trigger in triggers:
+        await conn.execute(f'ALTER TABLE intake."{table}" ENABLE TRIGGER "{trigger}"')
+    seconds = time.monotonic() - started
+    log(f"KPI facts and links rebuilt in {seconds:.0f}s")
+    return seconds
+
+
 async def _run_all(url: str, statements: list[str], connections: int = 2) -> None:
     """Run `statements` on `connections` sessions at once (index builds, ANALYZE)."""
     queue = list(statements)
@@ -559,6 +589,7 @@ async def load(
     procs: list[subprocess.Popen[bytes]] = []
     tmp = tempfile.mkdtemp(prefix="sn-history-")
     try:
+        kpi_triggers = await _pause_kpi_upkeep(conn)
         indexes = await _secondary_indexes(conn)
         for schema, name, _ in indexes:
             await conn.execute(f'DROP INDEX "{schema}"."{name}"')
@@ -673,9 +704,11 @@ async def load(
             chain(), asyncio.wait_for(_run_all(url, others, 1), max(deadline - time.monotonic(), 1))
         )
         await asyncio.wait_for(_run_all(url, audit_indexes + foreign, 2), max(deadline - time.monotonic(), 1))
+        kpi_s = await _rebuild_kpi_upkeep(conn, kpi_triggers)
         index_s = time.monotonic() - t_audit
         tables = [f"{schema}.{t}" for t, (schema, _) in TABLES.items() if t in present]
         tables += ["intake.intake_audit", "intake.intake_api_keys"]
+        tables += ["intake.intake_kpi_reports", "intake.intake_kpi_links"] if kpi_triggers else []
         t_analyze = time.monotonic()
         await asyncio.wait_for(_run_all(url, [f"ANALYZE {t}" for t in tables], 2), max(deadline - time.monotonic(), 1))
         analyze_s = time.monotonic() - t_analyze
@@ -697,6 +730,7 @@ async def load(
             "audit_chain_s": round(audit_s, 1),
             "index_build_s": round(index_s, 1),
             "analyze_s": round(analyze_s, 1),
+            "kpi_upkeep_s": round(kpi_s, 1),
             "workers": workers,
             "templates": sum(r["templates"] for r in results),
             "direct": sum(r["direct"] for r in results),

@@ -14,15 +14,16 @@ holds both paths to the same hand count (SQLite takes the domain path).
 The read model's JSON times are written from aware datetimes (ISO text with an offset).
 """
 
+import json
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Interval, String
 
-from safetynet.contracts.report import PROTECTION_CATEGORIES
+from safetynet.contracts.report import PROTECTION_CATEGORIES, Category
 from safetynet.intake.domain import kpis
 from safetynet.policy.repeat_window import REPEAT_WINDOW
 from safetynet.policy.sla import DISPATCH_TARGET
@@ -34,14 +35,26 @@ WITH p AS MATERIALIZED (
     -- at acceptance; the SLA's state (open when none) and completion time
     SELECT r.report_id, r.received_at, r.agency_type, r.categories, r.risk_level,
            r.due_at AS due, r.sla_state AS state, r.closed_at AS closed,
-           EXISTS (SELECT 1 FROM jsonb_array_elements_text(r.categories) AS c
-                   WHERE c = ANY(:protection)) AS protection,
+           r.categories ?| :protection AS protection,  -- any of its (top-level) categories
            r.categories @> '["vulnerable_family"]'::jsonb AS vulnerable
     FROM intake.intake_kpi_reports AS r
     WHERE r.county = :county AND r.received_at >= :start AND r.received_at < :end
+), linked AS (
+    -- the re-report links the write path keeps (migration p10a2kpilink), within each rule's
+    -- window (below): one join of the period's reports with the links, no probe per report
+    SELECT k.report_id,
+           bool_or(k.rule = 'protection_rereport' AND k.linked_received_at < :end
+                   AND k.linked_at < p.received_at AND p.received_at - k.linked_at < :repeat_window) AS rereport,
+           bool_or(k.rule = 'vulnerable_to_protection'
+                   AND k.linked_received_at > :start AND k.linked_received_at < :naming_before
+                   AND p.received_at < k.linked_at AND k.linked_at - p.received_at < :vulnerable_window) AS named
+    FROM p JOIN intake.intake_kpi_links AS k ON k.report_id = p.report_id
+    GROUP BY k.report_id
 ), d AS (
     -- KpiReport.dispatched_at: the completion time; a met SLA without one, its deadline
-    SELECT p.*, coalesce(closed, CASE WHEN state = 'met' THEN due END) AS dispatched FROM p
+    SELECT p.*, coalesce(closed, CASE WHEN state = 'met' THEN due END) AS dispatched,
+           coalesce(l.rereport, false) AS rereport, coalesce(l.named, false) AS named
+    FROM p LEFT JOIN linked AS l ON l.report_id = p.report_id
 )
 SELECT
     count(*) AS reports,
@@ -55,12 +68,7 @@ SELECT
     -- never a follow-up of a long-term care household (domain/follow_ups.py): a referral
     -- of another report naming a subject, placed strictly before and not closed by then
     count(*) FILTER (WHERE protection) AS protection_denominator,
-    count(*) FILTER (WHERE protection AND EXISTS (
-        -- kept by the write path (migration p10a2kpilink): the closures within the window
-        SELECT 1 FROM intake.intake_kpi_links AS k
-        WHERE k.report_id = d.report_id AND k.rule = 'protection_rereport' AND k.linked_received_at < :end
-          AND k.linked_at < d.received_at AND d.received_at - k.linked_at < :repeat_window
-    ) AND NOT EXISTS (
+    count(*) FILTER (WHERE protection AND rereport AND NOT EXISTS (
         -- evaluated after the link (AND in a FILTER is evaluated in order): only re-reports
         SELECT 1
         FROM intake.intake_subject_index AS s1
@@ -74,19 +82,15 @@ SELECT
     -- received strictly later and less than the window later
     count(*) FILTER (WHERE vulnerable) AS vulnerable_denominator,
     count(*) FILTER (WHERE vulnerable AND received_at + :vulnerable_window > :now) AS vulnerable_window_open,
-    count(*) FILTER (WHERE vulnerable AND EXISTS (
-        SELECT 1 FROM intake.intake_kpi_links AS k
-        WHERE k.report_id = d.report_id AND k.rule = 'vulnerable_to_protection'
-          AND k.linked_received_at > :start AND k.linked_received_at < :naming_before
-          AND d.received_at < k.linked_at AND k.linked_at - d.received_at < :vulnerable_window
-    )) AS vulnerable_numerator,
+    count(*) FILTER (WHERE vulnerable AND named) AS vulnerable_numerator,
     -- counts: a report once in each of its categories; by source; by risk (or unscreened)
+    -- the known categories in the same pass (a report keeps each once: intake_kpi_reports);
+    -- any other category a row holds, from the rows that hold one
+    jsonb_build_object(BY_KNOWN_CATEGORY) AS by_category,
     (SELECT coalesce(jsonb_object_agg(c, n), '{}') FROM (
-        -- each report's categories made distinct where they are: a hash aggregate, no sort
-        SELECT c, count(*) AS n
-        FROM p CROSS JOIN LATERAL (SELECT DISTINCT c FROM jsonb_array_elements_text(p.categories) AS c) AS cs
-        GROUP BY c
-    ) AS x) AS by_category,
+        SELECT c, count(*) AS n FROM p, jsonb_array_elements_text(p.categories) AS c
+        WHERE NOT p.categories <@ KNOWN_CATEGORIES AND NOT to_jsonb(c) <@ KNOWN_CATEGORIES GROUP BY c
+    ) AS x) AS by_other_category,
     (SELECT coalesce(jsonb_object_agg(agency_type, n), '{}') FROM (
         SELECT agency_type, count(*) AS n FROM p GROUP BY agency_type
     ) AS x) AS by_source,
@@ -95,6 +99,11 @@ SELECT
     ) AS x) AS by_risk
 FROM d
 """
+
+_KNOWN_CATEGORIES = get_args(Category)  # identifiers of our own: written into the statement
+_PERIOD_SQL = _PERIOD_SQL.replace(
+    "BY_KNOWN_CATEGORY", ", ".join(f"'{c}', count(*) FILTER (WHERE categories ? '{c}')" for c in _KNOWN_CATEGORIES)
+).replace("KNOWN_CATEGORIES", "'" + json.dumps(list(_KNOWN_CATEGORIES)) + "'::jsonb")
 
 _PERIOD = text(_PERIOD_SQL).bindparams(
     bindparam("protection", type_=ARRAY(String)),
@@ -138,8 +147,14 @@ async def county_indicators(
         )
     ).one()
     counts = kpis.counts([])  # every known value listed, at 0
-    for name, found in (("by_category", row.by_category), ("by_source", row.by_source), ("by_risk_level", row.by_risk)):
-        counts[name].update(_counts(found))  # type: ignore[literal-required]
+    found_counts = (
+        ("by_category", row.by_category),
+        ("by_category", row.by_other_category),
+        ("by_source", row.by_source),
+        ("by_risk_level", row.by_risk),
+    )
+    for name, found in found_counts:
+        counts[name].update(_counts(found))  # type: ignore[literal-required]  # names from the loop's literal tuple
     return {
         "reports": row.reports,
         "dispatch_within_24h": kpis.Rate(
