@@ -17,6 +17,7 @@ from safetynet.intake.entrypoints.console import (
     pages,
     phone_report,
     rule_replays,
+    sign_in,
     unit_forms,
     unit_inbox,
 )
@@ -27,6 +28,7 @@ from safetynet.intake.entrypoints.console.templating import STATIC
 def install(app: FastAPI) -> None:
     """Add the console's routes, static files, error pages and security headers to `app`."""
     app.include_router(phone_report.router)  # before pages: /reports/new is not a report id
+    app.include_router(sign_in.router)
     app.include_router(pages.router)
     app.include_router(outcomes.router)  # /console/kpis/outcomes, the learning KPIs (issue 13)
     app.include_router(rule_replays.router)  # /console/rules, supervisors try a rule version (issue 13)

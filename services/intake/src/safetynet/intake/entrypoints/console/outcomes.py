@@ -15,7 +15,7 @@ from safetynet.intake.domain.outcome_kpis import NO_RULE, OutcomeFigures
 from safetynet.intake.entrypoints.api.deps import Context
 from safetynet.intake.entrypoints.console import labels
 from safetynet.intake.entrypoints.console.auth import PageStaff
-from safetynet.intake.entrypoints.console.pages import _parse_date
+from safetynet.intake.entrypoints.console.pages import parse_date
 from safetynet.intake.entrypoints.console.present import Units
 from safetynet.intake.entrypoints.console.templating import render
 from safetynet.intake.service_layer.outcome_kpis import county_outcome_kpis
@@ -123,8 +123,8 @@ def group_names(key: str, groups: dict[str, OutcomeFigures], units: Units) -> di
 async def outcomes_page(request: Request, ctx: Context, staff: PageStaff) -> Response:
     now = datetime.now(UTC)
     today = now.astimezone(TAIPEI).date()
-    first = _parse_date(request.query_params.get("from")) or today.replace(day=1)
-    last = _parse_date(request.query_params.get("to")) or today
+    first = parse_date(request.query_params.get("from")) or today.replace(day=1)
+    last = parse_date(request.query_params.get("to")) or today
     problems = kpi_rules.period_problems(first, last)
     county = staff.principal.county
     k = None if problems else await county_outcome_kpis(county=county, first=first, last=last, now=now, uow=ctx.uow())

@@ -20,7 +20,7 @@ from safetynet.contracts.report import TAIPEI
 from safetynet.intake.domain import kpis as kpi_rules
 from safetynet.intake.entrypoints.api.deps import Context
 from safetynet.intake.entrypoints.console.auth import FormStaff, PageStaff, Staff
-from safetynet.intake.entrypoints.console.pages import _parse_date
+from safetynet.intake.entrypoints.console.pages import parse_date
 from safetynet.intake.entrypoints.console.present import Units
 from safetynet.intake.entrypoints.console.templating import render
 from safetynet.intake.service_layer import rule_replays
@@ -122,7 +122,7 @@ def _read(form: dict[str, str]) -> tuple[dict[str, Any] | None, date | None, dat
                 candidate = parsed
             else:
                 errors["candidate"] = "必須是 JSON 物件 Must be a JSON object"
-    first, last = _parse_date(form["from"]), _parse_date(form["to"])
+    first, last = parse_date(form["from"]), parse_date(form["to"])
     for name, day in (("from", first), ("to", last)):
         if day is None:
             errors[name] = "請輸入日期 YYYY-MM-DD A date is needed"
