@@ -28,17 +28,19 @@ def screened_score(report: ScreeningInput, rules: RuleSet) -> Bsrs5 | None:
     return report.indicators.bsrs5
 
 
-def orange_codes(report: ScreeningInput, rules: RuleSet) -> list[str]:
-    """Risk conditions of rule 3: the suicide item (as suicide ideation) and a severe total."""
-    score = screened_score(report, rules)
-    if score is None:
-        return []
+def _orange_conditions(score: Bsrs5) -> list[str]:
     held: list[str] = []
     if score.suicide >= SUICIDE_ITEM_FROM:
         held.append(r.BSRS5_SUICIDE)
     if score.total >= SEVERE_FROM:
         held.append(r.BSRS5_SEVERE)
-    return rules.keep_enabled(held)
+    return held
+
+
+def orange_codes(report: ScreeningInput, rules: RuleSet) -> list[str]:
+    """Risk conditions of rule 3: the suicide item (as suicide ideation) and a severe total."""
+    score = screened_score(report, rules)
+    return [] if score is None else rules.keep_enabled(_orange_conditions(score))
 
 
 def mental_health_codes(report: ScreeningInput, rules: RuleSet) -> list[str]:
@@ -46,12 +48,8 @@ def mental_health_codes(report: ScreeningInput, rules: RuleSet) -> list[str]:
     score = screened_score(report, rules)
     if score is None:
         return []
-    held: list[str] = []
-    if score.suicide >= SUICIDE_ITEM_FROM:
-        held.append(r.BSRS5_SUICIDE)
-    if score.total >= SEVERE_FROM:
-        held.append(r.BSRS5_SEVERE)
-    elif score.total >= MODERATE_FROM:
+    held = _orange_conditions(score)  # each of them also asks for mental health
+    if MODERATE_FROM <= score.total < SEVERE_FROM:
         held.append(r.BSRS5_MODERATE)
     return held  # destinations.add() checks each is enabled
 

@@ -23,10 +23,13 @@ router = APIRouter(tags=["kpis"])
 
 DispatchStaff = Annotated[Principal, Depends(require_role("dispatcher", "supervisor"))]
 County = Annotated[str, Query(min_length=1, max_length=20, description="A configured county, the key's own")]
+# A period's bounds as given; `checked_period` names the one that is wrong.
+FirstDay = Annotated[str, Query(alias="from", description="First Taipei date, YYYY-MM-DD")]
+LastDay = Annotated[str, Query(alias="to", description="Last Taipei date (inclusive)")]
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
-_RESPONSES: dict[int | str, dict[str, Any]] = {
+RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "No or unknown key"},
     403: {"description": "Not a dispatcher or supervisor key, or another county's"},
     422: {"description": "Bad parameter: `detail` names it in `loc`"},
@@ -75,7 +78,7 @@ def _date(value: str) -> date | None:
     "/v1/kpis",
     operation_id="get_kpis",
     summary="Supervisor: the programme's indicators for a county and period",
-    responses=_RESPONSES,
+    responses=RESPONSES,
     response_model=dict[str, Any],  # the document's schema as before; the annotation below is the exact shape
 )
 async def get_kpis(
@@ -83,8 +86,8 @@ async def get_kpis(
     principal: DispatchStaff,
     county: County,
     now: Now,
-    first: Annotated[str, Query(alias="from", description="First Taipei date, YYYY-MM-DD")],
-    last: Annotated[str, Query(alias="to", description="Last Taipei date (inclusive)")],
+    first: FirstDay,
+    last: LastDay,
 ) -> service.CountyKpis:
     """Over reports received from `from` 00:00 to the end of `to`, Asia/Taipei; a period
     spans at most 366 days. Each rate has `numerator`, `denominator` and `rate` (null
@@ -98,7 +101,7 @@ async def get_kpis(
     "/v1/high-danger",
     operation_id="list_high_danger_reports",
     summary="Dispatcher: reports with TIPVDA 8+ of a month, for the network meeting",
-    responses={**_RESPONSES, 200: {"content": {"application/json": {}, "text/csv": {}}}},
+    responses={**RESPONSES, 200: {"content": {"application/json": {}, "text/csv": {}}}},
 )
 async def get_high_danger(
     ctx: Context,

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from safetynet.intake.domain import kpis
 from safetynet.intake.entrypoints.api.deps import Context
-from safetynet.intake.entrypoints.api.kpis import _MONTH, _RESPONSES, NO_STORE, County, DispatchStaff, own_county
+from safetynet.intake.entrypoints.api.kpis import _MONTH, NO_STORE, RESPONSES, County, DispatchStaff, own_county
 from safetynet.intake.entrypoints.api.kpis import _unprocessable as unprocessable
 from safetynet.intake.service_layer.early_intervention import network_meeting
 
@@ -33,7 +33,7 @@ def checked_month(month: str) -> tuple[int, int]:
     "/v1/network-meeting",
     operation_id="list_network_meeting_reports",
     summary="Dispatcher: the month's early-intervention cases (檢警早期介入) and their notice times",
-    responses=_RESPONSES,
+    responses=RESPONSES,
 )
 async def get_network_meeting(
     ctx: Context,

@@ -2,12 +2,21 @@
 suspected-mental-illness acceptance, the time to acknowledge) of a county and period,
 for its dispatch staff. Same roles, county scoping and period rules as GET /v1/kpis."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from safetynet.intake.entrypoints.api.deps import Context
-from safetynet.intake.entrypoints.api.kpis import _RESPONSES, County, DispatchStaff, Now, checked_period, own_county
+from safetynet.intake.entrypoints.api.kpis import (
+    RESPONSES,
+    County,
+    DispatchStaff,
+    FirstDay,
+    LastDay,
+    Now,
+    checked_period,
+    own_county,
+)
 from safetynet.intake.service_layer import outcome_kpis as service
 
 router = APIRouter(tags=["kpis"])
@@ -17,7 +26,7 @@ router = APIRouter(tags=["kpis"])
     "/v1/kpis/outcomes",
     operation_id="get_outcome_kpis",
     summary="Supervisor: what the units did with the referrals (opening and rejection rates, per rule)",
-    responses=_RESPONSES,
+    responses=RESPONSES,
     response_model=dict[str, Any],  # the document's schema stays open; the annotation below is the exact shape
 )
 async def get_outcome_kpis(
@@ -25,8 +34,8 @@ async def get_outcome_kpis(
     principal: DispatchStaff,
     county: County,
     now: Now,
-    first: Annotated[str, Query(alias="from", description="First Taipei date, YYYY-MM-DD")],
-    last: Annotated[str, Query(alias="to", description="Last Taipei date (inclusive)")],
+    first: FirstDay,
+    last: LastDay,
 ) -> service.CountyOutcomeKpis:
     """Over the referrals of reports received from `from` 00:00 to the end of `to`,
     Asia/Taipei (at most 366 days), with their outcomes as of now. `overall`, then the
