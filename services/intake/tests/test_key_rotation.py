@@ -46,7 +46,7 @@ async def insert_legacy(engine: Any, body: dict[str, Any], report_id: str, like:
     async with IntakeUnitOfWork(engine) as uow:
         values = {k: v for k, v in like.items() if k not in (*SEALED_COLUMNS, "pseudonymised_at")}
         await uow.session.execute(orm.reports.insert().values(**{**values, "report_id": report_id, "submission": body}))
-        await uow.views.save(ReportView.received(report_id, sla_due_at=like["sla_due_at"]), new=True)
+        await uow.views.add(ReportView.received(report_id, sla_due_at=like["sla_due_at"]), county=like["county"])
         await uow.commit()
 
 

@@ -14,6 +14,8 @@ from safetynet.contracts import topics
 from safetynet.contracts.envelope import Envelope
 from safetynet.intake.adapters import orm
 from safetynet.intake.adapters.crypto import ReportCipher
+from safetynet.intake.adapters.key_cache import KeyCache
+from safetynet.intake.adapters.key_listener import KeyRevocationListener
 from safetynet.intake.context import IntakeContext
 from safetynet.intake.domain.audit import AuditKey
 from safetynet.intake.entrypoints.app import create_app
@@ -36,11 +38,16 @@ def bootstrap(
     relay = OutboxRelay(engine, orm.outbox, broker)
     cipher = ReportCipher(settings.key_ring_keys())
     audit_key = AuditKey(settings.audit_key.get_secret_value().encode())
+    # API keys are cached only where revocations can be heard at once (PostgreSQL's NOTIFY);
+    # on SQLite `safetynet keys revoke` runs in another process that nothing would tell.
+    key_cache = KeyCache() if engine.dialect.name == "postgresql" else None
     context = IntakeContext(
         settings=settings,
         engine=engine,
         directory=directory,
-        uow=lambda: IntakeUnitOfWork(engine, on_commit=relay.wake, cipher=cipher, audit_key=audit_key),
+        uow=lambda: IntakeUnitOfWork(
+            engine, on_commit=relay.wake, cipher=cipher, audit_key=audit_key, key_cache=key_cache
+        ),
         wake_relay=relay.wake,
     )
     loop = ConsumerLoop(
@@ -56,7 +63,7 @@ def bootstrap(
         schema=orm.SCHEMA,
         metadata=orm.metadata,
         migrations=MIGRATIONS,
-        loops=[loop],
+        loops=[loop] if key_cache is None else [loop, KeyRevocationListener(engine, key_cache)],
         relay=relay,
         app=create_app(context),
     )

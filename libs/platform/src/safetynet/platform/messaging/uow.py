@@ -16,6 +16,7 @@ work emit are written to the outbox in one statement just before the batch commi
 the order they were emitted. Same rows, same transaction, fewer round trips.
 """
 
+import contextlib
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Any
@@ -24,7 +25,8 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from safetynet.contracts.envelope import Envelope
-from safetynet.platform.messaging.outbox import claim, claim_many, enqueue, outbox_row
+from safetynet.platform.messaging.deferred import DeferredRows
+from safetynet.platform.messaging.outbox import claim, claim_many, outbox_row
 
 
 class BatchTransaction:
@@ -38,8 +40,8 @@ class BatchTransaction:
         self._after_commit: list[Callable[[], None]] = []
         self._event_ids = set(event_ids)
         self._new: dict[Table, set[str]] = {}  # per inbox: the batch's events not seen before
-        # Rows written just before the batch commits, one executemany per table, in order.
-        self._deferred: dict[Table, list[dict[str, Any]]] = {}
+        # Rows written just before the batch commits, in one statement, in order.
+        self._deferred = DeferredRows()
 
     async def __aenter__(self) -> "BatchTransaction":
         self.connection = await self.engine.connect()
@@ -72,19 +74,21 @@ class BatchTransaction:
         return False
 
     def insert_later(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-        self._deferred.setdefault(table, []).extend(rows)
+        self._deferred.add(table, rows)
 
     async def commit(self) -> None:
         assert self.connection is not None
-        for table, rows in self._deferred.items():
-            await self.connection.execute(table.insert(), rows)
-        self._deferred.clear()
+        await self._deferred.write(self.connection)
         await self.connection.commit()
         for callback in self._after_commit:
             callback()
 
 
 _current_batch: ContextVar[BatchTransaction | None] = ContextVar("safetynet_batch_transaction", default=None)
+# The lone unit of work's connection and the rows it writes at commit (see insert_soon).
+_current_lone: ContextVar[tuple[AsyncConnection, DeferredRows] | None] = ContextVar(
+    "safetynet_lone_unit_of_work", default=None
+)
 
 
 class SqlUnitOfWork:
@@ -99,6 +103,7 @@ class SqlUnitOfWork:
         self._batch: BatchTransaction | None = None
         self._kept = False  # in a batch: commit() was called
         self._duplicate = False  # in a batch: the event was handled before; nothing to keep
+        self._deferred = DeferredRows()  # alone: the rows written at commit (insert_soon)
         # Core statements on a connection: repositories use execute() and scalar() only,
         # and an ORM session would add its bookkeeping to every statement.
         self.session: AsyncConnection
@@ -112,6 +117,8 @@ class SqlUnitOfWork:
         else:
             self._batch = None
             self.session = await self._engine.connect()
+            self._deferred = DeferredRows()
+            self._lone_token = _current_lone.set((self.session, self._deferred))
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -121,6 +128,9 @@ class SqlUnitOfWork:
             if exc[0] is not None or not (self._kept or self._duplicate):
                 self._batch.tainted = True
             return
+        with contextlib.suppress(ValueError):  # left in another context than entered: nothing to undo
+            _current_lone.reset(self._lone_token)
+        self._deferred.clear()
         try:
             await self.session.rollback()  # a no-op after commit(); undoes anything not committed
         finally:
@@ -130,6 +140,7 @@ class SqlUnitOfWork:
         if self._batch is not None:
             self._kept = True
         else:
+            await self._deferred.write(self.session)
             await self.session.commit()
         if self._emitted:
             self.after_commit(self._on_commit)  # wake the relay now instead of at its next poll
@@ -145,6 +156,7 @@ class SqlUnitOfWork:
         if self._batch is not None:
             self._batch.tainted = True
             return
+        self._deferred.clear()
         await self.session.rollback()
 
     async def claim(self, event_id: str) -> bool:
@@ -157,21 +169,23 @@ class SqlUnitOfWork:
         return claimed
 
     async def emit(self, topic: str, envelope: Envelope) -> None:
-        if self._batch is not None:
-            self._batch.insert_later(self._outbox, [outbox_row(topic, envelope)])
-        else:
-            await enqueue(self.session, self._outbox, topic, envelope)
+        await insert_soon(self.session, self._outbox, [outbox_row(topic, envelope)])
         self._emitted = True
 
 
 async def insert_soon(session: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert `rows` in the transaction of `session`: at once, or, inside a consumer batch,
-    with the batch's other rows for `table` in one statement just before it commits. For
-    rows nothing reads back before the commit (a timeline, a history)."""
+    """Insert `rows` in the transaction of `session` when it commits, with every other
+    deferred row of the unit of work (or of the consumer batch) in one statement
+    (deferred.py). For rows nothing reads back before the commit: events, a timeline, a
+    new report. Outside any unit of work, at once."""
     if not rows:
         return
     batch = _current_batch.get()
     if batch is not None and batch.connection is session:
         batch.insert_later(table, rows)
+        return
+    lone = _current_lone.get()
+    if lone is not None and lone[0] is session:
+        lone[1].add(table, rows)
         return
     await session.execute(table.insert(), list(rows))

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from safetynet.intake.adapters import orm
 from safetynet.intake.adapters.case_links import read_case_links
 from safetynet.intake.adapters.crypto import SEALED_COLUMNS, ReportCipher
+from safetynet.intake.adapters.key_cache import LiveKey
+from safetynet.intake.adapters.key_listener import announce_revocation
 from safetynet.intake.domain.access import Principal, ReportOwnership, StoredKey
 from safetynet.intake.domain.case_links import CaseLinks
 from safetynet.intake.domain.listing import list_columns
@@ -35,6 +37,7 @@ def _live_key(match: Any) -> Any:
 
 _LIVE_KEY_BY_HASH = _live_key(orm.api_keys.c.key_hash == bindparam("key_hash"))
 _LIVE_KEY_BY_ID = _live_key(orm.api_keys.c.key_id == bindparam("key_id"))
+_LIVE_KEY_AND_EXPIRY_BY_HASH = _LIVE_KEY_BY_HASH.add_columns(orm.api_keys.c.expires_at)  # for the key cache
 _SUBJECTS_SEEN = (
     select(orm.subject_index.c.subject_hash)
     .distinct()
@@ -52,9 +55,6 @@ _VIEW_WITH_RECEIVED_AT = (
     .join(orm.reports, orm.reports.c.report_id == orm.report_views.c.report_id)
     .where(orm.report_views.c.report_id == bindparam("report_id"))
 )
-_ADD_VIEW = orm.report_views.insert().values(
-    county=select(orm.reports.c.county).where(orm.reports.c.report_id == bindparam("view_report_id")).scalar_subquery()
-)
 _SAVE_VIEW = orm.report_views.update().where(orm.report_views.c.report_id == bindparam("view_report_id"))
 
 
@@ -71,6 +71,16 @@ class KeyRepository:
     async def by_hash(self, key_hash: str) -> Principal | None:
         row = (await self._session.execute(_LIVE_KEY_BY_HASH, {"key_hash": key_hash, "now": datetime.now(UTC)})).first()
         return Principal(**row._mapping) if row else None
+
+    async def live_by_hash(self, key_hash: str) -> LiveKey | None:
+        """A live key's principal and when it expires: what the key cache keeps."""
+        row = (
+            await self._session.execute(_LIVE_KEY_AND_EXPIRY_BY_HASH, {"key_hash": key_hash, "now": datetime.now(UTC)})
+        ).first()
+        if row is None:
+            return None
+        *principal, expires_at = row
+        return Principal(*principal), expires_at
 
     async def by_id(self, key_id: str) -> Principal | None:
         """The principal of a live key by its id: console sessions keep the id, never the secret."""
@@ -105,6 +115,8 @@ class KeyRepository:
         result = await self._session.execute(
             orm.api_keys.update().where(t.key_id == key_id, t.revoked_at.is_(None)).values(revoked_at=at)
         )
+        if result.rowcount:
+            await announce_revocation(self._session, key_id)  # every process's key cache, on commit
         return bool(result.rowcount)
 
 
@@ -149,13 +161,14 @@ class ReportRepository:
     async def add(self, *, report: NewReport, subject_hashes: Iterable[str]) -> None:
         """Store a report; its `submission`'s personal part is sealed, never stored readable."""
         sealed = self.cipher.seal(report["report_id"], report["submission"])
-        await self._session.execute(orm.reports.insert(), dict(**{**report, **sealed}))
+        # Written at commit with the view, timeline and event (one round trip): nothing
+        # in the accepting transaction reads them back.
+        await insert_soon(self._session, orm.reports, [dict(**{**report, **sealed})])
         rows = [
             dict(subject_hash=h, report_id=report["report_id"], received_at=report["received_at"])
             for h in sorted(set(subject_hashes))
         ]
-        if rows:
-            await self._session.execute(orm.subject_index.insert(), rows)
+        await insert_soon(self._session, orm.subject_index, rows)
 
     async def get(self, report_id: str, *, personal: bool = True) -> StoredReport | None:
         """The report with its whole submission (`personal`), or only its non-personal
@@ -257,14 +270,15 @@ class ViewRepository:
         received_at = values.pop("received_at")
         return ReportView(**values), received_at
 
-    async def save(self, view: ReportView, *, new: bool = False) -> None:
-        """The view, with the lists' columns derived from it in the same statement; a new
-        one takes its report's county (stored just before, in the same transaction)."""
+    async def save(self, view: ReportView) -> None:
+        """The view, with the lists' columns derived from it in the same statement."""
         values = {**asdict(view), **list_columns(view), "updated_at": datetime.now(UTC)}
-        if new:
-            await self._session.execute(_ADD_VIEW, {**values, "view_report_id": view.report_id})
-        else:
-            await self._session.execute(_SAVE_VIEW, {**values, "view_report_id": view.report_id})
+        await self._session.execute(_SAVE_VIEW, {**values, "view_report_id": view.report_id})
+
+    async def add(self, view: ReportView, *, county: str) -> None:
+        """A new report's view, written at commit with the report (see ReportRepository.add)."""
+        values = {**asdict(view), **list_columns(view), "updated_at": datetime.now(UTC), "county": county}
+        await insert_soon(self._session, orm.report_views, [values])
 
     async def index_referrals(self, report_id: str, referrals: list[Referral]) -> None:
         """Remember which report and unit each referral belongs to (idempotent)."""

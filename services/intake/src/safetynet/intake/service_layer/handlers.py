@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from safetynet.contracts import topics
 from safetynet.contracts.report import ReportSubmission
 from safetynet.intake.adapters.contracts import accepted_body, report_received, stored_submission, subject_hashes
+from safetynet.intake.adapters.key_cache import LiveKey, cached_live_key
 from safetynet.intake.domain.access import Principal, Role, can_read
 from safetynet.intake.domain.audit import Actor, personal_fields
 from safetynet.intake.domain.case_links import CaseLinks
@@ -94,9 +95,17 @@ async def create_key(
 
 
 async def authenticate(*, secret: str, uow: IntakeUnitOfWork) -> Principal | None:
-    """The principal behind a bearer secret, if the key exists and is not revoked."""
-    async with uow:
-        return await uow.keys.by_hash(hash_secret(secret))
+    """The principal behind a bearer secret, if the key exists and is neither revoked nor
+    expired: from this process's key cache when it has one (adapters/key_cache.py)."""
+    if uow.key_cache is None:
+        async with uow:
+            return await uow.keys.by_hash(hash_secret(secret))
+
+    async def load(key_hash: str) -> LiveKey | None:
+        async with uow:
+            return await uow.keys.live_by_hash(key_hash)
+
+    return await cached_live_key(uow.key_cache, hash_secret(secret), load)
 
 
 async def accept_report(
@@ -170,7 +179,7 @@ async def _accept(
             ),
             subject_hashes=known,
         )
-        await uow.views.save(ReportView.received(report_id, sla_due_at=sla_due_at), new=True)
+        await uow.views.add(ReportView.received(report_id, sla_due_at=sla_due_at), county=submission.county)
         await uow.views.add_timeline(
             report_id=report_id,
             event_id=report_id,

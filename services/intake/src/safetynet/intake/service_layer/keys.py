@@ -54,6 +54,7 @@ async def revoke_key(*, key_id: str, uow: IntakeUnitOfWork, operator: Actor = au
             ],
         )
         await uow.commit()
+    uow.forget_key(key_id)  # this process at once; the others on the NOTIFY sent with it
     return revoked
 
 
@@ -106,6 +107,7 @@ async def rotate_key(
             ],
         )
         await uow.commit()
+    uow.forget_key(key_id)  # as for revoke_key
     return Rotated(old=old, new=new, secret=secret, expires_at=expires_at)
 
 

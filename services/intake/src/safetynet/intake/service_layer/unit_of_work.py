@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from safetynet.intake.adapters import orm
 from safetynet.intake.adapters.audit_repository import AuditRepository
 from safetynet.intake.adapters.crypto import ReportCipher
+from safetynet.intake.adapters.key_cache import KeyCache
 from safetynet.intake.adapters.privacy import PrivacyRepository
 from safetynet.intake.adapters.repository import (
     IdempotencyRepository,
@@ -37,11 +38,19 @@ class IntakeUnitOfWork(SqlUnitOfWork):
         on_commit: Callable[[], None] = lambda: None,
         cipher: ReportCipher | None = None,
         audit_key: AuditKey = DEV_AUDIT_KEY,
+        key_cache: KeyCache | None = None,
     ):
         # No cipher (minting keys): any read or write of a report's personal data fails.
         super().__init__(engine, outbox=orm.outbox, inbox=orm.inbox, on_commit=on_commit)
         self.cipher = cipher
         self.audit_key = audit_key  # SAFETYNET_AUDIT_KEY (the development one by default)
+        self.key_cache = key_cache  # this process's cache of live keys (PostgreSQL only; None: none)
+
+    def forget_key(self, key_id: str) -> None:
+        """A committed revocation, in this process's key cache at once (other processes
+        hear of it through the NOTIFY the revocation sent)."""
+        if self.key_cache is not None:
+            self.key_cache.forget(key_id)
 
     async def __aenter__(self) -> "IntakeUnitOfWork":
         await super().__aenter__()

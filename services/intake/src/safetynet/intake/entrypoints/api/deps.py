@@ -3,8 +3,8 @@ authenticated principal and the ids in paths. The container is safetynet.intake.
 authentication is entrypoints/authentication.py."""
 
 import re
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
@@ -13,7 +13,9 @@ from safetynet.intake.domain.access import Principal, Role
 from safetynet.intake.entrypoints.authentication import current_principal
 
 
-def get_context(request: Request) -> IntakeContext:
+# Every dependency is `async def`: FastAPI runs a plain `def` one in a worker thread,
+# and that hop cost more CPU than the whole of what these do.
+async def get_context(request: Request) -> IntakeContext:
     ctx: IntakeContext = request.app.state.intake  # app.state is untyped; create_app sets it
     return ctx
 
@@ -22,8 +24,8 @@ Context = Annotated[IntakeContext, Depends(get_context)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_role(*roles: Role) -> Callable[[Principal], Principal]:
-    def check(principal: CurrentPrincipal) -> Principal:
+def require_role(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in roles:
             raise HTTPException(403, f"this action needs a key of role {' or '.join(roles)}")
         return principal
@@ -39,13 +41,13 @@ AgencyPrincipal = Annotated[Principal, Depends(require_role("agency"))]
 _ID_SHAPE = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
-def _report_id(report_id: str) -> str:
+async def _report_id(report_id: str) -> str:
     if not _ID_SHAPE.fullmatch(report_id):
         raise HTTPException(404, "no such report")
     return report_id
 
 
-def _referral_id(referral_id: str) -> str:
+async def _referral_id(referral_id: str) -> str:
     if not _ID_SHAPE.fullmatch(referral_id):
         raise HTTPException(404, "no such referral")
     return referral_id

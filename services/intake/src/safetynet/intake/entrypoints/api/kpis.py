@@ -37,7 +37,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     """The time the KPIs are computed at (tests override this dependency)."""
     return datetime.now(UTC)
 
