@@ -42,7 +42,7 @@ import asyncpg
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 
-from bench import history, mix, otlp_sink, phases
+from bench import history, keys, mix, otlp_sink, phases
 from bench.cpu import CpuMeter, machine_busy, postgres_backends, process_cpu
 from bench.kafka import (
     PrivateBroker,
@@ -239,16 +239,19 @@ class Pipeline:
                 hash_key=self.cluster.env["SAFETYNET_SUBJECT_HASH_KEY"],
                 audit_key=self.cluster.env["SAFETYNET_AUDIT_KEY"],
             )
+        # Keys are minted in one child process, while the services start (bench/keys.py).
+        specs = [
+            {"role": "agency", "name": f"bench-{t}", "county": "苗栗縣", "agency_type": t} for t in mix.AGENCY_TYPES
+        ]
+        specs += [{"role": "dispatcher", "name": f"bench-{c}", "county": c} for c in mix.COUNTY_WEIGHTS]
+        minting = keys.start(specs, self.cluster.env)
         self.start_service("intake")
         self.start_pipeline()
-        for agency_type in mix.AGENCY_TYPES:
-            self.agency[agency_type] = self.cluster.key(
-                "--role", "agency", "--name", f"bench-{agency_type}", "--county", "苗栗縣", "--agency-type", agency_type
-            )
-        for county in mix.COUNTY_WEIGHTS:
-            self.dispatchers[county] = self.cluster.key(
-                "--role", "dispatcher", "--name", f"bench-{county}", "--county", county
-            )
+        headers = keys.collect(minting)
+        if len(headers) != len(specs):
+            raise RuntimeError(f"bench.keys minted {len(headers)} keys of {len(specs)}")
+        self.agency = dict(zip(mix.AGENCY_TYPES, headers[: len(mix.AGENCY_TYPES)], strict=True))
+        self.dispatchers = dict(zip(mix.COUNTY_WEIGHTS, headers[len(mix.AGENCY_TYPES) :], strict=True))
 
     def start_service(self, service: str, replica: str = "") -> None:
         assert self.cluster

@@ -13,6 +13,9 @@ from safetynet.platform.messaging.broker import Headers, Message, Outgoing, next
 
 log = logging.getLogger(__name__)
 
+LINGER_BELOW = 20  # messages
+LINGER_SECONDS = 0.01
+
 
 class KafkaBroker:
     def __init__(self, bootstrap: str, *, client_id: str, partitions: int = 3):
@@ -95,6 +98,14 @@ class KafkaConsumer:
 
     async def getmany(self, timeout_ms: int) -> Sequence[Message]:
         records = await self._consumer.getmany(timeout_ms=timeout_ms)
+        if 0 < sum(len(batch) for batch in records.values()) < LINGER_BELOW:
+            # A few messages: wait a moment for more, so that a steady trickle is handled
+            # in batches (one transaction, one inbox claim and one outbox write per batch)
+            # rather than one transaction per message. Costs at most LINGER_SECONDS of
+            # latency per hop; a backlog (a full fetch) never waits.
+            await asyncio.sleep(LINGER_SECONDS)
+            for tp, batch in (await self._consumer.getmany(timeout_ms=0)).items():
+                records[tp] = [*records.get(tp, []), *batch]  # each partition's order kept
         return [
             Message(
                 topic=r.topic,

@@ -44,9 +44,12 @@ async def project(
             await uow.commit()  # handled: there is nothing to show
             return None
         view, received_at = found
+        indexed = {r["referral_id"] for r in view.referrals}  # indexed when the view first showed them
         if change(view) is not False:
             await uow.views.save(view)
-            await uow.views.index_referrals(envelope.report_id, view.referrals)
+            await uow.views.index_referrals(
+                envelope.report_id, [r for r in view.referrals if r["referral_id"] not in indexed]
+            )
         await uow.views.add_timeline_entries(report_id=envelope.report_id, event_id=envelope.event_id, entries=timeline)
         if then is not None:
             await then(uow, view, received_at)
