@@ -37,7 +37,7 @@ def render(results: dict[str, Any]) -> str:
     rates = ", ".join(f"{r:g}/s" for r in a["rate"])
     lines = [
         f"Measured {results['finished_at']} with `{results['command']}` "
-        f"(commit {m['commit']}; {results['duration_s'] / 60:.0f} min in all).",
+        f"(commit {m['commit']}; {results['duration_s'] / 60:.1f} min in all).",
         "",
         f"**Machine:** {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB, Linux {m['kernel']}; "
         f"Python {m['python']}, PostgreSQL {m['postgresql']}, Kafka {m['kafka']} ({m['java']}); "

@@ -245,39 +245,39 @@ class Pipeline:
         ]
         specs += [{"role": "dispatcher", "name": f"bench-{c}", "county": c} for c in mix.COUNTY_WEIGHTS]
         minting = keys.start(specs, self.cluster.env)
-        self.start_service("intake")
-        self.start_pipeline()
+        self.start_services()
         headers = keys.collect(minting)
         if len(headers) != len(specs):
             raise RuntimeError(f"bench.keys minted {len(headers)} keys of {len(specs)}")
         self.agency = dict(zip(mix.AGENCY_TYPES, headers[: len(mix.AGENCY_TYPES)], strict=True))
         self.dispatchers = dict(zip(mix.COUNTY_WEIGHTS, headers[len(mix.AGENCY_TYPES) :], strict=True))
 
-    def start_service(self, service: str, replica: str = "") -> None:
+    def start_services(self) -> None:
+        """Every service at once, as an orchestrator starts them (the topics' creation
+        tolerates the race), then wait for each to be ready: their start-ups overlap
+        instead of queueing. Registered first, so `stop` ends them all if one fails."""
         assert self.cluster
-        if service not in self.profile:
-            self.cluster.start(service, replica=replica)
-            return
+        names = [("intake", ""), ("screening", "")]
+        names += [("screening", f"-{n}") for n in range(2, self.replicas + 1)]
+        names += [("routing", ""), ("notify", "")]
+        ports = {}
+        for service, replica in names:
+            process, ports[service + replica] = self.launch(service, replica)
+            self.cluster.processes[service + replica] = process
+        for name, port in ports.items():
+            self.cluster.processes[name].wait_http(f"http://127.0.0.1:{port}/readyz", timeout=90)
+
+    def launch(self, service: str, replica: str = "") -> tuple[Process, int]:
+        """`safetynet serve` (under cProfile if asked), not yet ready; (process, port)."""
+        assert self.cluster
         name = service + replica
         port = self.cluster.port if service == "intake" else free_port()
-        process = ProfiledProcess(
-            "serve",
-            service,
-            "--port",
-            str(port),
-            env=self.cluster.env,
-            log=self.workdir / f"{name}.log",
-            profile=self.workdir / f"{name}.prof",
-        )
-        process.wait_http(f"http://127.0.0.1:{port}/readyz")
-        self.cluster.processes[name] = process
-
-    def start_pipeline(self) -> None:
-        for service in PIPELINE_SERVICES:
-            self.start_service(service)
-            if service == "screening":
-                for n in range(2, self.replicas + 1):
-                    self.start_service("screening", replica=f"-{n}")
+        args = ("serve", service, "--port", str(port))
+        log_path = self.workdir / f"{name}.log"
+        if service not in self.profile:
+            return Process(*args, env=self.cluster.env, log=log_path), port
+        profile = self.workdir / f"{name}.prof"
+        return ProfiledProcess(*args, env=self.cluster.env, log=log_path, profile=profile), port
 
     def signal_pipeline(self, sig: int) -> None:
         """SIGSTOP or SIGCONT screening, routing and notify: paused processes use no CPU
@@ -834,8 +834,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--quick",
         action="store_true",
-        help="the short profile (under 5 min): 3p1r only, 20 s per rate, a 20,000-report history, "
-        "no baseline and no Kafka limits; any knob given explicitly still wins",
+        help="the short profile (under 5 min): 3p1r, 10 s per rate, a 5,000-report history and the "
+        "embedded drain, shorter idle, capacity, GET and quiet-wait phases, no baseline and no Kafka "
+        "limits; any knob given explicitly still wins",
     )
     p.add_argument(
         "--rate",
@@ -843,10 +844,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=None,
         help="open-loop reports per second; a comma list runs one phase per rate (default 100,200)",
     )
-    p.add_argument("--seconds", type=float, default=None, help="open-loop duration (default 60; quick 20)")
+    p.add_argument("--seconds", type=float, default=None, help="open-loop duration (default 60; quick 10)")
     p.add_argument("--concurrency", type=int, default=16, help="connections in the capacity phases (default 16)")
-    p.add_argument("--capacity-seconds", type=float, default=None, help="capacity phase duration (default 10; quick 8)")
-    p.add_argument("--idle-seconds", type=float, default=None, help="idle CPU measurement (default 10; quick 5)")
+    p.add_argument("--capacity-seconds", type=float, default=None, help="capacity phase duration (default 10; quick 6)")
+    p.add_argument("--idle-seconds", type=float, default=None, help="idle CPU measurement (default 10; quick 4)")
     p.add_argument(
         "--drain-timeout",
         type=float,
@@ -857,14 +858,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--history",
         type=int,
         default=None,
-        help="earlier reports loaded for the history phase (default 1,000,000; quick 20,000; 0: skip)",
+        help="earlier reports loaded for the history phase (default 1,000,000; quick 5,000; 0: skip)",
     )
     p.add_argument(
-        "--get-seconds", type=float, default=None, help="per endpoint in the GET phase (default 15; quick 8)"
+        "--get-seconds", type=float, default=None, help="per endpoint in the GET phase (default 15; quick 4)"
     )
     p.add_argument("--get-concurrency", type=int, default=4, help="connections in the GET phase (default 4)")
     p.add_argument(
-        "--embedded-reports", type=int, default=None, help="backlog posted to `safetynet dev` (default 2000; quick 600)"
+        "--embedded-reports", type=int, default=None, help="backlog posted to `safetynet dev` (default 2000; quick 400)"
     )
     p.add_argument("--perf-records", type=int, default=200_000, help="ProducerPerformance records (default 200000)")
     p.add_argument("--seed", type=int, default=7)
@@ -882,7 +883,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="before each phase, wait until the machine is less busy than this share (default 0.3)",
     )
     p.add_argument(
-        "--quiet-wait", type=float, default=None, help="... but at most this many seconds (default 120; quick 20)"
+        "--quiet-wait",
+        type=float,
+        default=None,
+        help="... but at most this many seconds (default 120; quick 2: one look, no waiting)",
     )
     p.add_argument(
         "--profile",
@@ -904,15 +908,15 @@ def parse(argv: list[str]) -> argparse.Namespace:
     quick = a.quick
     for name, full, short in (
         ("rate", [100.0, 200.0], [100.0, 200.0]),
-        ("seconds", 60.0, 20.0),
-        ("capacity_seconds", 10.0, 8.0),
-        ("idle_seconds", 10.0, 5.0),
+        ("seconds", 60.0, 10.0),
+        ("capacity_seconds", 10.0, 6.0),
+        ("idle_seconds", 10.0, 4.0),
         ("drain_timeout", 240.0, 60.0),
-        ("history", 1_000_000, 20_000),
-        ("get_seconds", 15.0, 8.0),
-        ("embedded_reports", 2000, 600),
+        ("history", 1_000_000, 5_000),
+        ("get_seconds", 15.0, 4.0),
+        ("embedded_reports", 2000, 400),
         ("only", "baseline,3p1r,kafka,history,embedded", "3p1r,history,embedded"),
-        ("quiet_wait", 120.0, 20.0),
+        ("quiet_wait", 120.0, 2.0),
     ):
         if getattr(a, name) is None:
             setattr(a, name, short if quick else full)

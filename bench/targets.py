@@ -140,7 +140,7 @@ def render_targets(results: dict[str, Any]) -> list[str]:
     minutes = results.get("duration_s", 0) / 60
     quick = results.get("args", {}).get("quick")
     row(
-        "This run's wall time, min" + (" (--quick)" if quick else " (full)"),
+        "This run's wall time, min" + (" (quick)" if quick else " (full)"),
         "< 5" if quick else "< 30",
         f"{minutes:.1f}",
         _verdict(minutes, 5 if quick else 30, at_least=False),

@@ -14,6 +14,7 @@ from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, MetaData, Strin
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from safetynet.platform.driver import Driver
 from safetynet.platform.messaging.deferred import DeferredRows
 from safetynet.platform.messaging.outbox import inbox_table, outbox_table
 from safetynet.platform.messaging.uow import SqlUnitOfWork, insert_soon
@@ -68,7 +69,9 @@ def statements_on(engine: AsyncEngine) -> list[str]:
     return seen
 
 
-async def test_every_table_lands_in_order_with_its_values(engine: AsyncEngine, tables: tuple[Table, ...]) -> None:
+async def test_every_table_lands_in_order_with_its_values(
+    engine: AsyncEngine, tables: tuple[Table, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
     parents, children, outbox, inbox = tables
     at = datetime(2026, 12, 7, 10, 30, tzinfo=UTC)
     parent_rows = [
@@ -78,15 +81,22 @@ async def test_every_table_lands_in_order_with_its_values(engine: AsyncEngine, t
     ]
     child_rows = [{"parent_id": "p2" if n % 2 else "p1", "label": f"c{n}"} for n in range(7)]
     seen = statements_on(engine)
+    on_driver: list[str] = []
+    execute = Driver.execute
+
+    async def counted(self: Driver, sql: str, *args: object) -> int:
+        on_driver.append(sql)
+        return await execute(self, sql, *args)
+
+    monkeypatch.setattr(Driver, "execute", counted)
     async with SqlUnitOfWork(engine, outbox=outbox, inbox=inbox) as uow:
         await insert_soon(uow.session, children, child_rows[:3])  # the child table first: the FK waits
         await insert_soon(uow.session, parents, parent_rows)
         await insert_soon(uow.session, children, child_rows[3:])
-        assert seen == []  # nothing written before the commit
+        assert seen == on_driver == []  # nothing written before the commit
         await uow.commit()
-    inserts = [s for s in seen if s.lstrip().upper().startswith(("INSERT", "WITH"))]
-    if engine.dialect.name == "postgresql":
-        assert len(inserts) == 1  # both tables in one round trip
+    inserts = [s for s in seen + on_driver if s.lstrip().upper().startswith(("INSERT", "WITH"))]
+    assert len(inserts) == (1 if engine.dialect.name == "postgresql" else 2)  # PostgreSQL: one round trip
     async with engine.connect() as conn:
         got_parents = [dict(r._mapping) for r in await conn.execute(select(parents).order_by(parents.c.id))]
         labels = list((await conn.execute(select(children.c.label).order_by(children.c.id))).scalars())

@@ -13,25 +13,25 @@ Constraints and AFTER triggers (foreign keys, the KPI links' statement triggers)
 the end of the statement, when every CTE's rows are in, exactly as if the inserts had
 been separate statements in the same transaction. BEFORE triggers or defaults that read
 another deferred table would not see its rows: tables with those must not be deferred.
+The statement runs on the driver itself (platform/driver.py), in the same transaction.
 On SQLite (embedded, in-process) each table is one executemany.
 """
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, text
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.type_api import _BindProcessorType
-from sqlalchemy.types import NullType
 
+from safetynet.platform.driver import driver_of
 from safetynet.platform.storage import dialect_name
 
 _Shape = tuple[tuple[Table, tuple[str, ...]], ...]
 _Processor = _BindProcessorType[Any] | None
-_STATEMENTS: dict[_Shape, tuple[TextClause, list[list[_Processor]]]] = {}
+_STATEMENTS: dict[_Shape, tuple[str, list[list[_Processor]]]] = {}
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves the constructor unannotated
 
 
@@ -70,35 +70,35 @@ class DeferredRows:
         if prepared is None:
             prepared = _STATEMENTS[shape] = _one_statement(shape, connection.dialect)
         statement, processors = prepared
-        values: dict[str, Any] = {}
+        values: list[Any] = []
         for t, ((_, columns), (_, rows)) in enumerate(zip(shape, groups, strict=True)):
             for c, column in enumerate(columns):
                 process = processors[t][c]
                 # Each value as the column's type would bind it alone (a JSON document
                 # serialized, a timestamp checked for its zone): the array is bound as is.
-                values[f"t{t}c{c}"] = [process(row[column]) if process else row[column] for row in rows]
-        await connection.execute(statement, values)
+                values.append([process(row[column]) if process else row[column] for row in rows])
+        driver = await driver_of(connection)
+        assert driver is not None  # PostgreSQL
+        await driver.execute(statement, *values)
 
 
-def _one_statement(shape: _Shape, dialect: Dialect) -> tuple[TextClause, list[list[_Processor]]]:
-    """`WITH w0 AS (INSERT … SELECT … FROM unnest(:t0c0, …) WITH ORDINALITY …), … SELECT 1`,
+def _one_statement(shape: _Shape, dialect: Dialect) -> tuple[str, list[list[_Processor]]]:
+    """`WITH w0 AS (INSERT … SELECT … FROM unnest($1, …) WITH ORDINALITY …), … SELECT 1`,
     and each column's bind processor."""
     preparer = _PG.identifier_preparer
-    ctes, params, processors = [], [], []
+    ctes, processors, n = [], [], 0
     for t, (table, columns) in enumerate(shape):
         names = ", ".join(preparer.quote(column) for column in columns)
         aliases = ", ".join(f"c{c}" for c in range(len(columns)))
         arrays, table_processors = [], []
-        for c, column in enumerate(columns):
+        for column in columns:
             column_type = table.c[column].type
-            arrays.append(f"CAST(:t{t}c{c} AS {column_type.compile(dialect=_PG)}[])")
-            # No array type on the parameter: SQLAlchemy would read a JSON list value as
-            # one more array dimension. The values are processed one by one instead.
-            params.append(bindparam(f"t{t}c{c}", type_=NullType()))
+            n += 1
+            arrays.append(f"CAST(${n} AS {column_type.compile(dialect=_PG)}[])")
             table_processors.append(column_type.dialect_impl(dialect).bind_processor(dialect))
         processors.append(table_processors)
         ctes.append(
             f"w{t} AS (INSERT INTO {preparer.format_table(table)} ({names}) "
             f"SELECT {aliases} FROM unnest({', '.join(arrays)}) WITH ORDINALITY AS u({aliases}, n) ORDER BY n)"
         )
-    return text(f"WITH {', '.join(ctes)} SELECT 1").bindparams(*params), processors
+    return f"WITH {', '.join(ctes)} SELECT 1", processors

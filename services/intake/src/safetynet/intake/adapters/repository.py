@@ -20,6 +20,7 @@ from safetynet.intake.domain.listing import list_columns
 from safetynet.intake.domain.reports import AcceptedBody, IdempotentReply, NewReport, StoredReport
 from safetynet.intake.domain.timeline import NewEntry, TimelineEntry
 from safetynet.intake.domain.views import Referral, ReportView
+from safetynet.platform import driver
 from safetynet.platform.messaging.uow import insert_soon
 from safetynet.platform.storage import dialect_name, insert_ignoring_conflict
 from safetynet.policy.repeat_window import repeat_window_start
@@ -263,17 +264,18 @@ class ViewRepository:
 
     async def get_with_received_at(self, report_id: str) -> tuple[ReportView, datetime] | None:
         """The view and when its report was received, in one round trip."""
-        row = (await self._session.execute(_VIEW_WITH_RECEIVED_AT, {"report_id": report_id})).first()
-        if row is None:
+        # On the driver: every event the projection handles reads and writes its view.
+        rows = await driver.fetch_all(self._session, _VIEW_WITH_RECEIVED_AT, {"report_id": report_id})
+        if not rows:
             return None
-        values = dict(row._mapping)
+        values = rows[0]
         received_at = values.pop("received_at")
         return ReportView(**values), received_at
 
     async def save(self, view: ReportView) -> None:
         """The view, with the lists' columns derived from it in the same statement."""
         values = {**asdict(view), **list_columns(view), "updated_at": datetime.now(UTC)}
-        await self._session.execute(_SAVE_VIEW, {**values, "view_report_id": view.report_id})
+        await driver.execute(self._session, _SAVE_VIEW, {**values, "view_report_id": view.report_id})
 
     async def add(self, view: ReportView, *, county: str) -> None:
         """A new report's view, written at commit with the report (see ReportRepository.add)."""

@@ -10,11 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from safetynet.notify.adapters.orm import sla_clocks, timers
 from safetynet.notify.adapters.sql import is_postgresql
 from safetynet.notify.domain import SlaClock, Timer
+from safetynet.platform import driver
 from safetynet.platform.messaging.outbox import current_trace
 from safetynet.platform.storage import insert_ignoring_conflict, insert_or_lock
 
 # Built once: building a statement costs more CPU than running it.
 _SAVE_CLOCK = sla_clocks.update().where(sla_clocks.c.report_id == bindparam("clock_report_id"))
+_CANCEL_TIMERS = timers.delete().where(timers.c.report_id == bindparam("timers_report_id"), timers.c.fired_at.is_(None))
 
 
 class SlaRepository:
@@ -25,27 +27,29 @@ class SlaRepository:
         """The report's clock, locked until the transaction ends; a blank one the first
         time the report is heard of. Insert-then-lock, so two replicas that hear of the
         same report at once both end up holding the one row, one after the other."""
-        row = (
-            await self._session.execute(
-                *insert_or_lock(
-                    self._session,
-                    sla_clocks,
-                    dict(
-                        report_id=report_id,
-                        county=county,
-                        state="open",
-                        deadline_from_screening=False,
-                        updated_at=_now(),
-                        trace=current_trace(),
-                    ),
-                    conflict="report_id",
-                )
-            )
-        ).one()
+        # On the driver, as save() and cancel(): every event notify handles runs them.
+        rows = await driver.fetch_all(
+            self._session,
+            *insert_or_lock(
+                self._session,
+                sla_clocks,
+                dict(
+                    report_id=report_id,
+                    county=county,
+                    state="open",
+                    deadline_from_screening=False,
+                    updated_at=_now(),
+                    trace=current_trace(),
+                ),
+                conflict="report_id",
+            ),
+        )
+        (row,) = rows
         return _to_clock(row)
 
     async def save(self, clock: SlaClock) -> None:
-        await self._session.execute(
+        await driver.execute(
+            self._session,
             _SAVE_CLOCK,
             dict(
                 clock_report_id=clock.report_id,
@@ -71,8 +75,7 @@ class SlaRepository:
 
     async def cancel(self, report_id: str) -> None:
         """Drop the report's unfired timers (it was met or breached)."""
-        t = timers.c
-        await self._session.execute(timers.delete().where(t.report_id == report_id, t.fired_at.is_(None)))
+        await driver.execute(self._session, _CANCEL_TIMERS, {"timers_report_id": report_id})
 
     async def lock_due(self, now: datetime, *, limit: int) -> list[tuple[SlaClock, Timer]]:
         """Unfired timers due at `now`, oldest first, each with its report's clock; both
