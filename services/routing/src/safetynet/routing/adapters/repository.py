@@ -9,6 +9,7 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from safetynet.platform.messaging.uow import insert_soon
 from safetynet.policy.referral_lifecycle import AWAITING_ACTION, LIVE_STATUSES
 from safetynet.routing import domain
 from safetynet.routing.adapters.orm import actions, case_subjects, cases, referrals
@@ -174,8 +175,9 @@ class CaseRepository:
             )
             for event in events
         ]
-        if rows:
-            await self._session.execute(actions.insert(), rows)
+        # Nothing reads the history back before the commit: written with the outbox, in
+        # the commit's one statement (platform/messaging/deferred.py).
+        await insert_soon(self._session, actions, rows)
 
 
 def action_detail(event: domain.Event) -> dict[str, Any]:
