@@ -4,7 +4,6 @@ emitted events reach the outbox in the order they were emitted, and a batch that
 wrong leaves nothing behind. On SQLite always, on PostgreSQL when the environment has it."""
 
 import contextlib
-import os
 import uuid
 from collections.abc import AsyncIterator
 
@@ -17,21 +16,6 @@ from safetynet.platform.messaging.broker import Message
 from safetynet.platform.messaging.consumer import ConsumerLoop
 from safetynet.platform.messaging.outbox import inbox_table, outbox_table
 from safetynet.platform.messaging.uow import SqlUnitOfWork
-from safetynet.platform.storage import make_engine
-
-_PG = os.environ.get("SAFETYNET_DATABASE_URL", "")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def engine(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[AsyncEngine]:
-    if request.param == "postgresql":
-        if not _PG.startswith("postgresql"):
-            pytest.skip("no PostgreSQL in SAFETYNET_DATABASE_URL (scripts/infra up)")
-        engine = make_engine(_PG)
-    else:
-        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/batch.db")
-    yield engine
-    await engine.dispose()
 
 
 class Harness:

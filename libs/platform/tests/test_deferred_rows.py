@@ -4,7 +4,6 @@ they were added (serial ids follow it), and nothing at all when the unit of work
 committed. On SQLite always, on PostgreSQL (one statement for every table) when the
 environment has it."""
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -18,21 +17,7 @@ from safetynet.platform.driver import Driver
 from safetynet.platform.messaging.deferred import DeferredRows
 from safetynet.platform.messaging.outbox import inbox_table, outbox_table
 from safetynet.platform.messaging.uow import SqlUnitOfWork, insert_soon
-from safetynet.platform.storage import JsonDocument, UtcDateTime, make_engine
-
-_PG = os.environ.get("SAFETYNET_DATABASE_URL", "")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def engine(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[AsyncEngine]:
-    if request.param == "postgresql":
-        if not _PG.startswith("postgresql"):
-            pytest.skip("no PostgreSQL in SAFETYNET_DATABASE_URL (scripts/infra up)")
-        engine = make_engine(_PG)
-    else:
-        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/deferred.db")
-    yield engine
-    await engine.dispose()
+from safetynet.platform.storage import JsonDocument, UtcDateTime
 
 
 @pytest.fixture

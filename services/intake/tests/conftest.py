@@ -22,7 +22,6 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from safetynet.cli.services import service_module
 from safetynet.intake.domain.access import Principal
@@ -32,6 +31,7 @@ from safetynet.intake.settings import IntakeSettings
 from safetynet.platform.messaging.sqlbus import SqlLogBroker
 from safetynet.platform.migrations import upgrade
 from safetynet.platform.storage import is_sqlite, make_engine
+from tests.support.databases import postgres_database
 
 MIGRATED_SERVICES = ("intake", "screening")
 
@@ -108,17 +108,8 @@ async def database_url(tmp_path: Any) -> AsyncIterator[str]:
     if not POSTGRES_ADMIN_URL:
         yield f"sqlite+aiosqlite:///{tmp_path}/intake-{uuid.uuid4().hex}.db"
         return
-    admin_url = IntakeSettings(database_url=POSTGRES_ADMIN_URL).database_url
-    name = f"safetynet_test_{uuid.uuid4().hex}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with postgres_database(POSTGRES_ADMIN_URL) as url:
+        yield url
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ each test on a database of its own."""
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -16,16 +15,16 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from safetynet.intake.adapters import orm
 from safetynet.intake.adapters.key_cache import KeyCache
 from safetynet.intake.adapters.key_listener import KeyRevocationListener
 from safetynet.intake.service_layer import keys
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
-from safetynet.intake.settings import IntakeSettings
 from safetynet.platform.messaging.readiness import Backoff
 from safetynet.platform.storage import make_engine
+from tests.support.databases import postgres_database
 from tests.support.processes import free_port
 
 Key = Any  # conftest's Key: a principal and its secret
@@ -41,17 +40,8 @@ async def database_url() -> AsyncIterator[str]:
     """A new PostgreSQL database for this test (conftest's own is SQLite unless told)."""
     if "postgresql" not in _ADMIN_URL:
         pytest.skip("no PostgreSQL in SAFETYNET_TEST_POSTGRES_URL or SAFETYNET_DATABASE_URL")
-    admin_url = IntakeSettings(database_url=_ADMIN_URL).database_url
-    name = f"safetynet_test_{uuid.uuid4().hex}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with postgres_database(_ADMIN_URL) as url:
+        yield url
 
 
 @pytest.fixture
