@@ -2,11 +2,14 @@
 
 Our own processes are known by pid. PostgreSQL backends are found by their process
 title ("postgres: <user> <database> ..."), which names the benchmark's database, so
-other users' queries on the same server are not counted. A backend that exits within a
-phase loses its CPU time here (the services' pools keep theirs open, so this is small).
+other users' queries on the same server are not counted. The backends are sampled every
+half second through the phase, so one that exits within it (a pool's overflow connection,
+closed when it is returned) keeps what it had used at its last sample; counting only the
+backends alive at both ends missed those, and under-metered PostgreSQL.
 """
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -55,6 +58,11 @@ class CpuMeter:
         self.database = database
         self.start_cpu = {name: process_cpu(pid) or 0.0 for name, pid in pids.items()}
         self.start_pg = postgres_backends(database) if database else {}
+        self.seen_pg = dict(self.start_pg)  # each backend's CPU at its last sample
+        self._stopping = threading.Event()
+        self._sampler = threading.Thread(target=self._sample_backends, daemon=True)
+        if database:
+            self._sampler.start()
         self.start_machine = machine_busy()
         self.start_self = time.process_time()
         self.t0 = time.monotonic()
@@ -65,8 +73,10 @@ class CpuMeter:
             now = process_cpu(pid)
             out[name] = round((now or 0.0) - self.start_cpu[name], 2)
         if self.database:
-            now_pg = postgres_backends(self.database)
-            out["postgres"] = round(sum(cpu - self.start_pg.get(pid, 0.0) for pid, cpu in now_pg.items()), 2)
+            self._stopping.set()
+            self._sampler.join()
+            self.seen_pg.update(postgres_backends(self.database))
+            out["postgres"] = round(sum(cpu - self.start_pg.get(pid, 0.0) for pid, cpu in self.seen_pg.items()), 2)
         out["loadgen"] = round(time.process_time() - self.start_self, 2)
         busy, total = machine_busy()
         out["machine_busy"] = round(busy - self.start_machine[0], 2)
@@ -77,3 +87,8 @@ class CpuMeter:
             2,
         )
         return out
+
+    def _sample_backends(self) -> None:
+        assert self.database is not None
+        while not self._stopping.wait(0.5):
+            self.seen_pg.update(postgres_backends(self.database))
