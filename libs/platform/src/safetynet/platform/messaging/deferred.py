@@ -57,13 +57,13 @@ class DeferredRows:
         self._rows = {}
         if not groups:
             return
-        if len(groups) == 1 or dialect_name(connection) != "postgresql":
-            for table, rows in groups:  # one round trip per table: an executemany
-                await connection.execute(table.insert(), rows)
-            return
         shape = tuple((table, tuple(rows[0])) for table, rows in groups)
-        if any(tuple(row) != columns for (_, columns), (_, rows) in zip(shape, groups, strict=True) for row in rows):
-            for table, rows in groups:  # rows of one table with different keys: not batched
+        if (
+            len(groups) == 1  # one executemany is one round trip already
+            or dialect_name(connection) != "postgresql"
+            or any(tuple(row) != columns for (_, columns), (_, rows) in zip(shape, groups, strict=True) for row in rows)
+        ):  # (rows of one table with different keys cannot share column arrays)
+            for table, rows in groups:
                 await connection.execute(table.insert(), rows)
             return
         prepared = _STATEMENTS.get(shape)

@@ -110,11 +110,6 @@ def outbox_row(topic: str, envelope: Envelope) -> dict[str, Any]:
     )
 
 
-async def enqueue(session: AsyncConnection, outbox: Table, topic: str, envelope: Envelope) -> None:
-    """Add `envelope` to the outbox, inside the caller's transaction."""
-    await session.execute(outbox.insert(), outbox_row(topic, envelope))
-
-
 async def claim(session: AsyncConnection, inbox: Table, event_id: str) -> bool:
     """Record `event_id` as handled; False when it already was (a redelivery)."""
     result = await session.execute(
