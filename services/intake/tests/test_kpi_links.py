@@ -20,6 +20,7 @@ from safetynet.intake.adapters import orm
 from safetynet.intake.domain import kpis
 from safetynet.intake.service_layer.projections import EVENT_HANDLERS
 from safetynet.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from safetynet.platform.messaging.deferred import DeferredRows
 from safetynet.platform.storage import is_sqlite
 
 DAY = timedelta(days=1)
@@ -201,3 +202,55 @@ async def test_stored_links_follow_the_rules_whatever_the_order_of_arrival(datab
     incremental = await kept(engine)
     assert len(incremental["intake_kpi_reports"]) == len(data)
     assert incremental == await kept(engine, rebuild=True)  # the upkeep = the backfill, row for row
+
+
+async def test_kpi_facts_are_kept_whether_the_view_comes_with_the_report_or_never(
+    database_url: str, engine: Any
+) -> None:
+    """p10a4newview: the view's trigger computes a new report's facts when the view comes
+    in the report's own statement (acceptance's deferred rows); the reports trigger still
+    does when no view is there."""
+    if is_sqlite(database_url):
+        pytest.skip("the facts are kept on PostgreSQL only")
+    with_view, alone = Gen(START, ["child_maltreatment"], ["p-1"]), Gen(START + DAY, ["other"], ["p-2"])
+    async with engine.begin() as conn:
+        rows = DeferredRows()
+        rows.add(orm.reports, [_report_row(with_view)])
+        rows.add(orm.subject_index, [dict(subject_hash="p-1", report_id=with_view.report_id, received_at=START)])
+        rows.add(orm.report_views, [_view_row(with_view)])
+        await rows.write(conn)  # one statement: both triggers fire after both rows are in
+        await conn.execute(orm.reports.insert().values(**_report_row(alone)))  # a loader writing reports alone
+    facts = (await kept(engine))["intake_kpi_reports"]
+    assert {row[0] for row in facts} == {with_view.report_id, alone.report_id}
+    assert any(row[0] == with_view.report_id and row[5] == "yellow" for row in facts)  # the view's risk level
+    assert await kept(engine) == await kept(engine, rebuild=True)
+
+
+def _report_row(r: Gen) -> dict[str, Any]:
+    return dict(
+        report_id=r.report_id,
+        county="苗栗縣",
+        township="頭份市",
+        agency_type="police",
+        agency_name="generated",
+        key_id="generated",
+        received_at=r.received_at,
+        sla_due_at=r.received_at + DAY,
+        categories=r.categories,
+        submission={"county": "苗栗縣", "township": "頭份市", "categories": r.categories},
+    )
+
+
+def _view_row(r: Gen) -> dict[str, Any]:
+    return dict(
+        report_id=r.report_id,
+        status="received",
+        risk_level="yellow",
+        reasons=[],
+        recommended=[],
+        destinations=[],
+        referrals=[],
+        routing_seq=0,
+        sla={"due_at": (r.received_at + DAY).isoformat(), "state": "open", "closed_at": None},
+        updated_at=r.received_at,
+    )

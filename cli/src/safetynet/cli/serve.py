@@ -30,7 +30,10 @@ async def run(args: argparse.Namespace) -> int:
         raise ValueError("set SAFETYNET_DATABASE_URL to PostgreSQL for the production services")
     telemetry.setup(name)
     broker = KafkaBroker(
-        settings.kafka_bootstrap or "", client_id=f"safetynet-{name}", partitions=settings.kafka_partitions
+        settings.kafka_bootstrap or "",
+        client_id=f"safetynet-{name}",
+        partitions=settings.kafka_partitions,
+        batch_linger_ms=settings.kafka_batch_linger_ms,
     )
     async with open_engine(settings) as engine:
         telemetry.instrument_engine(engine)

@@ -58,7 +58,14 @@ async def test_replicas_fire_each_timer_once(harness: Any, clock: Any) -> None:
     for scheduler in schedulers:
         scheduler._batch = 7  # small batches, so the replicas interleave
     fired = await asyncio.gather(*(s.tick() for s in schedulers))
-    assert sum(fired) == 39 * 3
     assert sum(1 for n in fired if n) > 1, "one replica did all the work: SKIP LOCKED never shared it"
+    # A timer whose clock another replica holds (firing that report's other warning) is
+    # skipped, not waited for: the next tick fires it, as the running service would.
+    total = sum(fired)
+    for _ in range(10):
+        if total >= 39 * 3:
+            break
+        total += sum(await asyncio.gather(*(s.tick() for s in schedulers)))
+    assert total == 39 * 3
     types = await harness.sla_types()
     assert types.count("SlaBreached") == 39 and types.count("SlaWarning") == 78 and types.count("SlaMet") == 1

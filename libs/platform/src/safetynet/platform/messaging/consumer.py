@@ -144,7 +144,11 @@ class ConsumerLoop:
             return False  # dead-lettered on the one-by-one pass
         handled = [(m, e, h) for m, e in zip(batch, envelopes) if (h := self._handlers.get(e.type)) is not None]
         try:
-            async with BatchTransaction(self._engine, event_ids=[e.event_id for _, e, _ in handled]) as transaction:
+            async with BatchTransaction(
+                self._engine,
+                event_ids=[e.event_id for _, e, _ in handled],
+                report_ids=[e.report_id for _, e, _ in handled],
+            ) as transaction:
                 for message, envelope, handler in handled:
                     with self._span(message, envelope):
                         await handler(envelope)

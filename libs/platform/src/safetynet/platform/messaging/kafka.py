@@ -14,12 +14,12 @@ from safetynet.platform.messaging.broker import Headers, Message, Outgoing, next
 log = logging.getLogger(__name__)
 
 LINGER_BELOW = 20  # messages
-LINGER_SECONDS = 0.01
 
 
 class KafkaBroker:
-    def __init__(self, bootstrap: str, *, client_id: str, partitions: int = 3):
+    def __init__(self, bootstrap: str, *, client_id: str, partitions: int = 3, batch_linger_ms: int = 10):
         self._bootstrap = bootstrap
+        self._batch_linger = batch_linger_ms / 1000
         self._client_id = client_id
         self.partitions = partitions
         # acks=all plus idempotence: a retried send never duplicates or reorders a message.
@@ -55,7 +55,9 @@ class KafkaBroker:
         await asyncio.gather(*deliveries)
 
     def consumer(self, *, group: str, topics: Sequence[str]) -> "KafkaConsumer":
-        return KafkaConsumer(self._bootstrap, group=group, topics=topics, client_id=self._client_id)
+        return KafkaConsumer(
+            self._bootstrap, group=group, topics=topics, client_id=self._client_id, linger=self._batch_linger
+        )
 
     async def ensure_topics(self, topics: Sequence[str], *, replication_factor: int = 1) -> None:
         """Create `topics` with the configured partition count; auto-creation gives one."""
@@ -76,7 +78,8 @@ class KafkaBroker:
 
 
 class KafkaConsumer:
-    def __init__(self, bootstrap: str, *, group: str, topics: Sequence[str], client_id: str):
+    def __init__(self, bootstrap: str, *, group: str, topics: Sequence[str], client_id: str, linger: float = 0.01):
+        self._linger = linger  # seconds
         self._consumer = AIOKafkaConsumer(
             *topics,
             bootstrap_servers=bootstrap,
@@ -98,12 +101,12 @@ class KafkaConsumer:
 
     async def getmany(self, timeout_ms: int) -> Sequence[Message]:
         records = await self._consumer.getmany(timeout_ms=timeout_ms)
-        if 0 < sum(len(batch) for batch in records.values()) < LINGER_BELOW:
+        if self._linger and 0 < sum(len(batch) for batch in records.values()) < LINGER_BELOW:
             # A few messages: wait a moment for more, so that a steady trickle is handled
             # in batches (one transaction, one inbox claim and one outbox write per batch)
-            # rather than one transaction per message. Costs at most LINGER_SECONDS of
-            # latency per hop; a backlog (a full fetch) never waits.
-            await asyncio.sleep(LINGER_SECONDS)
+            # rather than one transaction per message. Costs at most the linger
+            # (SAFETYNET_KAFKA_BATCH_LINGER_MS) per hop; a backlog never waits.
+            await asyncio.sleep(self._linger)
             for tp, batch in (await self._consumer.getmany(timeout_ms=0)).items():
                 records[tp] = [*records.get(tp, []), *batch]  # each partition's order kept
         return [

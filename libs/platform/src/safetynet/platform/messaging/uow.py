@@ -14,10 +14,16 @@ the whole batch: the first inbox claim claims every event of the batch in one st
 (each unit of work then learns whether its event was new), and the events the units of
 work emit are written to the outbox in one statement just before the batch commits, in
 the order they were emitted. Same rows, same transaction, fewer round trips.
+
+Repositories may do the same with their own reads and writes through the transaction's
+`TransactionScope`: read the rows of every report of the batch in one statement the first
+time one is asked for (`report_ids`), keep them in `memo` (an identity map that lives
+exactly as long as the transaction, so a batch handled again one by one starts afresh)
+and write the changed ones in one statement just before the commit (`before_commit`).
 """
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -29,12 +35,40 @@ from safetynet.platform.messaging.deferred import DeferredRows
 from safetynet.platform.messaging.outbox import claim, claim_many, outbox_row
 
 
+class TransactionScope:
+    """What the repositories of one transaction share: the reports it will touch, an
+    identity map, and the writes to make just before it commits."""
+
+    def __init__(self, report_ids: Sequence[str] = ()):
+        # A consumer batch's reports, in order; empty for a lone unit of work, whose
+        # repositories then read just the report they are asked for.
+        self.report_ids = tuple(dict.fromkeys(report_ids))
+        self.memo: dict[object, Any] = {}
+        self._before_commit: list[Callable[[], Awaitable[None]]] = []
+
+    def before_commit(self, write: Callable[[], Awaitable[None]]) -> None:
+        """Run `write` once, just before the transaction commits (before the deferred
+        rows go in: a write that must follow an insert of its own makes that insert)."""
+        self._before_commit.append(write)
+
+    async def write_before_commit(self) -> None:
+        while self._before_commit:
+            await self._before_commit.pop(0)()
+
+    def clear(self) -> None:
+        """Forget everything: the transaction is over (committed or rolled back)."""
+        self.memo.clear()
+        self._before_commit.clear()
+
+
 class BatchTransaction:
     """One transaction shared by the units of work of a consumer batch."""
 
-    def __init__(self, engine: AsyncEngine, *, event_ids: Sequence[str] = ()):
-        """`event_ids`: the events of the batch that handlers will claim."""
+    def __init__(self, engine: AsyncEngine, *, event_ids: Sequence[str] = (), report_ids: Sequence[str] = ()):
+        """`event_ids`: the events of the batch that handlers will claim; `report_ids`:
+        the reports they are about (repositories read them together, see TransactionScope)."""
         self.engine = engine
+        self.scope = TransactionScope(report_ids)
         self.connection: AsyncConnection | None = None
         self.tainted = False
         self._after_commit: list[Callable[[], None]] = []
@@ -78,6 +112,7 @@ class BatchTransaction:
 
     async def commit(self) -> None:
         assert self.connection is not None
+        await self.scope.write_before_commit()
         await self._deferred.write(self.connection)
         await self.connection.commit()
         for callback in self._after_commit:
@@ -104,6 +139,7 @@ class SqlUnitOfWork:
         self._kept = False  # in a batch: commit() was called
         self._duplicate = False  # in a batch: the event was handled before; nothing to keep
         self._deferred = DeferredRows()  # alone: the rows written at commit (insert_soon)
+        self.scope = TransactionScope()  # the batch's, in a batch
         # Core statements on a connection: repositories use execute() and scalar() only,
         # and an ORM session would add its bookkeeping to every statement.
         self.session: AsyncConnection
@@ -114,8 +150,10 @@ class SqlUnitOfWork:
         if batch is not None and batch.engine is self._engine and batch.connection is not None:
             self._batch = batch
             self.session = batch.connection
+            self.scope = batch.scope
         else:
             self._batch = None
+            self.scope = TransactionScope()
             self.session = await self._engine.connect()
             self._deferred = DeferredRows()
             self._lone_token = _current_lone.set((self.session, self._deferred))
@@ -131,6 +169,7 @@ class SqlUnitOfWork:
         with contextlib.suppress(ValueError):  # left in another context than entered: nothing to undo
             _current_lone.reset(self._lone_token)
         self._deferred.clear()
+        self.scope.clear()
         try:
             await self.session.rollback()  # a no-op after commit(); undoes anything not committed
         finally:
@@ -140,8 +179,10 @@ class SqlUnitOfWork:
         if self._batch is not None:
             self._kept = True
         else:
+            await self.scope.write_before_commit()
             await self._deferred.write(self.session)
             await self.session.commit()
+            self.scope.clear()  # a unit of work used again starts from the database
         if self._emitted:
             self.after_commit(self._on_commit)  # wake the relay now instead of at its next poll
 
@@ -157,6 +198,7 @@ class SqlUnitOfWork:
             self._batch.tainted = True
             return
         self._deferred.clear()
+        self.scope.clear()  # what it read or meant to write is undone too
         await self.session.rollback()
 
     async def claim(self, event_id: str) -> bool:

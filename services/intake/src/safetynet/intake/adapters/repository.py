@@ -2,27 +2,22 @@
 
 import zlib
 from collections.abc import Iterable
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import bindparam, func, or_, select, text
+from sqlalchemy import bindparam, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.intake.adapters import orm
-from safetynet.intake.adapters.case_links import read_case_links
 from safetynet.intake.adapters.crypto import SEALED_COLUMNS, ReportCipher
 from safetynet.intake.adapters.key_cache import LiveKey
 from safetynet.intake.adapters.key_listener import announce_revocation
+from safetynet.intake.adapters.views import ViewRepository
 from safetynet.intake.domain.access import Principal, ReportOwnership, StoredKey
-from safetynet.intake.domain.case_links import CaseLinks
-from safetynet.intake.domain.listing import list_columns
 from safetynet.intake.domain.reports import AcceptedBody, IdempotentReply, NewReport, StoredReport
-from safetynet.intake.domain.timeline import NewEntry, TimelineEntry
-from safetynet.intake.domain.views import Referral, ReportView
-from safetynet.platform import driver
 from safetynet.platform.messaging.uow import insert_soon
-from safetynet.platform.storage import dialect_name, insert_ignoring_conflict
+from safetynet.platform.storage import dialect_name
 from safetynet.policy.repeat_window import repeat_window_start
 
 
@@ -48,15 +43,6 @@ _SUBJECTS_SEEN = (
         orm.subject_index.c.received_at > bindparam("window_start"),
     )
 )
-# The view's own columns (the lists' columns are derived from them: domain/listing.py).
-_VIEW_COLUMNS = tuple(orm.report_views.c[f.name] for f in fields(ReportView))
-_VIEW = select(*_VIEW_COLUMNS).where(orm.report_views.c.report_id == bindparam("report_id"))
-_VIEW_WITH_RECEIVED_AT = (
-    select(*_VIEW_COLUMNS, orm.reports.c.received_at)
-    .join(orm.reports, orm.reports.c.report_id == orm.report_views.c.report_id)
-    .where(orm.report_views.c.report_id == bindparam("report_id"))
-)
-_SAVE_VIEW = orm.report_views.update().where(orm.report_views.c.report_id == bindparam("view_report_id"))
 
 
 class KeyRepository:
@@ -252,95 +238,3 @@ class IdempotencyRepository:
                 created_at=datetime.now(UTC),
             ),
         )
-
-
-class ViewRepository:
-    def __init__(self, session: AsyncConnection):
-        self._session = session
-
-    async def get(self, report_id: str) -> ReportView | None:
-        row = (await self._session.execute(_VIEW, {"report_id": report_id})).first()
-        return ReportView(**row._mapping) if row else None
-
-    async def get_with_received_at(self, report_id: str) -> tuple[ReportView, datetime] | None:
-        """The view and when its report was received, in one round trip."""
-        # On the driver: every event the projection handles reads and writes its view.
-        rows = await driver.fetch_all(self._session, _VIEW_WITH_RECEIVED_AT, {"report_id": report_id})
-        if not rows:
-            return None
-        values = rows[0]
-        received_at = values.pop("received_at")
-        return ReportView(**values), received_at
-
-    async def save(self, view: ReportView) -> None:
-        """The view, with the lists' columns derived from it in the same statement."""
-        values = {**asdict(view), **list_columns(view), "updated_at": datetime.now(UTC)}
-        await driver.execute(self._session, _SAVE_VIEW, {**values, "view_report_id": view.report_id})
-
-    async def add(self, view: ReportView, *, county: str) -> None:
-        """A new report's view, written at commit with the report (see ReportRepository.add)."""
-        values = {**asdict(view), **list_columns(view), "updated_at": datetime.now(UTC), "county": county}
-        await insert_soon(self._session, orm.report_views, [values])
-
-    async def index_referrals(self, report_id: str, referrals: list[Referral]) -> None:
-        """Remember which report and unit each referral belongs to (idempotent)."""
-        if not referrals:
-            return
-        rows = [
-            dict(referral_id=r["referral_id"], report_id=report_id, unit=r["unit"], linked_to=r.get("linked_to"))
-            for r in referrals
-        ]
-        statement, _ = insert_ignoring_conflict(self._session, orm.referral_index, rows[0], conflict="referral_id")
-        await self._session.execute(statement, rows)
-
-    async def case_links(self, referrals: list[Referral]) -> CaseLinks:
-        """The links of rule 1 (併案) both ways, for a report with these referrals."""
-        return await read_case_links(self._session, referrals)
-
-    async def report_of_referral(self, referral_id: str) -> str | None:
-        t = orm.referral_index.c
-        return await self._session.scalar(select(t.report_id).where(t.referral_id == referral_id))
-
-    async def referral_holder(self, referral_id: str) -> tuple[str, str] | None:
-        """(report id, unit) of a referral intake knows of."""
-        t = orm.referral_index.c
-        row = (await self._session.execute(select(t.report_id, t.unit).where(t.referral_id == referral_id))).first()
-        return (row.report_id, row.unit) if row else None
-
-    async def add_timeline(
-        self, *, report_id: str, event_id: str, at: datetime, event: str, actor: str, detail: str | None = None
-    ) -> None:
-        await self.add_timeline_entries(
-            report_id=report_id, event_id=event_id, entries=[NewEntry(at, event, actor, detail)]
-        )
-
-    async def add_timeline_entries(self, *, report_id: str, event_id: str, entries: Iterable[NewEntry]) -> None:
-        rows = [
-            dict(report_id=report_id, event_id=event_id, at=at, event=event, actor=actor, detail=detail)
-            for at, event, actor, detail in entries
-        ]
-        # Within a consumer batch, one insert for the whole batch's entries.
-        await insert_soon(self._session, orm.timeline, rows)
-
-    async def timeline(self, report_id: str) -> list[TimelineEntry]:
-        t = orm.timeline.c
-        rows = await self._session.execute(
-            select(t.at, t.event, t.actor, t.detail).where(t.report_id == report_id).order_by(t.at, t.id)
-        )
-        return [TimelineEntry(at=r.at, event=r.event, actor=r.actor, detail=r.detail) for r in rows]
-
-    async def newest_timeline_id(self) -> int:
-        """Timeline ids only grow: the newest is a watermark of every change so far."""
-        return int(await self._session.scalar(select(func.coalesce(func.max(orm.timeline.c.id), 0))) or 0)
-
-    async def recent_timeline_ids(self, county: str, *, window: int) -> set[int]:
-        """The county's timeline ids among the newest `window` of all counties: an index
-        range scan on the primary key, however long the timeline."""
-        t, r = orm.timeline.c, orm.reports.c
-        newest = select(func.coalesce(func.max(t.id), 0) - window).scalar_subquery()
-        query = (
-            select(t.id)
-            .select_from(orm.timeline.join(orm.reports, r.report_id == t.report_id))
-            .where(t.id > newest, r.county == county)
-        )
-        return set((await self._session.execute(query)).scalars())

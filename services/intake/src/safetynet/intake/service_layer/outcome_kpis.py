@@ -31,7 +31,7 @@ async def record_outcomes(
     listed = list(referrals)
     if not listed:
         return
-    records = OutcomeRecords(uow.session)
+    records = OutcomeRecords(uow.session, uow.scope)  # the consumer batch's, read and written once
     report = await records.report_facts(report_id, received_at=received_at)
     if report is None:
         return

@@ -13,9 +13,9 @@ from safetynet.intake.adapters.repository import (
     IdempotencyRepository,
     KeyRepository,
     ReportRepository,
-    ViewRepository,
 )
 from safetynet.intake.adapters.sessions import SessionRepository
+from safetynet.intake.adapters.views import ViewRepository
 from safetynet.intake.domain.audit import AuditKey
 from safetynet.intake.settings import DEV_AUDIT_KEY as _DEV
 from safetynet.platform.messaging.uow import SqlUnitOfWork
@@ -58,7 +58,7 @@ class IntakeUnitOfWork(SqlUnitOfWork):
         self.reports = ReportRepository(self.session, self.cipher)
         self.privacy = PrivacyRepository(self.session, self.cipher)
         self.idempotency = IdempotencyRepository(self.session)
-        self.views = ViewRepository(self.session)
+        self.views = ViewRepository(self.session, self.scope)  # the consumer batch's views, read once
         self.audit = AuditRepository(self.session, self.audit_key)
         self.sessions = SessionRepository(self.session)
         return self

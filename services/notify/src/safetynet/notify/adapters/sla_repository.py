@@ -4,30 +4,47 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from safetynet.notify.adapters.clock_batch import ClockMap
 from safetynet.notify.adapters.orm import sla_clocks, timers
 from safetynet.notify.adapters.sql import is_postgresql
 from safetynet.notify.domain import SlaClock, Timer
 from safetynet.platform import driver
 from safetynet.platform.messaging.outbox import current_trace
-from safetynet.platform.storage import insert_ignoring_conflict, insert_or_lock
-
-# Built once: building a statement costs more CPU than running it.
-_SAVE_CLOCK = sla_clocks.update().where(sla_clocks.c.report_id == bindparam("clock_report_id"))
-_CANCEL_TIMERS = timers.delete().where(timers.c.report_id == bindparam("timers_report_id"), timers.c.fired_at.is_(None))
+from safetynet.platform.messaging.uow import TransactionScope
+from safetynet.platform.storage import insert_or_lock
 
 
 class SlaRepository:
-    def __init__(self, session: AsyncConnection):
+    """The clocks and timers of a transaction: read through the transaction's ClockMap
+    (one lock for a consumer batch's reports) and written just before it commits."""
+
+    def __init__(self, session: AsyncConnection, scope: TransactionScope | None = None):
         self._session = session
+        self._scope = scope or TransactionScope()
+
+    @property
+    def _map(self) -> ClockMap:
+        return ClockMap.of(self._scope, self._session)
 
     async def lock(self, report_id: str, *, county: str) -> SlaClock:
         """The report's clock, locked until the transaction ends; a blank one the first
         time the report is heard of. Insert-then-lock, so two replicas that hear of the
-        same report at once both end up holding the one row, one after the other."""
-        # On the driver, as save() and cancel(): every event notify handles runs them.
+        same report at once both end up holding the one row, one after the other. In a
+        consumer batch the first call locks every report's clock (clock_batch.py)."""
+        clocks = self._map
+        clock = clocks.asked(report_id, county)
+        if clock is None and not clocks.loaded and report_id in self._scope.report_ids:
+            await clocks.lock_batch(self._scope.report_ids)
+            clock = clocks.asked(report_id, county)
+        if clock is None:
+            clock = clocks.clocks[report_id] = await self._lock_one(report_id, county)
+        return clock
+
+    async def _lock_one(self, report_id: str, county: str) -> SlaClock:
+        # On the driver: a lone unit of work (or a report new to SQLite) runs it per event.
         rows = await driver.fetch_all(
             self._session,
             *insert_or_lock(
@@ -48,34 +65,18 @@ class SlaRepository:
         return _to_clock(row)
 
     async def save(self, clock: SlaClock) -> None:
-        await driver.execute(
-            self._session,
-            _SAVE_CLOCK,
-            dict(
-                clock_report_id=clock.report_id,
-                received_at=clock.received_at,
-                due_at=clock.due_at,
-                state=clock.state,
-                closed_at=clock.closed_at,
-                snapshot_seq=clock.snapshot_seq,
-                deadline_from_screening=clock.deadline_from_screening,
-                updated_at=_now(),
-            ),
-        )
+        """Keep `clock`'s state: written with the transaction's other clocks at commit."""
+        self._map.save(clock)
 
     async def replan(self, report_id: str, planned: Sequence[Timer]) -> None:
         """Make `planned` the report's unfired timers; a timer that already fired stays
         fired, so a new deadline never repeats a warning: a fired timer keeps its row, and
-        the planned one with its key is not inserted."""
-        await self.cancel(report_id)
-        rows = [dict(report_id=report_id, kind=p.kind, index=p.index, fire_at=p.fire_at) for p in planned]
-        if rows:
-            statement, _ = insert_ignoring_conflict(self._session, timers, rows[0], conflict="report_id, kind, index")
-            await self._session.execute(statement, rows)
+        the planned one with its key is not inserted. Written at commit."""
+        self._map.replan(report_id, planned)
 
     async def cancel(self, report_id: str) -> None:
-        """Drop the report's unfired timers (it was met or breached)."""
-        await driver.execute(self._session, _CANCEL_TIMERS, {"timers_report_id": report_id})
+        """Drop the report's unfired timers (it was met or breached), at commit."""
+        self._map.replan(report_id, ())
 
     async def lock_due(self, now: datetime, *, limit: int) -> list[tuple[SlaClock, Timer]]:
         """Unfired timers due at `now`, oldest first, each with its report's clock; both
@@ -104,6 +105,9 @@ class SlaRepository:
             clock = clocks.setdefault(fields["report_id"], _to_clock(fields))
             # By key: `row.index` reads as the tuple method to a type checker.
             due.append((clock, Timer(row.kind, row._mapping["index"], row.fire_at)))
+        held = self._map.clocks  # this transaction holds them now, as if lock() had taken them
+        for report_id, clock in clocks.items():
+            held[report_id] = clock
         return due
 
     async def mark_fired(self, report_id: str, timer: Timer, *, at: datetime) -> None:
@@ -115,6 +119,13 @@ class SlaRepository:
         )
 
     async def get(self, report_id: str) -> SlaClock | None:
+        """The clock as this transaction has it (unlocked); None if the report has none."""
+        clocks = self._map
+        if report_id in clocks.unasked:
+            return None  # a row the batch's lock made, deleted again at commit
+        held = clocks.clocks.get(report_id)  # every clock this transaction changed is held
+        if held is not None:
+            return held
         row = (await self._session.execute(select(sla_clocks).where(sla_clocks.c.report_id == report_id))).one_or_none()
         return _to_clock(row) if row else None
 

@@ -16,6 +16,7 @@ from safetynet.contracts import topics
 from safetynet.notify import domain
 from safetynet.notify.adapters.channels import NotificationChannel
 from safetynet.notify.adapters.contracts import notification_sent
+from safetynet.notify.adapters.notification_repository import closing, retrying
 from safetynet.notify.service_layer.unit_of_work import NotifyUnitOfWork
 from safetynet.platform.messaging.outbox import in_trace
 
@@ -80,36 +81,31 @@ async def record_deliveries(
     """Keep each attempt; close its notification (delivered, or dead-lettered when out of
     attempts) or schedule its next attempt; tell the report's timeline about the attempt."""
     async with uow:
-        for notification, result, retry in attempts:
-            with in_trace(notification.trace):
-                await _record(uow, notification, result, retry=retry, now=now)
+        settled, summaries = [], []
+        for n, result, retry in attempts:
+            await uow.notifications.record_attempt(n, result, at=now)
+            dead = not result.ok and retry.gives_up(n.attempt_in_round, result)
+            if result.ok or dead:
+                settled.append(closing(n, status="delivered" if result.ok else "failed", at=now))
+                summaries.append(attempt_summary(n, result, dead_lettered=dead, retryable=result.retryable))
+            else:
+                delay = retry.delay(n.attempt_in_round)
+                settled.append(retrying(n, now + timedelta(seconds=delay)))
+                summaries.append(attempt_summary(n, result, retry_in=delay))
+        # Every notification of the tick in one statement (on PostgreSQL).
+        current = await uow.notifications.settle(settled)
+        for (n, result, _), row, summary in zip(attempts, settled, summaries, strict=True):
+            # Not current when this worker's lease ran out mid-send and another worker
+            # took the notification over: its attempt stays on record, but the timeline
+            # hears of the notification from the worker that owns it. NotificationSent
+            # names a referral, an early-intervention notice or a long-term care review
+            # reminder: escalations are on record in the deliveries table and in SlaBreached.
+            if n.notification_id in current and n.kind in ("referral", "early_intervention", "long_term_review"):
+                with in_trace(n.trace):
+                    dead = row["status"] == "failed"
+                    sent = notification_sent(n, result, at=now, dead_lettered=dead, detail=summary)
+                    await uow.emit(topics.NOTIFICATIONS, sent)
         await uow.commit()
-
-
-async def _record(
-    uow: NotifyUnitOfWork,
-    n: domain.Notification,
-    result: domain.DeliveryResult,
-    *,
-    retry: domain.RetryPolicy,
-    now: datetime,
-) -> None:
-    await uow.notifications.record_attempt(n, result, at=now)
-    dead = not result.ok and retry.gives_up(n.attempt_in_round, result)
-    if result.ok or dead:
-        current = await uow.notifications.finish(n, status="delivered" if result.ok else "failed", at=now)
-        summary = attempt_summary(n, result, dead_lettered=dead, retryable=result.retryable)
-    else:
-        delay = retry.delay(n.attempt_in_round)
-        current = await uow.notifications.retry_at(n, now + timedelta(seconds=delay))
-        summary = attempt_summary(n, result, retry_in=delay)
-    # `current` is False when this worker's lease ran out mid-send and another worker
-    # took the notification over: its attempt stays on record, but the timeline hears
-    # of the notification from the worker that owns it. NotificationSent names a
-    # referral, an early-intervention notice or a long-term care review reminder:
-    # escalations are on record in the deliveries table and in SlaBreached.
-    if current and n.kind in ("referral", "early_intervention", "long_term_review"):
-        await uow.emit(topics.NOTIFICATIONS, notification_sent(n, result, at=now, dead_lettered=dead, detail=summary))
 
 
 def attempt_summary(

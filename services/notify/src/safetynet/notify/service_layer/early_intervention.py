@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 async def plan_early_intervention_notices(
     *, case: domain.SevereCase, now: datetime, uow: NotifyUnitOfWork, contacts: EarlyInterventionDirectory
 ) -> int:
-    """Plan the notices to the county's designated recipients; return how many were new."""
+    """Plan the notices to the county's designated recipients; return how many were
+    planned (inserted at commit, where one planned before is skipped)."""
     found = contacts.contacts(case.county)
     if found is None:
         log.warning(
@@ -33,6 +34,6 @@ async def plan_early_intervention_notices(
     center, recipients = found
     async with uow:
         planned = domain.early_intervention_notices(case, center=center, recipients=recipients)
-        added = sum([await uow.notifications.add(n, send_at=now) for n in planned])
+        uow.notifications.plan(planned, send_at=now)
         await uow.commit()
-        return added
+        return len(planned)

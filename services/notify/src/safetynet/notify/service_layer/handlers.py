@@ -122,7 +122,8 @@ async def plan_referral_notifications(
     directory: UnitDirectory,
     linked_to: str | None = None,
 ) -> int:
-    """Plan one notification per channel of the unit a referral was assigned to."""
+    """Plan one notification per channel of the unit a referral was assigned to; return
+    how many were planned (inserted at commit, where one planned before is skipped)."""
     async with uow:
         if not await uow.claim(event_id):
             return 0
@@ -139,9 +140,9 @@ async def plan_referral_notifications(
         )
         # The unique key (referral, channel) also holds when the same assignment arrives
         # under another event id, e.g. re-published by routing after a crash.
-        added = sum([await uow.notifications.add(n, send_at=now) for n in planned])
+        uow.notifications.plan(planned, send_at=now)
         await uow.commit()
-        return added
+        return len(planned)
 
 
 @dataclass(frozen=True)
@@ -236,13 +237,13 @@ async def _apply(
     for event in events:
         await uow.emit(topics.NOTIFICATIONS, sla_changed(clock, event))
         if event.type == "SlaBreached":
-            for escalation in domain.escalation_notifications(
+            escalations = domain.escalation_notifications(
                 report_id=clock.report_id,
                 county=clock.county,
                 due_at=event.due_at,
                 recipients=directory.supervisor_recipients(clock.county),
-            ):
-                await uow.notifications.add(escalation, send_at=now)
+            )
+            uow.notifications.plan(escalations, send_at=now)
     if not clock.started:
         return
     if not clock.running:

@@ -48,8 +48,9 @@ async def remind_overdue_reviews(
         reviews = LongTermReviewRepository(uow.session)
         due = await reviews.due(today=today, limit=limit)
         for review in due:
-            for notification in review_reminders(review, recipients=directory.unit_recipients(review.unit)):
-                await uow.notifications.add(notification, send_at=now)
+            uow.notifications.plan(
+                review_reminders(review, recipients=directory.unit_recipients(review.unit)), send_at=now
+            )
             await reviews.reminded(review)
         await uow.commit()
         return len(due)

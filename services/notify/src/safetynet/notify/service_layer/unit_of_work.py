@@ -25,8 +25,8 @@ class NotifyUnitOfWork(SqlUnitOfWork):
 
     async def __aenter__(self) -> "NotifyUnitOfWork":
         await super().__aenter__()
-        self.clocks = SlaRepository(self.session)
-        self.notifications = NotificationRepository(self.session)
+        self.clocks = SlaRepository(self.session, self.scope)
+        self.notifications = NotificationRepository(self.session, self.scope)
         return self
 
     async def commit(self) -> None:

@@ -9,18 +9,20 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from safetynet.platform.messaging.uow import insert_soon
+from safetynet.platform import driver
+from safetynet.platform.messaging.deferred import DeferredRows
+from safetynet.platform.messaging.uow import TransactionScope, insert_soon
 from safetynet.policy.referral_lifecycle import AWAITING_ACTION, LIVE_STATUSES
 from safetynet.routing import domain
+from safetynet.routing.adapters.case_rows import StoredCase, case_map, case_row, referral_row
+from safetynet.routing.adapters.case_statements import statements
 from safetynet.routing.adapters.orm import actions, case_subjects, cases, referrals
 
-# Built once: building a statement costs more CPU than running it.
-_CASE_FOR_UPDATE = select(cases).where(cases.c.report_id == bindparam("report_id")).with_for_update()
-_REFERRALS_OF_CASE = select(referrals).where(referrals.c.report_id == bindparam("report_id"))
 # Rule 1 reads a case's referrals under this, so no command changes them meanwhile.
 _CASE_FOR_SHARE = (
     select(cases.c.report_id).where(cases.c.report_id == bindparam("report_id")).with_for_update(read=True)
 )
+_RULE_1_CANDIDATES = sorted(LIVE_STATUSES | AWAITING_ACTION)
 
 
 class ConcurrentUpdate(RuntimeError):
@@ -28,56 +30,71 @@ class ConcurrentUpdate(RuntimeError):
 
 
 class CaseRepository:
-    def __init__(self, session: AsyncConnection):
+    """Cases through the transaction's identity map (case_rows.py): in a consumer batch
+    the first get() reads and locks the case of every report of the batch in one
+    statement; a case added or saved is kept there as written, so a later event of the
+    batch sees it as it would after a commit. Writes stay immediate: the look-ups by
+    subject read the database, and must see a case opened earlier in the batch."""
+
+    def __init__(self, session: AsyncConnection, scope: TransactionScope | None = None):
         self._session = session
+        self._scope = scope or TransactionScope()
+        self._known = case_map(self._scope)
+        self._statements = statements(session)
         # What each case looked like when read, so save() writes only what changed.
         self._seen: dict[str, tuple[int, set[str]]] = {}
 
     async def get(self, report_id: str) -> domain.Case | None:
-        # FOR UPDATE serializes commands on one case on PostgreSQL (SQLite locks the file).
-        row = (await self._session.execute(_CASE_FOR_UPDATE, {"report_id": report_id})).one_or_none()
-        if row is None:
+        if report_id not in self._known:
+            await self._load(report_id)
+        stored = self._known[report_id]
+        if stored is None:
             return None
-        rows = await self._session.execute(_REFERRALS_OF_CASE, {"report_id": report_id})
-        loaded = sorted((_referral(r._mapping) for r in rows), key=domain.referral_order)
-        case = _case(row._mapping, loaded)
+        case = stored.case()
         self._seen[report_id] = (case.seq, {r.referral_id for r in case.referrals})
         return case
 
-    async def closed_referrals_for(
-        self, subject_hashes: Iterable[str], *, since: datetime
-    ) -> list[domain.ClosedReferral]:
-        """Referrals closed since `since` on cases naming any of these subjects, as committed
-        now: a closed referral never changes again, so its updated_at is when it closed."""
+    async def _load(self, report_id: str) -> None:
+        """Read `report_id`'s case, with every other case of the batch not read yet.
+
+        FOR UPDATE serializes commands on one case on PostgreSQL (SQLite locks the file):
+        each case is locked as a lone get() would lock it, all in one statement, in key
+        order, held until the transaction ends."""
+        batch = self._scope.report_ids
+        wanted = [r for r in batch if r not in self._known] if report_id in batch else [report_id]
+        found = {
+            row["report_id"]: StoredCase(row)
+            for row in await driver.fetch_all(self._session, self._statements.cases_for_update, {"report_ids": wanted})
+        }
+        if found:
+            params = {"report_ids": sorted(found)}
+            for row in await driver.fetch_all(self._session, self._statements.referrals_of_cases, params):
+                found[row["report_id"]].referrals.append(row)
+        for wanted_id in wanted:
+            self._known[wanted_id] = found.get(wanted_id)
+
+    async def referrals_of_subjects(
+        self, subject_hashes: Iterable[str], *, county: str, since: datetime, open_cases: bool
+    ) -> tuple[list[domain.OpenReferral], list[domain.ClosedReferral]]:
+        """The live referrals in `county` on cases naming any of these subjects (rule 1,
+        併案; none unless `open_cases`), as they stand once no change to those cases is in
+        flight; and the referrals closed since `since` on such cases, as committed now (a
+        closed referral never changes again, so its updated_at is when it closed).
+
+        The cases holding a candidate are locked FOR SHARE (waiting for any command
+        holding one FOR UPDATE, such as a reassignment), then their referrals are read
+        again: a report routed while its subject's case is being reassigned links to the
+        unit that holds the case once the reassignment commits, on every replica. While
+        this transaction holds the lock, a command on those cases waits for it, so the
+        link is never made to a referral that is being moved. Without candidates (the
+        usual case) both answers come from one statement."""
         hashes = sorted(set(subject_hashes))
         if not hashes:
-            return []
-        s, r = case_subjects.c, referrals.c
-        rows = await self._session.execute(
-            select(s.subject_hash, r.kind, r.unit, r.county, r.updated_at)
-            .join(referrals, r.report_id == s.report_id)
-            .where(s.subject_hash.in_(hashes), r.status == "closed", r.updated_at >= since)
-        )
-        return [
-            domain.ClosedReferral(
-                subject_hash=row.subject_hash, kind=row.kind, unit=row.unit, county=row.county, closed_at=row.updated_at
-            )
-            for row in rows
-        ]
-
-    async def open_referrals_for(self, subject_hashes: Iterable[str], *, county: str) -> list[domain.OpenReferral]:
-        """Live referrals (rule 1, 併案) in `county` on cases naming any of these subjects,
-        as they stand once no change to those cases is in flight.
-
-        The cases found are locked FOR SHARE (waiting for any command holding one FOR
-        UPDATE, such as a reassignment), then their referrals are read again: a report
-        routed while its subject's case is being reassigned links to the unit that holds
-        the case once the reassignment commits, on every replica. While this transaction
-        holds the lock, a command on those cases waits for it, so the link is never made
-        to a referral that is being moved."""
-        candidates = await self._open_referrals(subject_hashes, county=county, report_ids=None)
+            return [], []
+        rows = await self._subjects_referrals(hashes, county=county, since=since, open_cases=open_cases)
+        candidates = [_open_referral(row) for row in rows if row["status"] != "closed"]
         if not candidates:
-            return []
+            return [], [_closed_referral(row) for row in rows if row["status"] == "closed"]
         # Oldest referral first, one case at a time: a reassignment locks the open case, then
         # the later cases linked to it (service_layer/open_cases.py), and a link always
         # points to an older referral, so both take the locks in the same order.
@@ -89,7 +106,15 @@ class CaseRepository:
         report_ids = sorted(first_assigned, key=first_assigned.__getitem__)
         for report_id in report_ids:
             await self._session.execute(_CASE_FOR_SHARE, {"report_id": report_id})
-        return await self._open_referrals(subject_hashes, county=county, report_ids=report_ids)
+        live = await self._open_referrals(hashes, county=county, report_ids=report_ids)
+        closed = await self._subjects_referrals(hashes, county=county, since=since, open_cases=False)
+        return live, [_closed_referral(row) for row in closed]
+
+    async def _subjects_referrals(
+        self, hashes: list[str], *, county: str, since: datetime, open_cases: bool
+    ) -> list[dict[str, Any]]:
+        params = dict(hashes=hashes, county=county, since=since, open_statuses=_RULE_1_CANDIDATES if open_cases else [])
+        return await driver.fetch_all(self._session, self._statements.subjects_referrals, params)
 
     async def waiting_referrals_linked_to(self, referral_id: str) -> list[tuple[str, str]]:
         """(report id, referral id) of the referrals linked to `referral_id` that their unit
@@ -103,65 +128,52 @@ class CaseRepository:
         return [(row.report_id, row.referral_id) for row in rows]
 
     async def _open_referrals(
-        self, subject_hashes: Iterable[str], *, county: str, report_ids: list[str] | None
+        self, hashes: list[str], *, county: str, report_ids: list[str]
     ) -> list[domain.OpenReferral]:
-        hashes = sorted(set(subject_hashes))
-        if not hashes:
-            return []
+        """The live referrals of the locked cases (the first read also took rejected ones,
+        whose reassignment may have been committing as it read)."""
         s, r = case_subjects.c, referrals.c
         query = (
             select(s.subject_hash, r.referral_id, r.report_id, r.kind, r.unit, r.county, r.status, r.assigned_at)
             .join(referrals, r.report_id == s.report_id)
             .where(s.subject_hash.in_(hashes), r.county == county)
+            .where(r.report_id.in_(report_ids), r.status.in_(sorted(LIVE_STATUSES)))
         )
-        # The first read finds the cases to lock; it also takes rejected referrals, whose
-        # reassignment may be committing as we read. Under the lock, only live ones count.
-        if report_ids is not None:
-            query = query.where(r.report_id.in_(report_ids), r.status.in_(sorted(LIVE_STATUSES)))
-        else:
-            query = query.where(r.status.in_(sorted(LIVE_STATUSES | AWAITING_ACTION)))
-        rows = await self._session.execute(query)
-        return [
-            domain.OpenReferral(
-                referral_id=row.referral_id,
-                report_id=row.report_id,
-                subject_hash=row.subject_hash,
-                kind=row.kind,
-                unit=row.unit,
-                county=row.county,
-                status=row.status,
-                assigned_at=row.assigned_at,
-            )
-            for row in rows
-        ]
+        return [_open_referral(row._mapping) for row in await self._session.execute(query)]
 
     async def add(self, case: domain.Case) -> None:
-        await self._session.execute(cases.insert(), dict(**_case_row(case)))
-        # One executemany per table: a statement costs far more than a row.
-        subjects = [dict(report_id=case.report_id, subject_hash=h) for h in sorted(set(case.subject_hashes))]
-        if subjects:
-            await self._session.execute(case_subjects.insert(), subjects)
-        if case.referrals:
-            await self._session.execute(referrals.insert(), [_referral_row(case, r) for r in case.referrals])
-        self._seen[case.report_id] = (case.seq, {r.referral_id for r in case.referrals})
+        """Insert a new case, its subjects and its referrals in one statement, at once: a
+        later event of the batch looks its subjects up in the database."""
+        rows = DeferredRows()
+        rows.add(cases, [case_row(case)])
+        rows.add(
+            case_subjects, [dict(report_id=case.report_id, subject_hash=h) for h in sorted(set(case.subject_hashes))]
+        )
+        rows.add(referrals, [referral_row(case, r) for r in case.referrals])
+        await rows.write(self._session)  # one data-modifying CTE per table on PostgreSQL
+        self._written(case)
 
     async def save(self, case: domain.Case) -> None:
         """Write a case read by get(); raise ConcurrentUpdate if someone else wrote it first."""
         seq, known = self._seen[case.report_id]
         result = await self._session.execute(
-            cases.update().where(cases.c.report_id == case.report_id, cases.c.seq == seq).values(**_case_row(case))
+            cases.update().where(cases.c.report_id == case.report_id, cases.c.seq == seq).values(**case_row(case))
         )
         if result.rowcount != 1:
             raise ConcurrentUpdate(f"case {case.report_id} changed since seq {seq}")
         for referral in case.referrals:
-            row = _referral_row(case, referral)
+            row = referral_row(case, referral)
             if referral.referral_id in known:
                 await self._session.execute(
                     referrals.update().where(referrals.c.referral_id == referral.referral_id).values(**row)
                 )
             else:
                 await self._session.execute(referrals.insert(), dict(**row))
+        self._written(case)
+
+    def _written(self, case: domain.Case) -> None:
         self._seen[case.report_id] = (case.seq, {r.referral_id for r in case.referrals})
+        self._known[case.report_id] = StoredCase.of(case)
 
     async def add_actions(self, report_id: str, events: Iterable[domain.Event]) -> None:
         """Keep `events` in the case's history, in their order."""
@@ -188,63 +200,24 @@ def action_detail(event: domain.Event) -> dict[str, Any]:
     return jsonable
 
 
-def _destinations(value: list[dict[str, Any]]) -> tuple[domain.Destination, ...]:
-    return tuple(domain.Destination(kind=d["kind"], unit=d["unit"]) for d in value)
-
-
-def _case(row: Any, referral_list: list[domain.Referral]) -> domain.Case:
-    return domain.Case(
-        report_id=row["report_id"],
-        county=row["county"],
-        risk_level=row["risk_level"],
-        urgent=row["urgent"],
-        direct_dispatch=row["direct_dispatch"],
-        recommended=_destinations(row["recommended"]),
-        destinations=_destinations(row["destinations"]),
-        subject_hashes=tuple(row["subject_hashes"]),
-        received_at=row["received_at"],
-        updated_at=row["updated_at"],
-        seq=row["seq"],
-        referrals=referral_list,
-        reasons=None if row["reasons"] is None else tuple(domain.Reason(**r) for r in row["reasons"]),
-    )
-
-
-def _case_row(case: domain.Case) -> dict[str, Any]:
-    return dict(
-        report_id=case.report_id,
-        county=case.county,
-        status=case.status,
-        urgent=case.urgent,
-        direct_dispatch=case.direct_dispatch,
-        risk_level=case.risk_level,
-        recommended=[asdict(d) for d in case.recommended],
-        destinations=[asdict(d) for d in case.destinations],
-        subject_hashes=list(case.subject_hashes),
-        seq=case.seq,
-        reasons=None if case.reasons is None else [asdict(r) for r in case.reasons],
-        received_at=case.received_at,
-        updated_at=case.updated_at,
-    )
-
-
-def _referral(row: Any) -> domain.Referral:
-    return domain.Referral(
+def _open_referral(row: Any) -> domain.OpenReferral:
+    return domain.OpenReferral(
         referral_id=row["referral_id"],
+        report_id=row["report_id"],
+        subject_hash=row["subject_hash"],
         kind=row["kind"],
         unit=row["unit"],
+        county=row["county"],
         status=row["status"],
-        urgent=row["urgent"],
         assigned_at=row["assigned_at"],
-        updated_at=row["updated_at"],
-        reason=row["reason"],
-        outcome=row["outcome"],
-        outcome_reason=row["outcome_reason"],
-        note=row["note"],
-        review_on=row["review_on"],
-        linked_to=row["linked_to"],
     )
 
 
-def _referral_row(case: domain.Case, referral: domain.Referral) -> dict[str, Any]:
-    return dict(asdict(referral), report_id=case.report_id, county=case.county)
+def _closed_referral(row: Any) -> domain.ClosedReferral:
+    return domain.ClosedReferral(
+        subject_hash=row["subject_hash"],
+        kind=row["kind"],
+        unit=row["unit"],
+        county=row["county"],
+        closed_at=row["updated_at"],
+    )

@@ -31,12 +31,15 @@ async def open_case(
             return None
         # Rule 1 (併案) first: an open case beats a closed one, so the kinds it linked are
         # hidden from the re-report rule. Read under the open cases' locks (repository).
-        if domain.open_case_rule_on(report):
-            open_referrals = await uow.cases.open_referrals_for(report.subject_hashes, county=report.county)
-            report = domain.apply_open_case_rule(report, open_referrals)
-        history = await uow.cases.closed_referrals_for(
-            report.subject_hashes, since=repeat_window_start(report.received_at)
+        open_cases = domain.open_case_rule_on(report)
+        open_referrals, history = await uow.cases.referrals_of_subjects(
+            report.subject_hashes,
+            county=report.county,
+            since=repeat_window_start(report.received_at),
+            open_cases=open_cases,
         )
+        if open_cases:
+            report = domain.apply_open_case_rule(report, open_referrals)
         report = domain.apply_rereport_rule(report, [c for c in history if c.kind not in report.links])
         case, changes = domain.Case.open(report, at=at, new_id=new_id)
         await uow.cases.add(case)

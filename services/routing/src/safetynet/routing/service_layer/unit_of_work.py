@@ -17,5 +17,5 @@ class RoutingUnitOfWork(SqlUnitOfWork):
 
     async def __aenter__(self) -> "RoutingUnitOfWork":
         await super().__aenter__()
-        self.cases = CaseRepository(self.session)
+        self.cases = CaseRepository(self.session, self.scope)
         return self

@@ -4,14 +4,27 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from safetynet.platform import driver
+from safetynet.platform.messaging.uow import TransactionScope, insert_soon
 from safetynet.screening.adapters.orm import decisions, referral_outcomes, rule_activations, rule_versions
+from safetynet.screening.adapters.statements import ACTIVE_VERSION, record_referral_statement
 from safetynet.screening.domain import SHIPPED, Decision, RuleSet, parse_document
 
 # Imported versions never change once stored, so a parsed one can be kept for good.
 _PARSED: dict[str, RuleSet] = {}
+# Keys in the transaction's memo (uow.scope): the active version as this transaction
+# read it, and the report ids of the decisions it will write at commit.
+_ACTIVE = object()
+_UNWRITTEN_DECISIONS = object()
+
+
+class UnwrittenDecisions(RuntimeError):
+    """A replay asked to read decisions this transaction has not written yet (a consumer
+    batch that decided reports before the replay): the batch is handled again one by
+    one, where every decision before the replay is committed first."""
 
 
 @dataclass(frozen=True)
@@ -33,24 +46,31 @@ class StoredDecision:
 
 
 class ScreeningRepository:
-    def __init__(self, session: AsyncConnection):
+    def __init__(self, session: AsyncConnection, scope: TransactionScope | None = None):
         self._session = session
+        self._scope = scope or TransactionScope()
 
     async def add_decision(
         self, *, report_id: str, county: str, decision: Decision, report_input: dict[str, Any], received_at: datetime
     ) -> None:
-        await self._session.execute(
-            decisions.insert(),
-            dict(
-                report_id=report_id,
-                county=county,
-                rule_version=decision.rule_version,
-                risk_level=decision.risk_level,
-                decision=asdict(decision),
-                decided_at=datetime.now(UTC),
-                input=report_input,
-                received_at=received_at,
-            ),
+        """Written when the transaction commits, with its outbox rows in one statement:
+        nothing in the transaction reads a decision back but a replay (decided_between)."""
+        self._scope.memo.setdefault(_UNWRITTEN_DECISIONS, set()).add(report_id)
+        await insert_soon(
+            self._session,
+            decisions,
+            [
+                dict(
+                    report_id=report_id,
+                    county=county,
+                    rule_version=decision.rule_version,
+                    risk_level=decision.risk_level,
+                    decision=asdict(decision),
+                    decided_at=datetime.now(UTC),
+                    input=report_input,
+                    received_at=received_at,
+                )
+            ],
         )
 
     async def record_referral(
@@ -65,8 +85,10 @@ class ScreeningRepository:
         outcome_reason: str | None,
         at: datetime,
     ) -> None:
-        """The referral's latest status (and outcome, once it has one)."""
+        """The referral's latest status (and outcome, once it has one), in one statement.
+        A rejection stays the unit's answer when the dispatcher then reassigns it."""
         values = dict(
+            referral_id=referral_id,
             report_id=report_id,
             kind=kind,
             unit=unit,
@@ -75,13 +97,7 @@ class ScreeningRepository:
             outcome_reason=outcome_reason,
             updated_at=at,
         )
-        where = referral_outcomes.c.referral_id == referral_id
-        existing = (await self._session.execute(select(referral_outcomes.c.status).where(where))).scalar_one_or_none()
-        if existing is None:
-            await self._session.execute(referral_outcomes.insert(), dict(referral_id=referral_id, **values))
-        elif not (existing == "rejected" and status == "reassigned"):
-            # A rejection stays the unit's answer when the dispatcher then reassigns it.
-            await self._session.execute(update(referral_outcomes).where(where).values(**values))
+        await driver.execute(self._session, record_referral_statement(self._session), values)
 
     # -- rule versions ---------------------------------------------------------------
 
@@ -91,13 +107,16 @@ class ScreeningRepository:
         return [Activation(**row._asdict()) for row in rows]
 
     async def active_version(self) -> str | None:
-        """The version activated last; None when none ever was (the shipped default then)."""
-        row = await self._session.execute(
-            select(rule_activations.c.version).order_by(rule_activations.c.seq.desc()).limit(1)
-        )
-        return row.scalar_one_or_none()
+        """The version activated last; None when none ever was (the shipped default then).
+        Read once per transaction: a consumer batch decides all its reports under one."""
+        if _ACTIVE not in self._scope.memo:
+            rows = await driver.fetch_all(self._session, ACTIVE_VERSION, {})
+            self._scope.memo[_ACTIVE] = rows[0]["version"] if rows else None
+        version: str | None = self._scope.memo[_ACTIVE]
+        return version
 
     async def add_activation(self, *, version: str, previous_version: str, by: str, note: str | None) -> None:
+        self._scope.memo.pop(_ACTIVE, None)  # read again after this
         await self._session.execute(
             rule_activations.insert(),
             dict(
@@ -140,6 +159,8 @@ class ScreeningRepository:
     async def decided_between(self, *, start: datetime, end: datetime, county: str | None) -> list[StoredDecision]:
         """Decisions with a stored input for reports received in [start, end), oldest
         first, each with the referrals routing sent for it."""
+        if self._scope.memo.get(_UNWRITTEN_DECISIONS):
+            raise UnwrittenDecisions("this transaction decided reports it has not written yet")
         chosen = (decisions.c.received_at >= start) & (decisions.c.received_at < end) & decisions.c.input.is_not(None)
         if county is not None:
             chosen = chosen & (decisions.c.county == county)

@@ -34,8 +34,9 @@ async def screen_report(
 
     The decision is screening's own: it does not know of closed referrals. Routing, which
     owns them, applies the re-report-after-closure rule when it opens the case. The active
-    version is read in the decision's own transaction, so every replica follows an
-    activation from its next report on."""
+    version is read in the decision's own transaction (once for a consumer batch's, whose
+    reports are all decided under it; a lone unit of work reads it for its event), so
+    every replica follows an activation from its next batch on."""
     async with uow:
         if not await uow.claim(event_id):
             return None

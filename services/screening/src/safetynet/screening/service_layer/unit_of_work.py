@@ -17,5 +17,5 @@ class ScreeningUnitOfWork(SqlUnitOfWork):
 
     async def __aenter__(self) -> "ScreeningUnitOfWork":
         await super().__aenter__()
-        self.repository = ScreeningRepository(self.session)
+        self.repository = ScreeningRepository(self.session, self.scope)
         return self
