@@ -5,7 +5,7 @@ does (the services' BatchSpanProcessor and OTLP exporter cost CPU: that is measu
 
 Accepts POST /v1/traces (protobuf, as opentelemetry-exporter-otlp-proto-http sends it),
 answers 200 with an empty ExportTraceServiceResponse, and counts requests, bytes and
-spans (decoded with opentelemetry-proto; a body that does not decode is counted, not
+spans per service and per span name (decoded with opentelemetry-proto; a body that does not decode is counted, not
 refused). GET /stats gives the counters as JSON, per service.name. It keeps nothing else.
 Its own CPU is measured as the "otlp sink" process and not counted against the services.
 """
@@ -27,12 +27,13 @@ except ImportError:  # counted without decoding
     ExportTraceServiceRequest = ExportTraceServiceResponse = None  # type: ignore[misc, assignment]  # protobuf is optional
 
 _lock = threading.Lock()
-STATS: dict[str, Any] = {"requests": 0, "bytes": 0, "spans": 0, "undecoded": 0, "by_service": {}}
+STATS: dict[str, Any] = {"requests": 0, "bytes": 0, "spans": 0, "undecoded": 0, "by_service": {}, "by_name": {}}
 EMPTY = ExportTraceServiceResponse().SerializeToString() if ExportTraceServiceResponse else b""
 
 
 def _count(body: bytes) -> None:
     spans: dict[str, int] = {}
+    names: dict[str, int] = {}
     decoded = False
     if ExportTraceServiceRequest is not None:
         try:
@@ -40,6 +41,10 @@ def _count(body: bytes) -> None:
             for rs in request.resource_spans:
                 name = next((a.value.string_value for a in rs.resource.attributes if a.key == "service.name"), "?")
                 spans[name] = spans.get(name, 0) + sum(len(ss.spans) for ss in rs.scope_spans)
+                for ss in rs.scope_spans:
+                    for span in ss.spans:
+                        key = f"{name}: {span.name}"
+                        names[key] = names.get(key, 0) + 1
             decoded = True
         except Exception:
             pass
@@ -50,6 +55,8 @@ def _count(body: bytes) -> None:
         for name, n in spans.items():
             STATS["spans"] += n
             STATS["by_service"][name] = STATS["by_service"].get(name, 0) + n
+        for key, n in names.items():
+            STATS["by_name"][key] = STATS["by_name"].get(key, 0) + n
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -184,22 +184,19 @@ class ConsumerLoop:
         """The message's processing span, a child of the producer's context (its headers)."""
         carrier = {k: v.decode() for k, v in message.headers} or envelope.trace
         parent = propagate.extract(carrier)
+        attributes: dict[str, AttributeValue] = {
+            "messaging.system": "kafka",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": message.topic,
+            "messaging.consumer.group.name": self.group,
+            "messaging.message.id": envelope.event_id,
+            "safetynet.report_id": envelope.report_id,
+            "safetynet.event_type": envelope.type,
+        }
+        attributes.update(_span_facts(envelope))  # at the start, not one set_attribute (and lock) each
         with tracer.start_as_current_span(
-            f"process {message.topic}",
-            context=parent,
-            kind=trace.SpanKind.CONSUMER,
-            attributes={
-                "messaging.system": "kafka",
-                "messaging.operation.type": "process",
-                "messaging.destination.name": message.topic,
-                "messaging.consumer.group.name": self.group,
-                "messaging.message.id": envelope.event_id,
-                "safetynet.report_id": envelope.report_id,
-                "safetynet.event_type": envelope.type,
-            },
-        ) as span:
-            for key, value in _span_facts(envelope).items():
-                span.set_attribute(key, value)
+            f"process {message.topic}", context=parent, kind=trace.SpanKind.CONSUMER, attributes=attributes
+        ):
             yield
 
     async def _handle_with_retries(

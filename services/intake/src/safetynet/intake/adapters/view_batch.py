@@ -19,7 +19,7 @@ the map). A batch that fails is rolled back whole and handled again one event pe
 transaction, each with a fresh scope: the map never outlives its transaction.
 """
 
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,9 +47,16 @@ _VIEWS_OF_REPORTS = _WITH_RECEIVED_AT.where(_v.report_id.in_(bindparam("report_i
 Found = tuple[ReportView, datetime]  # a view and when its report was received
 
 
+_VIEW_FIELDS = tuple(f.name for f in fields(ReportView))
+
+
 def view_row(view: ReportView, *, updated_at: datetime) -> dict[str, Any]:
     """What a save writes: the view, the lists' columns derived from it, when."""
-    return {**asdict(view), **list_columns(view), "updated_at": updated_at}
+    # Field by field, not asdict(): the view's lists hold plain dicts (TypedDicts) that
+    # the JSON columns serialize as they are, and asdict's deep copy of them was a fifth
+    # of the projection's CPU. The row is built when it is written, so nothing changes
+    # the view between the copy and the write.
+    return {**{name: getattr(view, name) for name in _VIEW_FIELDS}, **list_columns(view), "updated_at": updated_at}
 
 
 async def read_views(session: AsyncConnection, report_ids: list[str]) -> dict[str, Found]:
