@@ -5,9 +5,10 @@ OTEL_TRACES_EXPORTER=otlp) sends spans over OTLP/HTTP, OTEL_TRACES_EXPORTER=cons
 prints them, OTEL_SDK_DISABLED=true turns the SDK off. Without an exporter the SDK still
 makes real trace ids, so logs and Kafka headers carry them.
 
-What is traced: one span per HTTP request, one producer span per event the relay
-publishes, one consumer span per event a service handles, and each notification
-attempt and SLA timer, all in the report's trace. Database statements are not traced by
+What is traced: one span per HTTP request, one consumer span per event a service
+handles (the child of the span that emitted the event: the relay forwards the stored
+context and opens no span of its own), and each notification attempt and SLA timer,
+all in the report's trace. Database statements are not traced by
 default: a span per statement cost a quarter of every service's CPU and told ops
 nothing the handler's span does not (SAFETYNET_TRACE_SQL=true turns them on, one
 instrumentation: SQLAlchemy's).

@@ -192,6 +192,9 @@ class ConsumerLoop:
             "messaging.message.id": envelope.event_id,
             "safetynet.report_id": envelope.report_id,
             "safetynet.event_type": envelope.type,
+            # From the event's creation (in the producing service's transaction) to now:
+            # the outbox relay's and Kafka's hand-over plus this consumer's queue.
+            "safetynet.event_age_ms": int((datetime.now(UTC) - envelope.occurred_at).total_seconds() * 1000),
         }
         attributes.update(_span_facts(envelope))  # at the start, not one set_attribute (and lock) each
         with tracer.start_as_current_span(
