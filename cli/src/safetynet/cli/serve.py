@@ -4,6 +4,7 @@ HTTP app and /metrics beside the service's loops."""
 
 import argparse
 import asyncio
+import gc
 import signal
 from typing import Any
 
@@ -56,6 +57,11 @@ async def run(args: argparse.Namespace) -> int:
         app = runtime.app or ops_app(name, engine)
         gate_readiness(app, dependencies)
         instrument(app, [runtime])
+        # Everything built so far (modules, the app, the mappers: hundreds of thousands of
+        # objects) lives as long as the process: out of the collector's sight, so a full
+        # collection no longer walks it each time. Garbage made from here on is collected
+        # as before.
+        gc.freeze()
         try:
             await run_until_signal(
                 [AfterDependencies(runtime, dependencies)],
