@@ -57,11 +57,6 @@ async def run(args: argparse.Namespace) -> int:
         app = runtime.app or ops_app(name, engine)
         gate_readiness(app, dependencies)
         instrument(app, [runtime])
-        # Everything built so far (modules, the app, the mappers: hundreds of thousands of
-        # objects) lives as long as the process: out of the collector's sight, so a full
-        # collection no longer walks it each time. Garbage made from here on is collected
-        # as before.
-        gc.freeze()
         try:
             await run_until_signal(
                 [AfterDependencies(runtime, dependencies)],
@@ -85,6 +80,11 @@ async def run_until_signal(runtimes: list[Any], *, app: Any, host: str, port: in
     """Run the runtimes and serve `app` until SIGINT or SIGTERM, or until one of them
     stops; /metrics for Prometheus on a port of its own (SAFETYNET_METRICS_PORT), never
     the API's."""
+    # Everything built so far (modules, the app, the mappers: hundreds of thousands of
+    # objects) lives as long as the process: out of the collector's sight, so a full
+    # collection no longer walks it each time. Garbage made from here on is collected
+    # as before.
+    gc.freeze()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
