@@ -846,7 +846,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--seconds", type=float, default=None, help="open-loop duration (default 60; quick 10)")
     p.add_argument("--concurrency", type=int, default=16, help="connections in the capacity phases (default 16)")
-    p.add_argument("--capacity-seconds", type=float, default=None, help="capacity phase duration (default 10; quick 6)")
+    p.add_argument("--capacity-seconds", type=float, default=None, help="capacity phase duration (default 20; quick 6)")
     p.add_argument("--idle-seconds", type=float, default=None, help="idle CPU measurement (default 10; quick 4)")
     p.add_argument(
         "--drain-timeout",
@@ -909,7 +909,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     for name, full, short in (
         ("rate", [100.0, 200.0], [100.0, 200.0]),
         ("seconds", 60.0, 10.0),
-        ("capacity_seconds", 10.0, 6.0),
+        ("capacity_seconds", 20.0, 6.0),
         ("idle_seconds", 10.0, 4.0),
         ("drain_timeout", 240.0, 60.0),
         ("history", 1_000_000, 5_000),
