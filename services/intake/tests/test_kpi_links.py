@@ -84,37 +84,12 @@ def snapshot(r: Gen, seq: int, status: str, at: datetime) -> Envelope:
 async def accept(engine: Any, r: Gen) -> None:
     """What acceptance writes for a report (its row, its subjects, an empty view), in one transaction."""
     async with engine.begin() as conn:
-        await conn.execute(
-            orm.reports.insert().values(
-                report_id=r.report_id,
-                county="苗栗縣",
-                township="頭份市",
-                agency_type="police",
-                agency_name="generated",
-                key_id="generated",
-                received_at=r.received_at,
-                sla_due_at=r.received_at + DAY,
-                categories=r.categories,
-                submission={"county": "苗栗縣", "township": "頭份市", "categories": r.categories},
-            )
-        )
+        await conn.execute(orm.reports.insert().values(**_report_row(r)))
         await conn.execute(
             orm.subject_index.insert(),
             [dict(subject_hash=h, report_id=r.report_id, received_at=r.received_at) for h in r.hashes],
         )
-        await conn.execute(
-            orm.report_views.insert().values(
-                report_id=r.report_id,
-                status="received",
-                reasons=[],
-                recommended=[],
-                destinations=[],
-                referrals=[],
-                routing_seq=0,
-                sla={"due_at": (r.received_at + DAY).isoformat(), "state": "open", "closed_at": None},
-                updated_at=r.received_at,
-            )
-        )
+        await conn.execute(orm.report_views.insert().values(**_view_row(r)))
 
 
 def reference(data: list[Gen]) -> dict[str, set[str]]:
@@ -217,7 +192,7 @@ async def test_kpi_facts_are_kept_whether_the_view_comes_with_the_report_or_neve
         rows = DeferredRows()
         rows.add(orm.reports, [_report_row(with_view)])
         rows.add(orm.subject_index, [dict(subject_hash="p-1", report_id=with_view.report_id, received_at=START)])
-        rows.add(orm.report_views, [_view_row(with_view)])
+        rows.add(orm.report_views, [_view_row(with_view, risk_level="yellow")])
         await rows.write(conn)  # one statement: both triggers fire after both rows are in
         await conn.execute(orm.reports.insert().values(**_report_row(alone)))  # a loader writing reports alone
     facts = (await kept(engine))["intake_kpi_reports"]
@@ -241,11 +216,11 @@ def _report_row(r: Gen) -> dict[str, Any]:
     )
 
 
-def _view_row(r: Gen) -> dict[str, Any]:
+def _view_row(r: Gen, *, risk_level: str | None = None) -> dict[str, Any]:
     return dict(
         report_id=r.report_id,
         status="received",
-        risk_level="yellow",
+        risk_level=risk_level,
         reasons=[],
         recommended=[],
         destinations=[],

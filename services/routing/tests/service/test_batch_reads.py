@@ -6,28 +6,25 @@ PostgreSQL (the driver's path) when the environment has it."""
 
 import json
 import os
-import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from safetynet.contracts.envelope import Envelope
-from safetynet.platform import driver
 from safetynet.platform.counties import CountyDirectory
 from safetynet.platform.messaging.broker import Message
 from safetynet.platform.messaging.consumer import ConsumerLoop, bind_handlers
-from safetynet.platform.migrations import upgrade
-from safetynet.platform.storage import make_engine
 from safetynet.routing.adapters import orm
 from safetynet.routing.bootstrap import MIGRATIONS
 from safetynet.routing.service_layer.messagebus import HANDLERS, Dependencies
 from safetynet.routing.service_layer.unit_of_work import RoutingUnitOfWork
-from tests.support.databases import postgres_database
+from tests.support.databases import migrated_engines
+from tests.support.statements import Statements
 
 from .test_open_case_link import screened
 from .test_rereport_race import DISPATCHER, T0, W_MIAOLI, command
@@ -38,53 +35,12 @@ POSTGRES_URL = os.environ.get("SAFETYNET_DATABASE_URL", "")
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def fresh_engines(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
     """A factory of empty, migrated routing databases."""
-    engines: list[AsyncEngine] = []
-    databases: list[Any] = []
-
-    async def make() -> AsyncEngine:
-        if request.param == "postgresql":
-            if not POSTGRES_URL.startswith("postgresql"):
-                pytest.skip("no PostgreSQL in SAFETYNET_DATABASE_URL (scripts/infra up)")
-            database = postgres_database(POSTGRES_URL)
-            databases.append(database)
-            engine = make_engine(await database.__aenter__())
-        else:
-            engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/db{len(engines)}.sqlite", schemas=("routing",))
-        engines.append(engine)
-        await upgrade(engine, schema="routing", script_location=MIGRATIONS)
-        return engine
-
-    yield make
-    for engine in engines:
-        await engine.dispose()
-    for database in databases:
-        await database.__aexit__(None, None, None)
-
-
-class Statements:
-    """Every statement a test's engine runs, through SQLAlchemy or the driver."""
-
-    def __init__(self, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch):
-        self.sql: list[str] = []
-        event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
-        fetch, execute = driver.Driver.fetch, driver.Driver.execute
-
-        async def counted_fetch(self_: driver.Driver, sql: str, *args: Any) -> list[Any]:
-            self.sql.append(sql)
-            return await fetch(self_, sql, *args)
-
-        async def counted_execute(self_: driver.Driver, sql: str, *args: Any) -> int:
-            self.sql.append(sql)
-            return await execute(self_, sql, *args)
-
-        monkeypatch.setattr(driver.Driver, "fetch", counted_fetch)
-        monkeypatch.setattr(driver.Driver, "execute", counted_execute)
-
-    def _seen(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.sql.append(statement)
-
-    def count(self, pattern: str) -> int:
-        return sum(1 for s in self.sql if re.search(pattern, " ".join(s.split()), re.IGNORECASE))
+    if request.param == "postgresql" and not POSTGRES_URL.startswith("postgresql"):
+        pytest.skip("no PostgreSQL in SAFETYNET_DATABASE_URL (scripts/infra up)")
+    async with migrated_engines(
+        request.param, admin_url=POSTGRES_URL, sqlite_dir=tmp_path, schema="routing", script_location=MIGRATIONS
+    ) as migrated:
+        yield migrated
 
 
 def loop(engine: AsyncEngine, fail_once: set[str] | None = None) -> ConsumerLoop:

@@ -6,28 +6,25 @@ committed: the batch is handled again one by one. On SQLite and on PostgreSQL (t
 driver's path) when the environment has it."""
 
 import os
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from safetynet.contracts.envelope import Envelope
-from safetynet.platform import driver
 from safetynet.platform.counties import CountyDirectory
 from safetynet.platform.messaging.broker import Message
 from safetynet.platform.messaging.consumer import ConsumerLoop, bind_handlers
-from safetynet.platform.migrations import upgrade
-from safetynet.platform.storage import make_engine
 from safetynet.screening.adapters import orm
 from safetynet.screening.bootstrap import MIGRATIONS
 from safetynet.screening.service_layer import rule_versions
 from safetynet.screening.service_layer.messagebus import EVENT_HANDLERS, Dependencies
 from safetynet.screening.service_layer.unit_of_work import ScreeningUnitOfWork
-from tests.support.databases import postgres_database
+from tests.support.databases import migrated_engines
+from tests.support.statements import Statements
 
 from .test_rule_versions_service import MENTAL_HEALTH, candidate, generated_month, referral_event, replay_requested
 
@@ -37,51 +34,18 @@ POSTGRES_URL = os.environ.get("SAFETYNET_DATABASE_URL", "")
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def fresh_engines(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
     """A factory of empty, migrated screening databases, each with v1 activated."""
-    engines: list[AsyncEngine] = []
-    databases: list[Any] = []
+    if request.param == "postgresql" and not POSTGRES_URL.startswith("postgresql"):
+        pytest.skip("no PostgreSQL in SAFETYNET_DATABASE_URL (scripts/infra up)")
+    async with migrated_engines(
+        request.param, admin_url=POSTGRES_URL, sqlite_dir=tmp_path, schema="screening", script_location=MIGRATIONS
+    ) as migrated:
 
-    async def make() -> AsyncEngine:
-        if request.param == "postgresql":
-            if not POSTGRES_URL.startswith("postgresql"):
-                pytest.skip("no PostgreSQL in SAFETYNET_DATABASE_URL (scripts/infra up)")
-            database = postgres_database(POSTGRES_URL)
-            databases.append(database)
-            engine = make_engine(await database.__aenter__())
-        else:
-            engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/db{len(engines)}.sqlite", schemas=("screening",))
-        engines.append(engine)
-        await upgrade(engine, schema="screening", script_location=MIGRATIONS)
-        await rule_versions.activate(engine, "v1", by="test", note=None)
-        return engine
+        async def make() -> AsyncEngine:
+            engine = await migrated()
+            await rule_versions.activate(engine, "v1", by="test", note=None)
+            return engine
 
-    yield make
-    for engine in engines:
-        await engine.dispose()
-    for database in databases:
-        await database.__aexit__(None, None, None)
-
-
-class Statements:
-    """Every statement an engine runs, through SQLAlchemy or the driver."""
-
-    def __init__(self, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch):
-        self.sql: list[str] = []
-        event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: self.sql.append(a[2]))
-        fetch, execute = driver.Driver.fetch, driver.Driver.execute
-
-        async def counted_fetch(self_: driver.Driver, sql: str, *args: Any) -> list[Any]:
-            self.sql.append(sql)
-            return await fetch(self_, sql, *args)
-
-        async def counted_execute(self_: driver.Driver, sql: str, *args: Any) -> int:
-            self.sql.append(sql)
-            return await execute(self_, sql, *args)
-
-        monkeypatch.setattr(driver.Driver, "fetch", counted_fetch)
-        monkeypatch.setattr(driver.Driver, "execute", counted_execute)
-
-    def count(self, pattern: str) -> int:
-        return sum(1 for s in self.sql if re.search(pattern, " ".join(s.split()), re.IGNORECASE))
+        yield make
 
 
 def loop(engine: AsyncEngine) -> ConsumerLoop:

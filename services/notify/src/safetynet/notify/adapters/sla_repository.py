@@ -2,12 +2,11 @@
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from safetynet.notify.adapters.clock_batch import ClockMap
+from safetynet.notify.adapters.clock_batch import ClockMap, to_clock
 from safetynet.notify.adapters.orm import sla_clocks, timers
 from safetynet.notify.adapters.sql import is_postgresql
 from safetynet.notify.domain import SlaClock, Timer
@@ -62,7 +61,7 @@ class SlaRepository:
             ),
         )
         (row,) = rows
-        return _to_clock(row)
+        return to_clock(row)
 
     async def save(self, clock: SlaClock) -> None:
         """Keep `clock`'s state: written with the transaction's other clocks at commit."""
@@ -102,7 +101,7 @@ class SlaRepository:
             fields = {k.removeprefix("clock_"): v for k, v in row._mapping.items() if k.startswith("clock_")}
             # One clock object per report, so that a warning and the breach due in the
             # same tick see each other's state change.
-            clock = clocks.setdefault(fields["report_id"], _to_clock(fields))
+            clock = clocks.setdefault(fields["report_id"], to_clock(fields))
             # By key: `row.index` reads as the tuple method to a type checker.
             due.append((clock, Timer(row.kind, row._mapping["index"], row.fire_at)))
         held = self._map.clocks  # this transaction holds them now, as if lock() had taken them
@@ -127,22 +126,7 @@ class SlaRepository:
         if held is not None:
             return held
         row = (await self._session.execute(select(sla_clocks).where(sla_clocks.c.report_id == report_id))).one_or_none()
-        return _to_clock(row) if row else None
-
-
-def _to_clock(row: Row[Any] | dict[str, Any]) -> SlaClock:
-    m = row._mapping if isinstance(row, Row) else row
-    return SlaClock(
-        report_id=m["report_id"],
-        county=m["county"],
-        received_at=m["received_at"],
-        due_at=m["due_at"],
-        state=m["state"],
-        closed_at=m["closed_at"],
-        snapshot_seq=m["snapshot_seq"],
-        deadline_from_screening=m["deadline_from_screening"],
-        trace=m.get("trace") or {},
-    )
+        return to_clock(dict(row._mapping)) if row else None
 
 
 def _now() -> datetime:
