@@ -32,7 +32,7 @@ from safetynet.platform.storage import dialect_name
 _Shape = tuple[tuple[Table, tuple[str, ...]], ...]
 _Processor = _BindProcessorType[Any] | None
 _STATEMENTS: dict[_Shape, tuple[str, list[list[_Processor]]]] = {}
-_PG = postgresql.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves the constructor unannotated
+PG = postgresql.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves the constructor unannotated
 
 
 class DeferredRows:
@@ -82,20 +82,30 @@ class DeferredRows:
         await driver.execute(statement, *values)
 
 
+def column_arrays(
+    table: Table, columns: Sequence[str], dialect: Dialect, first: int = 1
+) -> tuple[list[str], list[_Processor]]:
+    """`CAST($n AS type[])` for each column (numbered from `first`), and each column's bind
+    processor: every value is bound as its column's type would bind it alone (a JSON
+    document serialized, a timestamp checked for its zone), and the array as it is."""
+    arrays, processors = [], []
+    for n, column in enumerate(columns, start=first):
+        column_type = table.c[column].type
+        arrays.append(f"CAST(${n} AS {column_type.compile(dialect=PG)}[])")
+        processors.append(column_type.dialect_impl(dialect).bind_processor(dialect))
+    return arrays, processors
+
+
 def _one_statement(shape: _Shape, dialect: Dialect) -> tuple[str, list[list[_Processor]]]:
     """`WITH w0 AS (INSERT … SELECT … FROM unnest($1, …) WITH ORDINALITY …), … SELECT 1`,
     and each column's bind processor."""
-    preparer = _PG.identifier_preparer
+    preparer = PG.identifier_preparer
     ctes, processors, n = [], [], 0
     for t, (table, columns) in enumerate(shape):
         names = ", ".join(preparer.quote(column) for column in columns)
         aliases = ", ".join(f"c{c}" for c in range(len(columns)))
-        arrays, table_processors = [], []
-        for column in columns:
-            column_type = table.c[column].type
-            n += 1
-            arrays.append(f"CAST(${n} AS {column_type.compile(dialect=_PG)}[])")
-            table_processors.append(column_type.dialect_impl(dialect).bind_processor(dialect))
+        arrays, table_processors = column_arrays(table, columns, dialect, first=n + 1)
+        n += len(columns)
         processors.append(table_processors)
         ctes.append(
             f"w{t} AS (INSERT INTO {preparer.format_table(table)} ({names}) "

@@ -15,8 +15,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.intake.adapters import orm
-from safetynet.intake.adapters.bulk_writes import update_many
 from safetynet.intake.domain.referral_outcomes import ReferralOutcome, ReportFacts
+from safetynet.platform.messaging.bulk import update_many
 from safetynet.platform.messaging.uow import TransactionScope, insert_soon
 from safetynet.policy.bsrs5 import band_of_indicators
 

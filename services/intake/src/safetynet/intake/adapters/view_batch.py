@@ -28,10 +28,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.intake.adapters import orm
-from safetynet.intake.adapters.bulk_writes import insert_many_ignoring_conflict, update_many
 from safetynet.intake.domain.listing import list_columns
 from safetynet.intake.domain.views import ReportView
 from safetynet.platform import driver
+from safetynet.platform.messaging.bulk import insert_many_ignoring_conflict, update_many
 from safetynet.platform.messaging.uow import TransactionScope
 from safetynet.platform.storage import dialect_name
 

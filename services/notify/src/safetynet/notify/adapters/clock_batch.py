@@ -27,20 +27,20 @@ other replicas see committed rows only), and inside a consumer's transaction the
 are read through this map only.
 """
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Boolean, Integer, String, Text, bindparam, column, text
+from sqlalchemy import ARRAY, Boolean, String, bindparam, column, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.notify.adapters.orm import sla_clocks, timers
 from safetynet.notify.adapters.sql import is_postgresql
 from safetynet.notify.domain import SlaClock, Timer
 from safetynet.platform import driver
+from safetynet.platform.messaging.bulk import insert_many_ignoring_conflict, update_many
 from safetynet.platform.messaging.outbox import current_trace
-from safetynet.platform.storage import UtcDateTime, insert_ignoring_conflict
+from safetynet.platform.storage import UtcDateTime
 
 _MAP = object()  # the key of a transaction's ClockMap in TransactionScope.memo
 _REPORT_ID_LENGTH = 36  # sla_clocks.report_id: an id that does not fit never has a clock
@@ -48,7 +48,6 @@ _REPORT_ID_LENGTH = 36  # sla_clocks.report_id: an id that does not fit never ha
 _CLOCK = sla_clocks.fullname
 _TIMERS = timers.fullname
 _Ids = ARRAY(String)
-_Times = ARRAY(UtcDateTime)
 
 # PostgreSQL; built once (a statement costs more CPU to build than to run).
 _LOCK_ALL = (
@@ -61,43 +60,12 @@ _LOCK_ALL = (
     .bindparams(bindparam("ids", type_=_Ids), bindparam("now", type_=UtcDateTime))
     .columns(*sla_clocks.c, column("created", Boolean))
 )
-_SAVE_ALL = text(
-    f"UPDATE {_CLOCK} AS c SET county = v.county, received_at = v.received_at, due_at = v.due_at, "
-    "state = v.state, closed_at = v.closed_at, snapshot_seq = v.snapshot_seq, "
-    "deadline_from_screening = v.from_screening, trace = CAST(v.trace AS JSONB), updated_at = :now "
-    "FROM unnest(CAST(:ids AS VARCHAR[]), CAST(:county AS VARCHAR[]), CAST(:received_at AS TIMESTAMPTZ[]), "
-    "CAST(:due_at AS TIMESTAMPTZ[]), CAST(:state AS VARCHAR[]), CAST(:closed_at AS TIMESTAMPTZ[]), "
-    "CAST(:snapshot_seq AS INTEGER[]), CAST(:from_screening AS BOOLEAN[]), CAST(:trace AS TEXT[])) "
-    "AS v(report_id, county, received_at, due_at, state, closed_at, snapshot_seq, from_screening, trace) "
-    "WHERE c.report_id = v.report_id"
-).bindparams(
-    bindparam("ids", type_=_Ids),
-    bindparam("county", type_=_Ids),
-    bindparam("received_at", type_=_Times),
-    bindparam("due_at", type_=_Times),
-    bindparam("state", type_=_Ids),
-    bindparam("closed_at", type_=_Times),
-    bindparam("snapshot_seq", type_=ARRAY(Integer)),
-    bindparam("from_screening", type_=ARRAY(Boolean)),
-    bindparam("trace", type_=ARRAY(Text)),
-    bindparam("now", type_=UtcDateTime),
-)
 _DELETE_UNASKED = text(f"DELETE FROM {_CLOCK} WHERE report_id = ANY(CAST(:ids AS VARCHAR[]))").bindparams(
     bindparam("ids", type_=_Ids)
 )
 _CANCEL_ALL = text(
     f"DELETE FROM {_TIMERS} WHERE report_id = ANY(CAST(:ids AS VARCHAR[])) AND fired_at IS NULL"
 ).bindparams(bindparam("ids", type_=_Ids))
-_PLAN_ALL = text(
-    f'INSERT INTO {_TIMERS} (report_id, kind, "index", fire_at) '
-    "SELECT * FROM unnest(CAST(:ids AS VARCHAR[]), CAST(:kind AS VARCHAR[]), CAST(:index AS INTEGER[]), "
-    'CAST(:fire_at AS TIMESTAMPTZ[])) ON CONFLICT (report_id, kind, "index") DO NOTHING'
-).bindparams(
-    bindparam("ids", type_=_Ids),
-    bindparam("kind", type_=_Ids),
-    bindparam("index", type_=ARRAY(Integer)),
-    bindparam("fire_at", type_=_Times),
-)
 
 
 class ClockMap:
@@ -157,75 +125,32 @@ class ClockMap:
         """Write every saved clock and every re-plan, a statement for each kind."""
         dirty, plans, unasked = list(self.dirty.values()), self.plans, sorted(self.unasked)
         self.dirty, self.plans, self.unasked = {}, {}, set()
-        if is_postgresql(self._session):
-            await self._flush_postgresql(dirty, plans, unasked)
-        else:
-            await self._flush_sqlite(dirty, plans)
-
-    async def _flush_postgresql(self, dirty: list[SlaClock], plans: dict[str, list[Timer]], unasked: list[str]) -> None:
-        s = self._session
-        if dirty:
-            await driver.execute(
-                s,
-                _SAVE_ALL,
-                {
-                    "ids": [c.report_id for c in dirty],
-                    "county": [c.county for c in dirty],
-                    "received_at": [c.received_at for c in dirty],
-                    "due_at": [c.due_at for c in dirty],
-                    "state": [c.state for c in dirty],
-                    "closed_at": [c.closed_at for c in dirty],
-                    "snapshot_seq": [c.snapshot_seq for c in dirty],
-                    "from_screening": [c.deadline_from_screening for c in dirty],
-                    "trace": [json.dumps(dict(c.trace)) if c.trace else None for c in dirty],
-                    "now": _now(),
-                },
-            )
-        if unasked:
+        s, now = self._session, _now()
+        await update_many(s, sla_clocks, "report_id", [_clock_row(clock, now) for clock in dirty])
+        if unasked:  # only PostgreSQL's batch lock inserts rows nobody asked for
             await driver.execute(s, _DELETE_UNASKED, {"ids": unasked})
         if plans:
-            await driver.execute(s, _CANCEL_ALL, {"ids": sorted(plans)})
-        rows = _timer_rows(plans)
-        if rows:
-            await driver.execute(
-                s,
-                _PLAN_ALL,
-                {
-                    "ids": [r["report_id"] for r in rows],
-                    "kind": [r["kind"] for r in rows],
-                    "index": [r["index"] for r in rows],
-                    "fire_at": [r["fire_at"] for r in rows],
-                },
-            )
+            if is_postgresql(s):
+                await driver.execute(s, _CANCEL_ALL, {"ids": sorted(plans)})
+            else:
+                t = timers.c
+                await s.execute(timers.delete().where(t.report_id.in_(sorted(plans)), t.fired_at.is_(None)))
+        await insert_many_ignoring_conflict(s, timers, ("report_id", "kind", "index"), _timer_rows(plans))
 
-    async def _flush_sqlite(self, dirty: list[SlaClock], plans: dict[str, list[Timer]]) -> None:
-        s, now = self._session, _now()
-        if dirty:
-            await s.execute(
-                sla_clocks.update().where(sla_clocks.c.report_id == bindparam("clock_report_id")),
-                [
-                    dict(
-                        clock_report_id=c.report_id,
-                        county=c.county,
-                        received_at=c.received_at,
-                        due_at=c.due_at,
-                        state=c.state,
-                        closed_at=c.closed_at,
-                        snapshot_seq=c.snapshot_seq,
-                        deadline_from_screening=c.deadline_from_screening,
-                        trace=dict(c.trace) or None,
-                        updated_at=now,
-                    )
-                    for c in dirty
-                ],
-            )
-        if plans:
-            t = timers.c
-            await s.execute(timers.delete().where(t.report_id.in_(sorted(plans)), t.fired_at.is_(None)))
-        rows = _timer_rows(plans)
-        if rows:
-            statement, _ = insert_ignoring_conflict(s, timers, rows[0], conflict="report_id, kind, index")
-            await s.execute(statement, rows)
+
+def _clock_row(clock: SlaClock, now: datetime) -> dict[str, Any]:
+    return dict(
+        report_id=clock.report_id,
+        county=clock.county,
+        received_at=clock.received_at,
+        due_at=clock.due_at,
+        state=clock.state,
+        closed_at=clock.closed_at,
+        snapshot_seq=clock.snapshot_seq,
+        deadline_from_screening=clock.deadline_from_screening,
+        trace=dict(clock.trace) or None,
+        updated_at=now,
+    )
 
 
 def _timer_rows(plans: dict[str, list[Timer]]) -> list[dict[str, Any]]:

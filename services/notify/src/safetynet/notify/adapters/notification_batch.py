@@ -3,56 +3,24 @@
 Nothing reads a planned notification back in the transaction that plans it (the delivery
 worker leases committed rows in its own transaction), so a consumer batch's referral
 notices, escalations and early-intervention notices go in together: one INSERT … ON
-CONFLICT (dedupe_key) DO NOTHING fed by arrays on PostgreSQL, an executemany of the same
-insert on SQLite. The unique key still makes a notification planned twice (the same
+CONFLICT (dedupe_key) DO NOTHING (platform/messaging/bulk.py). The unique key still makes a notification planned twice (the same
 assignment under another event id, a redelivered decision) a no-op; within the
 transaction the first one planned is kept, as the first insert would have been.
 """
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, Boolean, Integer, String, Text, bindparam, text
+from sqlalchemy import ARRAY, Integer, String, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.notify.adapters.orm import notifications
 from safetynet.notify.adapters.sql import is_postgresql
 from safetynet.platform import driver
-from safetynet.platform.storage import UtcDateTime, insert_ignoring_conflict
+from safetynet.platform.messaging.bulk import insert_many_ignoring_conflict
+from safetynet.platform.storage import UtcDateTime
 
 _PLANNED = object()  # the key of a transaction's PlannedNotifications in TransactionScope.memo
-
-# Each column's array type on PostgreSQL; JSON documents travel as text and are cast.
-_ARRAYS: dict[str, Any] = {
-    "notification_id": String,
-    "dedupe_key": String,
-    "kind": String,
-    "report_id": String,
-    "referral_id": String,
-    "county": String,
-    "recipient": String,
-    "channel": String,
-    "address": String,
-    "urgent": Boolean,
-    "subject": String,
-    "content": Text,
-    "status": String,
-    "attempts": Integer,
-    "trace": Text,
-    "next_attempt_at": UtcDateTime,
-    "created_at": UtcDateTime,
-}
-_JSON = {"content", "trace"}
-_SQL_TYPES = {String: "VARCHAR", Boolean: "BOOLEAN", Text: "TEXT", Integer: "INTEGER", UtcDateTime: "TIMESTAMPTZ"}
-_COLUMNS = ", ".join(_ARRAYS)
-_INSERT_ALL = text(
-    f"INSERT INTO {notifications.fullname} ({_COLUMNS}) "
-    f"SELECT {', '.join(f'CAST({c} AS JSONB)' if c in _JSON else c for c in _ARRAYS)} "
-    f"FROM unnest({', '.join(f'CAST(:{c} AS {_SQL_TYPES[t]}[])' for c, t in _ARRAYS.items())}) "
-    f"WITH ORDINALITY AS v({_COLUMNS}, n) ORDER BY n "
-    "ON CONFLICT (dedupe_key) DO NOTHING"
-).bindparams(*(bindparam(c, type_=ARRAY(t)) for c, t in _ARRAYS.items()))
 
 
 class PlannedNotifications:
@@ -76,14 +44,7 @@ class PlannedNotifications:
 
     async def flush(self) -> None:
         rows, self.rows = list(self.rows.values()), {}
-        if not rows:
-            return
-        if is_postgresql(self._session):
-            params = {c: [json.dumps(r[c]) if c in _JSON and r[c] is not None else r[c] for r in rows] for c in _ARRAYS}
-            await driver.execute(self._session, _INSERT_ALL, params)
-        else:
-            statement, _ = insert_ignoring_conflict(self._session, notifications, rows[0], conflict="dedupe_key")
-            await self._session.execute(statement, rows)
+        await insert_many_ignoring_conflict(self._session, notifications, "dedupe_key", rows)
 
 
 # The delivery worker's tick closes (or re-schedules) every notification it tried in one

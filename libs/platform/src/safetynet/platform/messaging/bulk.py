@@ -1,5 +1,6 @@
 """Many rows of one table written in ONE statement: what the write-behind repositories
-(view_batch.py, outcome_records.py) send just before a consumer batch commits.
+(intake's views and outcome records, notify's clocks, timers and notifications) send
+just before a consumer batch commits (uow.TransactionScope.before_commit).
 
 On PostgreSQL each column's values travel as one array (`unnest($1::…[], …)`) on the
 driver (platform/driver.py), so N rows cost one round trip: an UPDATE … FROM unnest, or
@@ -13,52 +14,43 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table, bindparam
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safetynet.platform.driver import driver_of
+from safetynet.platform.messaging.deferred import PG, column_arrays
 from safetynet.platform.storage import dialect_name, insert_ignoring_conflict
 
-_PG = postgresql.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves the constructor unannotated
 _Prepared = tuple[str, list[Any]]  # the SQL and each column's bind processor
-_STATEMENTS: dict[tuple[str, Table, str, tuple[str, ...]], _Prepared] = {}
+_STATEMENTS: dict[tuple[str, Table, tuple[str, ...], tuple[str, ...]], _Prepared] = {}
 
 
-def _arrays(table: Table, columns: tuple[str, ...], dialect: Dialect) -> tuple[str, str, list[Any]]:
-    """`unnest(CAST($1 AS t1[]), …)`, the quoted column list, and the bind processors."""
-    preparer = _PG.identifier_preparer
-    arrays, processors = [], []
-    for n, column in enumerate(columns, start=1):
-        column_type = table.c[column].type
-        arrays.append(f"CAST(${n} AS {column_type.compile(dialect=_PG)}[])")
-        processors.append(column_type.dialect_impl(dialect).bind_processor(dialect))
-    names = ", ".join(preparer.quote(c) for c in columns)
-    return f"unnest({', '.join(arrays)})", names, processors
-
-
-def _prepared(kind: str, table: Table, key: str, columns: tuple[str, ...], dialect: Dialect) -> _Prepared:
+def _prepared(kind: str, table: Table, key: tuple[str, ...], columns: tuple[str, ...], dialect: Dialect) -> _Prepared:
     found = _STATEMENTS.get((kind, table, key, columns))
     if found is None:
-        preparer = _PG.identifier_preparer
-        unnest, names, processors = _arrays(table, columns, dialect)
+        preparer = PG.identifier_preparer
+        arrays, processors = column_arrays(table, columns, dialect)
+        names = ", ".join(preparer.quote(c) for c in columns)
+        keys = ", ".join(preparer.quote(k) for k in key)
         if kind == "update":
-            sets = ", ".join(f"{preparer.quote(c)} = v.{preparer.quote(c)}" for c in columns if c != key)
+            sets = ", ".join(f"{preparer.quote(c)} = v.{preparer.quote(c)}" for c in columns if c not in key)
+            match = " AND ".join(f"t.{preparer.quote(k)} = v.{preparer.quote(k)}" for k in key)
             sql = (
-                f"UPDATE {preparer.format_table(table)} AS t SET {sets} FROM {unnest} AS v({names}) "
-                f"WHERE t.{preparer.quote(key)} = v.{preparer.quote(key)}"
+                f"UPDATE {preparer.format_table(table)} AS t SET {sets} "
+                f"FROM unnest({', '.join(arrays)}) AS v({names}) WHERE {match}"
             )
-        else:
+        else:  # in the order given (WITH ORDINALITY), as the inserts one by one would have been
             sql = (
-                f"INSERT INTO {preparer.format_table(table)} ({names}) SELECT * FROM {unnest} AS v({names}) "
-                f"ON CONFLICT ({preparer.quote(key)}) DO NOTHING"
+                f"INSERT INTO {preparer.format_table(table)} ({names}) SELECT {names} "
+                f"FROM unnest({', '.join(arrays)}) WITH ORDINALITY AS v({names}, n) ORDER BY n "
+                f"ON CONFLICT ({keys}) DO NOTHING"
             )
         found = _STATEMENTS[(kind, table, key, columns)] = (sql, processors)
     return found
 
 
 async def _on_driver(
-    connection: AsyncConnection, kind: str, table: Table, key: str, rows: Sequence[dict[str, Any]]
+    connection: AsyncConnection, kind: str, table: Table, key: tuple[str, ...], rows: Sequence[dict[str, Any]]
 ) -> int:
     columns = tuple(rows[0])
     sql, processors = _prepared(kind, table, key, columns, connection.dialect)
@@ -79,25 +71,26 @@ async def update_many(connection: AsyncConnection, table: Table, key: str, rows:
         return 0
     ordered = sorted(rows, key=lambda row: row[key])
     if dialect_name(connection) == "postgresql":
-        return await _on_driver(connection, "update", table, key, ordered)
+        return await _on_driver(connection, "update", table, (key,), ordered)
     statement = table.update().where(table.c[key] == bindparam("bulk_key"))
     result = await connection.execute(statement, [{**row, "bulk_key": row[key]} for row in ordered])
     return int(result.rowcount or 0)
 
 
 async def insert_many_ignoring_conflict(
-    connection: AsyncConnection, table: Table, conflict: str, rows: Sequence[dict[str, Any]]
+    connection: AsyncConnection, table: Table, conflict: str | tuple[str, ...], rows: Sequence[dict[str, Any]]
 ) -> None:
-    """Insert every row that does not exist yet (by the single column `conflict`), in one
-    statement. Every row names the same columns."""
+    """Insert every row whose `conflict` key (a column, or several) does not exist yet, in
+    one statement, in the order given. Every row names the same columns."""
     if not rows:
         return
+    key = (conflict,) if isinstance(conflict, str) else conflict
     first: dict[Any, dict[str, Any]] = {}
     for row in rows:
-        first.setdefault(row[conflict], row)  # the first of a key wins, as it would one by one
+        first.setdefault(tuple(row[k] for k in key), row)  # the first of a key wins, as it would one by one
     unique = list(first.values())
     if dialect_name(connection) == "postgresql":
-        await _on_driver(connection, "insert", table, conflict, unique)
+        await _on_driver(connection, "insert", table, key, unique)
         return
-    statement, _ = insert_ignoring_conflict(connection, table, unique[0], conflict=conflict)
+    statement, _ = insert_ignoring_conflict(connection, table, unique[0], conflict=", ".join(key))
     await connection.execute(statement, unique)
