@@ -44,10 +44,8 @@ _WITH_RECEIVED_AT = select(*VIEW_COLUMNS, _r.received_at).join(orm.reports, _r.r
 _VIEWS_OF_REPORTS_PG = _WITH_RECEIVED_AT.where(_v.report_id == any_(bindparam("report_ids", type_=ARRAY(String))))
 _VIEWS_OF_REPORTS = _WITH_RECEIVED_AT.where(_v.report_id.in_(bindparam("report_ids", expanding=True)))
 
+_VIEW_FIELDS = tuple(column.name for column in VIEW_COLUMNS)
 Found = tuple[ReportView, datetime]  # a view and when its report was received
-
-
-_VIEW_FIELDS = tuple(f.name for f in fields(ReportView))
 
 
 def view_row(view: ReportView, *, updated_at: datetime) -> dict[str, Any]:
